@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { entryKinds } from '../domain/entry/events.js';
+import type { RecordedEvent } from '../domain/shared/envelope.js';
+import { jsonObjectSchema, jsonValueSchema } from '../domain/shared/json.js';
+import type { Engine } from '../engine/engine.js';
+import { entrySorts, type ActivityItem, type CommandResult, type EngineChange, type EngineStatus, type EntryList, type EntryView, type HistoryItem, type TagCount } from '../engine/views.js';
+import type { RebuildResult } from '../projections/readModels.js';
+
+/**
+ * The engine API: the one typed facade every front end (CLI, web mode, desktop) uses. Each method
+ * takes one JSON-serializable params object, validated by {@link engineApiSchemas} at the boundary, and
+ * resolves to JSON-serializable data or rejects with a CairnError (which crosses transports as
+ * `{ code, message, details }`).
+ */
+const id = z.string().min(1).max(200);
+const version = z.number().int().positive();
+
+export const engineApiSchemas = {
+  createEntry: z
+    .object({
+      id: id.optional(),
+      kind: z.enum(entryKinds).optional(),
+      title: z.string(),
+      body: z.string().optional(),
+      tags: z.array(z.string()).optional(),
+      attributes: jsonObjectSchema.optional(),
+    })
+    .strict(),
+  updateEntry: z
+    .object({
+      id,
+      title: z.string().optional(),
+      body: z.string().optional(),
+      tags: z.array(z.string()).optional(),
+      addTags: z.array(z.string()).optional(),
+      removeTags: z.array(z.string()).optional(),
+      setAttributes: z.record(z.string(), jsonValueSchema).optional(),
+      expectedVersion: z.number().int().nonnegative().optional(),
+    })
+    .strict(),
+  deleteEntry: z.object({ id, expectedVersion: z.number().int().nonnegative().optional() }).strict(),
+  restoreEntry: z.object({ id, expectedVersion: z.number().int().nonnegative().optional() }).strict(),
+  revertEntry: z.object({ id, toVersion: version, expectedVersion: z.number().int().nonnegative().optional() }).strict(),
+  getEntry: z.object({ id, version: version.optional() }).strict(),
+  listEntries: z
+    .object({
+      tag: z.string().optional(),
+      kind: z.enum(entryKinds).optional(),
+      deleted: z.boolean().optional(),
+      sort: z.enum(entrySorts).optional(),
+      order: z.enum(['asc', 'desc']).optional(),
+      limit: z.number().int().positive().max(10_000).optional(),
+      offset: z.number().int().nonnegative().optional(),
+    })
+    .strict(),
+  history: z.object({ id }).strict(),
+  log: z.object({ after: z.number().int().nonnegative().optional(), limit: z.number().int().positive().max(100_000).optional() }).strict(),
+  tags: z.object({}).strict(),
+  activity: z.object({ before: z.number().int().positive().optional(), limit: z.number().int().positive().max(1_000).optional() }).strict(),
+  status: z.object({}).strict(),
+  rebuild: z.object({}).strict(),
+  digest: z.object({}).strict(),
+} as const;
+
+export type EngineApiMethod = keyof typeof engineApiSchemas;
+export type EngineApiParams<M extends EngineApiMethod> = z.input<(typeof engineApiSchemas)[M]>;
+
+export interface EngineApiResults {
+  createEntry: CommandResult;
+  updateEntry: CommandResult;
+  deleteEntry: CommandResult;
+  restoreEntry: CommandResult;
+  revertEntry: CommandResult;
+  getEntry: EntryView;
+  listEntries: EntryList;
+  history: HistoryItem[];
+  log: RecordedEvent[];
+  tags: TagCount[];
+  activity: ActivityItem[];
+  status: EngineStatus;
+  rebuild: RebuildResult;
+  digest: { digest: string };
+}
+
+export type EngineApi = {
+  [M in EngineApiMethod]: (params: EngineApiParams<M>) => Promise<EngineApiResults[M]>;
+} & {
+  /** Change notifications; returns the unsubscribe function. */
+  subscribe(listener: (change: EngineChange) => void): () => void;
+};
+
+export const engineApiMethods = Object.keys(engineApiSchemas) as EngineApiMethod[];

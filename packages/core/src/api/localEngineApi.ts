@@ -1,0 +1,57 @@
+import { ValidationError } from '../errors/cairnError.js';
+import type { Engine } from '../engine/engine.js';
+import { engineApiSchemas, type EngineApi, type EngineApiMethod, type EngineApiParams, type EngineApiResults } from './engineApi.js';
+
+/** Validates params against the contract, with a message that names the method and the field. */
+export function parseParams<M extends EngineApiMethod>(method: M, params: unknown): EngineApiParams<M> {
+  const result = engineApiSchemas[method].safeParse(params ?? {});
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue?.path.length ? ` (${issue.path.join('.')})` : '';
+    throw new ValidationError(`invalid parameters for ${method}${where}: ${issue?.message ?? 'malformed'}`, { method });
+  }
+  return result.data as EngineApiParams<M>;
+}
+
+/** The engine API over an engine in this process. */
+export function createLocalEngineApi(engine: Engine, newId: () => string): EngineApi {
+  const handlers: { [M in EngineApiMethod]: (p: EngineApiParams<M>) => EngineApiResults[M] } = {
+    createEntry: (p) =>
+      engine.execute({
+        type: 'CreateEntry',
+        entryId: p.id ?? newId(),
+        title: p.title,
+        ...(p.kind !== undefined && { kind: p.kind }),
+        ...(p.body !== undefined && { body: p.body }),
+        ...(p.tags !== undefined && { tags: p.tags }),
+        ...(p.attributes !== undefined && { attributes: p.attributes }),
+      }),
+    updateEntry: ({ id, expectedVersion, ...fields }) =>
+      engine.execute({ type: 'UpdateEntry', entryId: id, ...fields }, expectedVersion === undefined ? {} : { expectedVersion }),
+    deleteEntry: ({ id, expectedVersion }) => engine.execute({ type: 'DeleteEntry', entryId: id }, expectedVersion === undefined ? {} : { expectedVersion }),
+    restoreEntry: ({ id, expectedVersion }) => engine.execute({ type: 'RestoreEntry', entryId: id }, expectedVersion === undefined ? {} : { expectedVersion }),
+    revertEntry: ({ id, toVersion, expectedVersion }) =>
+      engine.execute({ type: 'RevertEntry', entryId: id, toVersion }, expectedVersion === undefined ? {} : { expectedVersion }),
+    getEntry: ({ id, version }) => engine.getEntry(id, version),
+    listEntries: (p) => engine.listEntries(p),
+    history: ({ id }) => engine.history(id),
+    log: (p) => engine.log(p),
+    tags: () => engine.tags(),
+    activity: (p) => engine.activity(p),
+    status: () => engine.status(),
+    rebuild: () => engine.rebuild(),
+    digest: () => ({ digest: engine.digest() }),
+  };
+  const api = { subscribe: (listener: Parameters<EngineApi['subscribe']>[0]) => engine.subscribe(listener) } as EngineApi;
+  for (const method of Object.keys(handlers) as EngineApiMethod[]) {
+    (api as unknown as Record<string, (params: unknown) => Promise<unknown>>)[method] = (params: unknown) => {
+      try {
+        const handler = handlers[method] as (p: unknown) => unknown;
+        return Promise.resolve(handler(parseParams(method, params)));
+      } catch (error) {
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    };
+  }
+  return api;
+}

@@ -1,0 +1,29 @@
+import type { EventTypeDefinition } from '../shared/eventCatalog.js';
+import {
+  entryAggregateType,
+  entryCreatedSchema,
+  entryCreatedV1Schema,
+  entryDeletedSchema,
+  entryRestoredSchema,
+  entryRevertedSchema,
+  entryUpdatedSchema,
+} from './events.js';
+
+export const entryEventTypes: Record<string, EventTypeDefinition> = {
+  EntryCreated: {
+    aggregateType: entryAggregateType,
+    version: 2,
+    schema: entryCreatedSchema,
+    upcasters: {
+      // v1 → v2: entries gained a kind and attributes.
+      1: (data) => {
+        const v1 = entryCreatedV1Schema.parse(data);
+        return { kind: 'note', title: v1.title, body: v1.body, tags: v1.tags, attributes: {} };
+      },
+    },
+  },
+  EntryUpdated: { aggregateType: entryAggregateType, version: 1, schema: entryUpdatedSchema, upcasters: {} },
+  EntryDeleted: { aggregateType: entryAggregateType, version: 1, schema: entryDeletedSchema, upcasters: {} },
+  EntryRestored: { aggregateType: entryAggregateType, version: 1, schema: entryRestoredSchema, upcasters: {} },
+  EntryReverted: { aggregateType: entryAggregateType, version: 1, schema: entryRevertedSchema, upcasters: {} },
+};

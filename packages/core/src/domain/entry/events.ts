@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import type { DomainEvent } from '../shared/envelope.js';
+import { jsonObjectSchema } from '../shared/json.js';
+
+export const entryAggregateType = 'entry';
+
+export const entryKinds = ['note', 'document'] as const;
+export type EntryKind = (typeof entryKinds)[number];
+
+export const entryLimits = {
+  titleMaxChars: 1_000,
+  bodyMaxChars: 10_000_000,
+  tagMaxChars: 100,
+  tagsMax: 200,
+  attributesMaxBytes: 64 * 1024,
+} as const;
+
+const tagSchema = z.string().min(1).max(entryLimits.tagMaxChars);
+const titleSchema = z.string().max(entryLimits.titleMaxChars);
+const bodySchema = z.string().max(entryLimits.bodyMaxChars);
+
+export const entryCreatedSchema = z.object({
+  kind: z.enum(entryKinds),
+  title: titleSchema,
+  body: bodySchema,
+  tags: z.array(tagSchema).max(entryLimits.tagsMax),
+  attributes: jsonObjectSchema,
+});
+export type EntryCreatedData = z.infer<typeof entryCreatedSchema>;
+
+/** Shape of EntryCreated before entries had a kind and attributes; upcast on read. */
+export const entryCreatedV1Schema = z.object({
+  title: titleSchema,
+  body: bodySchema,
+  tags: z.array(tagSchema),
+});
+
+export const entryFieldChangesSchema = z
+  .object({
+    title: titleSchema.optional(),
+    body: bodySchema.optional(),
+    tags: z.array(tagSchema).max(entryLimits.tagsMax).optional(),
+    attributes: jsonObjectSchema.optional(),
+  })
+  .strict();
+export type EntryFieldChanges = z.infer<typeof entryFieldChangesSchema>;
+
+export const entryUpdatedSchema = z.object({ changes: entryFieldChangesSchema });
+export type EntryUpdatedData = z.infer<typeof entryUpdatedSchema>;
+
+export const entryDeletedSchema = z.object({}).strict();
+export const entryRestoredSchema = z.object({}).strict();
+
+export const entryRevertedSchema = z.object({
+  toVersion: z.number().int().positive(),
+  changes: entryFieldChangesSchema.extend({ deleted: z.boolean().optional() }).strict(),
+});
+export type EntryRevertedData = z.infer<typeof entryRevertedSchema>;
+
+export type EntryCreated = DomainEvent<'EntryCreated', EntryCreatedData>;
+export type EntryUpdated = DomainEvent<'EntryUpdated', EntryUpdatedData>;
+export type EntryDeleted = DomainEvent<'EntryDeleted', Record<string, never>>;
+export type EntryRestored = DomainEvent<'EntryRestored', Record<string, never>>;
+export type EntryReverted = DomainEvent<'EntryReverted', EntryRevertedData>;
+
+export type EntryEvent = EntryCreated | EntryUpdated | EntryDeleted | EntryRestored | EntryReverted;
+export type EntryEventType = EntryEvent['type'];

@@ -1,0 +1,39 @@
+import type { EntryEvent, EntryFieldChanges } from './events.js';
+import type { EntryState } from './state.js';
+
+/** Folds one event into the state. Each event advances the version by one. */
+export function evolveEntry(state: EntryState, event: EntryEvent): EntryState {
+  const version = state.version + 1;
+  switch (event.type) {
+    case 'EntryCreated': {
+      const { kind, title, body, tags, attributes } = event.data;
+      return { ...state, version, exists: true, kind, title, body, tags, attributes, deleted: false };
+    }
+    case 'EntryUpdated':
+      return { ...applyChanges(state, event.data.changes), version };
+    case 'EntryDeleted':
+      return { ...state, version, deleted: true };
+    case 'EntryRestored':
+      return { ...state, version, deleted: false };
+    case 'EntryReverted': {
+      const { deleted, ...fields } = event.data.changes;
+      return { ...applyChanges(state, fields), version, deleted: deleted ?? state.deleted };
+    }
+    default:
+      return assertNever(event);
+  }
+}
+
+function applyChanges(state: EntryState, changes: EntryFieldChanges): EntryState {
+  return {
+    ...state,
+    title: changes.title ?? state.title,
+    body: changes.body ?? state.body,
+    tags: changes.tags ?? state.tags,
+    attributes: changes.attributes ?? state.attributes,
+  };
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unhandled entry event ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,28 @@
+// The pure domain: no I/O, no clock, no random ids. Safe to import anywhere (sync server, UI types).
+export type { CreateEntry, DeleteEntry, EntryCommand, EntryCommandType, EntryDecisionInput, RestoreEntry, RevertEntry, UpdateEntry } from './entry/commands.js';
+export { decideEntry } from './entry/decide.js';
+export { evolveEntry } from './entry/evolve.js';
+export {
+  entryAggregateType,
+  entryKinds,
+  entryLimits,
+  type EntryCreated,
+  type EntryCreatedData,
+  type EntryDeleted,
+  type EntryEvent,
+  type EntryEventType,
+  type EntryFieldChanges,
+  type EntryKind,
+  type EntryRestored,
+  type EntryReverted,
+  type EntryRevertedData,
+  type EntryUpdated,
+  type EntryUpdatedData,
+} from './entry/events.js';
+export { normalizeTag, normalizeTags } from './entry/normalize.js';
+export { initialEntryState, type EntryState } from './entry/state.js';
+export { eventCatalog } from './catalog.js';
+export { EventCatalog, type EventTypeDefinition } from './shared/eventCatalog.js';
+export type { CommandContext, DomainEvent, EventMetadata, NewEvent, RecordedEvent } from './shared/envelope.js';
+export { compareHlc, decodeHlc, encodeHlc, receiveHlc, tickHlc, type Hlc } from './shared/hlc.js';
+export { canonicalJson, jsonEqual, jsonObjectSchema, jsonValueSchema, type JsonObject, type JsonValue } from './shared/json.js';

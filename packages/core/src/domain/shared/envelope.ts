@@ -1,0 +1,48 @@
+/**
+ * The event envelope (DESIGN.md §2). A decider produces {@link DomainEvent}s (type + data); the command
+ * handler wraps them into envelopes with ids, clocks and metadata; the store assigns `position`.
+ */
+export interface EventMetadata {
+  readonly workspaceId: string;
+  readonly actorId: string;
+  readonly deviceId: string;
+  /** Hybrid logical clock, encoded (see hlc.ts). */
+  readonly hlc: string;
+  /** The aggregate version the command was decided against. */
+  readonly baseVersion: number;
+  readonly correlationId: string;
+  readonly causationId: string | null;
+  /** ISO-8601 wall time when the event was recorded. */
+  readonly at: string;
+}
+
+export interface DomainEvent<TType extends string = string, TData = unknown> {
+  readonly type: TType;
+  readonly data: TData;
+}
+
+export interface NewEvent<TType extends string = string, TData = unknown> extends DomainEvent<TType, TData> {
+  readonly eventId: string;
+  readonly schemaVersion: number;
+  readonly aggregateId: string;
+  readonly aggregateType: string;
+  /** Version of the aggregate after this event (1 for the first event). */
+  readonly version: number;
+  readonly metadata: EventMetadata;
+}
+
+export interface RecordedEvent<TType extends string = string, TData = unknown> extends NewEvent<TType, TData> {
+  /** Order in the local log, starting at 1, without gaps. */
+  readonly position: number;
+}
+
+/** What a command carries besides its intent: who, where, when, and the ids to use. */
+export interface CommandContext {
+  readonly workspaceId: string;
+  readonly actorId: string;
+  readonly deviceId: string;
+  readonly correlationId: string;
+  readonly causationId: string | null;
+  /** When set, the command fails with a ConcurrencyError unless the aggregate is at this version. */
+  readonly expectedVersion?: number;
+}

@@ -1,0 +1,100 @@
+import type { EntryKind } from '../domain/entry/events.js';
+import type { JsonObject } from '../domain/shared/json.js';
+
+/** An entry as the front ends show it. JSON-serializable (it crosses IPC and HTTP). */
+export interface EntryView {
+  readonly id: string;
+  readonly kind: EntryKind;
+  readonly title: string;
+  readonly body: string;
+  readonly tags: string[];
+  readonly attributes: JsonObject;
+  readonly deleted: boolean;
+  readonly version: number;
+  readonly createdAt: string;
+  readonly createdBy: string;
+  readonly updatedAt: string;
+  readonly updatedBy: string;
+}
+
+export type EntrySummary = Omit<EntryView, 'body' | 'attributes'>;
+
+export const entrySorts = ['updated', 'created', 'title'] as const;
+export type EntrySort = (typeof entrySorts)[number];
+
+export interface ListEntriesQuery {
+  readonly tag?: string;
+  readonly kind?: EntryKind;
+  /** true: only deleted entries (the trash); false or absent: only live ones. */
+  readonly deleted?: boolean;
+  readonly sort?: EntrySort;
+  readonly order?: 'asc' | 'desc';
+  readonly limit?: number;
+  readonly offset?: number;
+}
+
+export interface EntryList {
+  readonly entries: EntrySummary[];
+  /** How many entries match the filters in all. */
+  readonly total: number;
+  readonly limit: number;
+  readonly offset: number;
+}
+
+export interface HistoryItem {
+  readonly version: number;
+  readonly eventType: string;
+  readonly eventId: string;
+  readonly position: number;
+  readonly at: string;
+  readonly actorId: string;
+  readonly deviceId: string;
+  /** The fields this change set. */
+  readonly fields: string[];
+  /** For a revert: the version it went back to. */
+  readonly revertedTo?: number;
+}
+
+export interface ActivityItem {
+  readonly position: number;
+  readonly entryId: string;
+  readonly eventType: string;
+  readonly title: string;
+  readonly fields: string[];
+  readonly actorId: string;
+  readonly deviceId: string;
+  readonly at: string;
+}
+
+export interface TagCount {
+  readonly tag: string;
+  readonly count: number;
+}
+
+export interface CommandResult {
+  readonly entryId: string;
+  /** The entry's version after the command. */
+  readonly version: number;
+  /** False when the command changed nothing (e.g. every value was already so). */
+  readonly changed: boolean;
+  /** Positions of the events appended. */
+  readonly positions: number[];
+}
+
+export interface EngineStatus {
+  readonly dataDir: string;
+  readonly schemaVersion: number;
+  readonly workspaceId: string;
+  readonly deviceId: string;
+  readonly actorId: string;
+  readonly events: number;
+  readonly entries: number;
+  readonly subscriberLag: Record<string, number>;
+}
+
+/** Pushed to subscribers after events are committed (by this process or another one). */
+export interface EngineChange {
+  readonly head: number;
+  readonly entryIds: string[];
+  readonly eventTypes: string[];
+}

@@ -1,0 +1,43 @@
+// @cairn/core — public surface. Every export is named; internals stay internal.
+export { createLocalEngineApi, parseParams } from './api/localEngineApi.js';
+export { engineApiMethods, engineApiSchemas, type EngineApi, type EngineApiMethod, type EngineApiParams, type EngineApiResults } from './api/engineApi.js';
+export { createRpcClient, handleRpc, isEngineApiMethod, type RpcRequest, type RpcResponse } from './api/rpc.js';
+export { Engine, type EngineListener, type EngineOptions, type ExecuteOptions } from './engine/engine.js';
+export {
+  entrySorts,
+  type ActivityItem,
+  type CommandResult,
+  type EngineChange,
+  type EngineStatus,
+  type EntryList,
+  type EntrySort,
+  type EntrySummary,
+  type EntryView,
+  type HistoryItem,
+  type ListEntriesQuery,
+  type TagCount,
+} from './engine/views.js';
+export {
+  assert,
+  CairnError,
+  ConcurrencyError,
+  ConflictError,
+  errorCodes,
+  errorFromData,
+  isCairnError,
+  NotFoundError,
+  StorageError,
+  toErrorData,
+  UnsupportedError,
+  ValidationError,
+  type ErrorCode,
+  type ErrorData,
+} from './errors/cairnError.js';
+export { isUuid, systemEnvironment, type Environment } from './ids/ids.js';
+export { JobQueue, jobPriority, jobStatuses, ownerProcessAlive, processOwner, type Job, type JobQueueOptions, type JobSpec, type JobStatus } from './jobs/jobQueue.js';
+export type { RebuildResult } from './projections/readModels.js';
+export { DATABASE_FILE, SCHEMA_VERSION } from './store/database.js';
+export { defaultDataDir, resolveDataDir } from './store/dataDir.js';
+export type { EventStore } from './store/eventStore.js';
+export { MemoryEventStore } from './store/memoryEventStore.js';
+export type { EntryKind, EventMetadata, JsonObject, JsonValue, RecordedEvent } from './domain/index.js';

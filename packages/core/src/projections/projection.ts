@@ -1,0 +1,33 @@
+import type { RecordedEvent } from '../domain/shared/envelope.js';
+import type { Database } from '../store/database.js';
+
+/**
+ * A read model: tables that only this projection writes, derived from the log alone. Projections are
+ * deterministic — the same log gives the same rows — so a rebuild equals the live state.
+ */
+export interface ProjectionDefinition {
+  readonly name: string;
+  /** Bump when the tables or the logic change: the read model is then rebuilt from the log. */
+  readonly version: number;
+  /** DDL for the tables, idempotent (`IF NOT EXISTS`). */
+  readonly schema: string;
+  /** Tables in the order to drop them. */
+  readonly tables: readonly string[];
+  /** One query per table, explicit columns, ordered by primary key: what the digest hashes. */
+  readonly digestQueries: readonly string[];
+  /** Prepares statements against the tables (which exist by then) and returns the event handler. */
+  createHandler(db: Database): ProjectionHandler;
+}
+
+export interface ProjectionHandler {
+  /** Applies events in log order. Runs inside the caller's transaction. */
+  apply(events: readonly RecordedEvent[]): void;
+}
+
+export function createProjectionTables(db: Database, projection: ProjectionDefinition): void {
+  db.exec(projection.schema);
+}
+
+export function dropProjectionTables(db: Database, projection: ProjectionDefinition): void {
+  for (const table of projection.tables) db.exec(`DROP TABLE IF EXISTS ${table}`);
+}

@@ -1,0 +1,178 @@
+import { createHash } from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
+import type { RecordedEvent } from '../domain/shared/envelope.js';
+import type { Database } from '../store/database.js';
+import type { SqliteEventStore } from '../store/sqliteEventStore.js';
+import { createProjectionTables, dropProjectionTables, type ProjectionDefinition, type ProjectionHandler } from './projection.js';
+
+export interface ReadModelSet {
+  /** Run in the append transaction. */
+  readonly inline: readonly ProjectionDefinition[];
+  /** Run after commit by {@link ReadModels.catchUp}, each from its own checkpoint. */
+  readonly async: readonly ProjectionDefinition[];
+}
+
+export interface RebuildResult {
+  readonly events: number;
+  readonly entries: number;
+  readonly digest: string;
+}
+
+interface Checkpoint {
+  name: string;
+  position: number;
+  model_version: number;
+}
+
+/**
+ * Owns every read model of a database: creates their tables, runs inline projections as a hook of the
+ * event store, runs async subscribers from checkpoints stored in the same transaction as their effect
+ * (so each effect happens exactly once, even across crashes), rebuilds them all from the log, and
+ * computes a digest of their full content.
+ */
+export class ReadModels {
+  private inlineHandlers: ProjectionHandler[] = [];
+  private asyncHandlers = new Map<string, ProjectionHandler>();
+  private readonly getCheckpoint: Statement;
+  private readonly setCheckpoint: Statement;
+
+  constructor(
+    private readonly db: Database,
+    private readonly store: SqliteEventStore,
+    private readonly set: ReadModelSet,
+  ) {
+    this.getCheckpoint = db.prepare(`SELECT name, position, model_version FROM checkpoints WHERE name = ?`);
+    this.setCheckpoint = db.prepare(
+      `INSERT INTO checkpoints (name, position, model_version) VALUES (?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET position = excluded.position, model_version = excluded.model_version`,
+    );
+    this.prepare();
+    store.addHook((events) => {
+      for (const handler of this.inlineHandlers) handler.apply(events);
+    });
+  }
+
+  /**
+   * Read models that do not match the log: built by an older version of their projection, or an
+   * inline projection added after events were written. {@link repair} rebuilds them.
+   */
+  outdated(): ProjectionDefinition[] {
+    const head = this.store.head();
+    return this.all().filter((projection) => {
+      const checkpoint = this.getCheckpoint.get(projection.name) as Checkpoint | undefined;
+      if (!checkpoint) return head > 0 && this.set.inline.includes(projection);
+      return checkpoint.model_version !== projection.version;
+    });
+  }
+
+  /** Rebuilds the outdated read models; a no-op (and no write) when all are current. */
+  repair(): string[] {
+    const outdated = this.outdated();
+    if (outdated.length > 0) this.replayInto(outdated);
+    return outdated.map((p) => p.name);
+  }
+
+  /**
+   * Brings every async subscriber up to the head of the log, in batches (one transaction each).
+   * Returns the number of events handled.
+   */
+  catchUp(batchSize = 2_000): number {
+    let handled = 0;
+    for (const projection of this.set.async) {
+      const handler = this.asyncHandlers.get(projection.name)!;
+      for (;;) {
+        const count = this.store.transaction(() => {
+          const from = (this.getCheckpoint.get(projection.name) as Checkpoint | undefined)?.position ?? 0;
+          const events = this.store.readAll({ after: from, limit: batchSize });
+          if (events.length === 0) return 0;
+          handler.apply(events);
+          this.setCheckpoint.run(projection.name, events[events.length - 1]!.position, projection.version);
+          return events.length;
+        });
+        handled += count;
+        if (count < batchSize) break;
+      }
+    }
+    return handled;
+  }
+
+  /** How far behind the head each async subscriber is. */
+  lag(): Record<string, number> {
+    const head = this.store.head();
+    const lag: Record<string, number> = {};
+    for (const projection of this.set.async) {
+      lag[projection.name] = head - ((this.getCheckpoint.get(projection.name) as Checkpoint | undefined)?.position ?? 0);
+    }
+    return lag;
+  }
+
+  /**
+   * Drops every read model and replays the whole log into fresh ones, in one transaction: readers see
+   * the old read models or the new ones, never a half-built state.
+   */
+  rebuild(onProgress?: (done: number, total: number) => void): RebuildResult {
+    this.replayInto(this.all(), onProgress);
+    return { events: this.store.head(), entries: this.countEntries(), digest: this.digest() };
+  }
+
+  private replayInto(projections: readonly ProjectionDefinition[], onProgress?: (done: number, total: number) => void): void {
+    this.store.transaction(() => {
+      const total = this.store.head();
+      if (projections.length === this.all().length) this.db.exec('DELETE FROM snapshots');
+      for (const projection of projections) {
+        dropProjectionTables(this.db, projection);
+        createProjectionTables(this.db, projection);
+      }
+      const handlers = projections.map((p) => p.createHandler(this.db));
+      let done = 0;
+      let batch: RecordedEvent[] = [];
+      const flush = () => {
+        for (const handler of handlers) handler.apply(batch);
+        done += batch.length;
+        batch = [];
+        onProgress?.(done, total);
+      };
+      for (const event of this.store.iterate(0)) {
+        batch.push(event);
+        if (batch.length === 5_000) flush();
+      }
+      flush();
+      for (const projection of projections) this.setCheckpoint.run(projection.name, total, projection.version);
+    });
+    this.prepare();
+  }
+
+  /** SHA-256 over the full content of every read model, in a fixed order. */
+  digest(): string {
+    const hash = createHash('sha256');
+    for (const projection of [...this.all()].sort((a, b) => a.name.localeCompare(b.name))) {
+      hash.update(`projection ${projection.name} v${projection.version}\n`);
+      for (const query of projection.digestQueries) {
+        hash.update(`${query}\n`);
+        for (const row of this.db.prepare(query).raw().iterate()) hash.update(`${JSON.stringify(row)}\n`);
+      }
+    }
+    return hash.digest('hex');
+  }
+
+  countEntries(): number {
+    return this.db.prepare(`SELECT count(*) FROM entries`).pluck().get() as number;
+  }
+
+  private all(): ProjectionDefinition[] {
+    return [...this.set.inline, ...this.set.async];
+  }
+
+  /** Creates missing tables and checkpoints, and handlers bound to the current tables. */
+  private prepare(): void {
+    const head = this.store.head();
+    for (const projection of this.all()) {
+      createProjectionTables(this.db, projection);
+      const isInline = this.set.inline.includes(projection);
+      // A new async subscriber starts from the beginning of the log; a new inline one waits for repair().
+      if (!this.getCheckpoint.get(projection.name) && (head === 0 || !isInline)) this.setCheckpoint.run(projection.name, 0, projection.version);
+    }
+    this.inlineHandlers = this.set.inline.map((p) => p.createHandler(this.db));
+    this.asyncHandlers = new Map(this.set.async.map((p) => [p.name, p.createHandler(this.db)]));
+  }
+}

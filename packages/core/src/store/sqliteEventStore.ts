@@ -1,0 +1,196 @@
+import type { Statement } from 'better-sqlite3';
+import { ConcurrencyError } from '../errors/cairnError.js';
+import type { EventCatalog } from '../domain/shared/eventCatalog.js';
+import type { EventMetadata, NewEvent, RecordedEvent } from '../domain/shared/envelope.js';
+import { ConflictError } from '../errors/cairnError.js';
+import { resolveDuplicates, validateBatch } from './appendChecks.js';
+import { sqliteError, type Database } from './database.js';
+import type { AppendResult, EventStore, ReadAllOptions, ReadStreamOptions } from './eventStore.js';
+import { upcastRecorded } from './upcastRecorded.js';
+
+/** Runs inside the append transaction with the events just stored (inline projections). */
+export type AppendHook = (events: readonly RecordedEvent[]) => void;
+
+interface EventRow {
+  position: number;
+  event_id: string;
+  aggregate_type: string;
+  aggregate_id: string;
+  version: number;
+  type: string;
+  schema_version: number;
+  data: string;
+  metadata: string;
+}
+
+const eventColumns = 'position, event_id, aggregate_type, aggregate_id, version, type, schema_version, data, metadata';
+
+/**
+ * The log on SQLite. Each append is one IMMEDIATE transaction (so concurrent writers queue instead of
+ * failing half-way) in which the hooks — the inline projections — run too: a read after a write sees it.
+ */
+export class SqliteEventStore implements EventStore {
+  private readonly insert: Statement;
+  private readonly byEventId: Statement;
+  private readonly versionExists: Statement;
+  private readonly maxVersion: Statement;
+  private readonly streamRange: Statement;
+  private readonly allAfter: Statement;
+  private readonly headStatement: Statement;
+  private readonly hooks: AppendHook[] = [];
+
+  constructor(
+    private readonly db: Database,
+    private readonly catalog: EventCatalog,
+  ) {
+    this.insert = db.prepare(
+      `INSERT INTO events (event_id, aggregate_type, aggregate_id, version, type, schema_version, data, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.byEventId = db.prepare(`SELECT ${eventColumns} FROM events WHERE event_id = ?`);
+    this.versionExists = db.prepare(`SELECT 1 FROM events WHERE aggregate_id = ? AND version = ?`).pluck();
+    this.maxVersion = db.prepare(`SELECT max(version) FROM events WHERE aggregate_id = ?`).pluck();
+    this.streamRange = db.prepare(`SELECT ${eventColumns} FROM events WHERE aggregate_id = ? AND version BETWEEN ? AND ? ORDER BY version`);
+    this.allAfter = db.prepare(`SELECT ${eventColumns} FROM events WHERE position > ? ORDER BY position LIMIT ?`);
+    this.headStatement = db.prepare(`SELECT coalesce(max(position), 0) FROM events`).pluck();
+  }
+
+  /** Hooks run in the append transaction, in the order added. */
+  addHook(hook: AppendHook): void {
+    this.hooks.push(hook);
+  }
+
+  append(events: readonly NewEvent[]): AppendResult {
+    if (events.length === 0) return { events: [], duplicate: false };
+    return this.transaction(() => this.appendInTransaction(events));
+  }
+
+  /**
+   * Appends inside a transaction the caller already holds (a command handler reads state and appends
+   * atomically). Relies on the unique indexes for ordering and idempotency; only on a violation does
+   * it look further.
+   */
+  appendInTransaction(events: readonly NewEvent[]): AppendResult {
+    if (events.length === 0) return { events: [], duplicate: false };
+    const firstVersions = validateBatch(events, this.catalog);
+    for (const [aggregateId, first] of firstVersions) {
+      if (first > 1 && this.versionExists.get(aggregateId, first - 1) === undefined) {
+        const duplicates = resolveDuplicates(events, (id) => this.eventById(id));
+        if (duplicates) return { events: duplicates, duplicate: true };
+        throw new ConcurrencyError(aggregateId, first - 1, this.streamVersion(aggregateId));
+      }
+    }
+    const recorded: RecordedEvent[] = [];
+    try {
+      this.insertAll(events, recorded);
+    } catch (error) {
+      if (error instanceof DuplicateBatch) return { events: error.events, duplicate: true };
+      throw error;
+    }
+    for (const hook of this.hooks) hook(recorded);
+    return { events: recorded, duplicate: false };
+  }
+
+  private insertAll(events: readonly NewEvent[], recorded: RecordedEvent[]): void {
+    for (const event of events) {
+      let position: number;
+      try {
+        position = Number(
+          this.insert.run(
+            event.eventId,
+            event.aggregateType,
+            event.aggregateId,
+            event.version,
+            event.type,
+            event.schemaVersion,
+            JSON.stringify(event.data),
+            JSON.stringify(event.metadata),
+          ).lastInsertRowid,
+        );
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw error;
+        throw this.explainViolation(events, recorded.length);
+      }
+      recorded.push({ ...event, position });
+    }
+  }
+
+  /**
+   * A unique index refused event `index` of the batch. Only a refusal of the very first event can be
+   * an idempotent retry (nothing of the batch is written yet); anything later is a conflict, and
+   * throwing rolls back what this batch wrote.
+   */
+  private explainViolation(events: readonly NewEvent[], index: number): DuplicateBatch | Error {
+    const event = events[index]!;
+    if (index === 0) {
+      const duplicates = resolveDuplicates(events, (id) => this.eventById(id));
+      if (duplicates) return new DuplicateBatch(duplicates);
+    } else if (this.eventById(event.eventId)) {
+      return new ConflictError('part of this batch was already appended; a batch is stored whole or not at all', { eventId: event.eventId });
+    }
+    return new ConcurrencyError(event.aggregateId, event.version - 1, this.streamVersion(event.aggregateId));
+  }
+
+  /** Runs `fn` in an IMMEDIATE transaction, mapping SQLite failures to Cairn errors. */
+  transaction<T>(fn: () => T): T {
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (error) {
+      throw sqliteError(error, 'cannot write to the event log');
+    }
+  }
+
+  readStream(aggregateId: string, options: ReadStreamOptions = {}): RecordedEvent[] {
+    const rows = this.streamRange.all(aggregateId, options.fromVersion ?? 1, options.toVersion ?? Number.MAX_SAFE_INTEGER) as EventRow[];
+    return rows.map((row) => this.fromRow(row));
+  }
+
+  readAll(options: ReadAllOptions = {}): RecordedEvent[] {
+    const rows = this.allAfter.all(options.after ?? 0, options.limit ?? -1) as EventRow[];
+    return rows.map((row) => this.fromRow(row));
+  }
+
+  /** Every event after `after`, in order, without holding them all in memory. */
+  *iterate(after = 0, batchSize = 5_000): Generator<RecordedEvent> {
+    let position = after;
+    for (;;) {
+      const rows = this.allAfter.all(position, batchSize) as EventRow[];
+      for (const row of rows) yield this.fromRow(row);
+      if (rows.length < batchSize) return;
+      position = rows[rows.length - 1]!.position;
+    }
+  }
+
+  streamVersion(aggregateId: string): number {
+    return (this.maxVersion.get(aggregateId) as number | null) ?? 0;
+  }
+
+  head(): number {
+    return this.headStatement.get() as number;
+  }
+
+  private eventById(eventId: string): RecordedEvent | undefined {
+    const row = this.byEventId.get(eventId) as EventRow | undefined;
+    return row && this.fromRow(row);
+  }
+
+  private fromRow(row: EventRow): RecordedEvent {
+    return upcastRecorded(this.catalog, {
+      position: row.position,
+      eventId: row.event_id,
+      aggregateType: row.aggregate_type,
+      aggregateId: row.aggregate_id,
+      version: row.version,
+      type: row.type,
+      schemaVersion: row.schema_version,
+      data: JSON.parse(row.data) as unknown,
+      metadata: JSON.parse(row.metadata) as EventMetadata,
+    });
+  }
+}
+
+/** Thrown (and caught) inside an append when the whole batch turns out to be stored already. */
+class DuplicateBatch extends Error {
+  constructor(readonly events: RecordedEvent[]) {
+    super('duplicate batch');
+  }
+}

@@ -8,6 +8,8 @@ export {
   type ActivityItem,
   type CommandResult,
   type EngineChange,
+  type EngineNotice,
+  type EngineProgress,
   type EngineStatus,
   type EntryList,
   type EntrySort,

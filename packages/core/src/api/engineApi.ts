@@ -2,8 +2,7 @@ import { z } from 'zod';
 import { entryKinds } from '../domain/entry/events.js';
 import type { RecordedEvent } from '../domain/shared/envelope.js';
 import { jsonObjectSchema, jsonValueSchema } from '../domain/shared/json.js';
-import type { Engine } from '../engine/engine.js';
-import { entrySorts, type ActivityItem, type CommandResult, type EngineChange, type EngineStatus, type EntryList, type EntryView, type HistoryItem, type TagCount } from '../engine/views.js';
+import { entrySorts, type ActivityItem, type CommandResult, type EngineNotice, type EngineStatus, type EntryList, type EntryView, type HistoryItem, type TagCount } from '../engine/views.js';
 import type { RebuildResult } from '../projections/readModels.js';
 
 /**
@@ -85,8 +84,8 @@ export interface EngineApiResults {
 export type EngineApi = {
   [M in EngineApiMethod]: (params: EngineApiParams<M>) => Promise<EngineApiResults[M]>;
 } & {
-  /** Change notifications; returns the unsubscribe function. */
-  subscribe(listener: (change: EngineChange) => void): () => void;
+  /** Change and progress notifications; returns the unsubscribe function. */
+  subscribe(listener: (notice: EngineNotice) => void): () => void;
 };
 
 export const engineApiMethods = Object.keys(engineApiSchemas) as EngineApiMethod[];

@@ -5,8 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CairnError } from '../errors/cairnError.js';
 import { makeTempDir } from '../testing/tempDir.js';
 import { Engine } from './engine.js';
-import type { EngineChange } from './views.js';
-import { v7 } from 'uuid';
+import type { EngineNotice } from './views.js';
+import { uuidv7 as v7 } from '../ids/uuidv7.js';
 
 let dir: { path: string; remove: () => void };
 let engine: Engine;
@@ -145,18 +145,18 @@ describe('engine', () => {
   });
 
   it('tells subscribers about its own commits and about other processes writing', async () => {
-    const changes: EngineChange[] = [];
+    const changes: EngineNotice[] = [];
     engine.close();
     engine = Engine.open({ dataDir: join(dir.path, 'data'), autoCatchUp: false, pollIntervalMs: 20 });
     const unsubscribe = engine.subscribe((change) => changes.push(change));
     const id = create('Mine');
-    expect(changes).toEqual([{ head: 1, entryIds: [id], eventTypes: ['EntryCreated'] }]);
+    expect(changes).toEqual([{ type: 'changed', head: 1, entryIds: [id], eventTypes: ['EntryCreated'] }]);
     const other = Engine.open({ dataDir: join(dir.path, 'data'), autoCatchUp: false });
     const theirs = v7();
     other.execute({ type: 'CreateEntry', entryId: theirs, title: 'Theirs' });
     other.close();
     await expect.poll(() => changes.length, { timeout: 2_000 }).toBe(2);
-    expect(changes[1]).toEqual({ head: 2, entryIds: [theirs], eventTypes: ['EntryCreated'] });
+    expect(changes[1]).toEqual({ type: 'changed', head: 2, entryIds: [theirs], eventTypes: ['EntryCreated'] });
     unsubscribe();
   });
 

@@ -13,12 +13,13 @@ import { isUuid, systemEnvironment, type Environment } from '../ids/ids.js';
 import { JobQueue } from '../jobs/jobQueue.js';
 import { activityProjection } from '../projections/activityProjection.js';
 import { entriesProjection } from '../projections/entriesProjection.js';
+import { tagCountsProjection } from '../projections/tagCountsProjection.js';
 import { ReadModels, type RebuildResult } from '../projections/readModels.js';
 import { openDatabase, SCHEMA_VERSION, type Database } from '../store/database.js';
 import { SqliteEventStore } from '../store/sqliteEventStore.js';
 import { EntryQueries, historyItem, viewFromEvents } from './entryQueries.js';
 import { EntryRepository } from './entryRepository.js';
-import type { ActivityItem, CommandResult, EngineChange, EngineStatus, EntryList, EntryView, HistoryItem, ListEntriesQuery, TagCount } from './views.js';
+import type { ActivityItem, CommandResult, EngineChange, EngineNotice, EngineStatus, EntryList, EntryView, HistoryItem, ListEntriesQuery, TagCount } from './views.js';
 
 export interface EngineOptions {
   readonly dataDir: string;
@@ -42,7 +43,7 @@ export interface ExecuteOptions {
   readonly causationId?: string | null;
 }
 
-export type EngineListener = (change: EngineChange) => void;
+export type EngineListener = (notice: EngineNotice) => void;
 
 interface Meta {
   workspaceId: string;
@@ -89,7 +90,7 @@ export class Engine {
     this.dataDir = resolve(options.dataDir);
     this.env = options.environment ?? systemEnvironment;
     this.store = new SqliteEventStore(db, eventCatalog);
-    this.readModels = new ReadModels(db, this.store, { inline: [entriesProjection], async: [activityProjection] });
+    this.readModels = new ReadModels(db, this.store, { inline: [entriesProjection], async: [activityProjection, tagCountsProjection] });
     this.readModels.repair();
     this.repository = new EntryRepository(db, this.store, options.snapshotEvery === undefined ? {} : { snapshotEvery: options.snapshotEvery });
     this.queries = new EntryQueries(db);
@@ -118,7 +119,7 @@ export class Engine {
         return result.result;
       }),
     );
-    if (appended.length > 0) this.afterCommit();
+    if (appended.length > 0) this.afterCommit(appended[appended.length - 1]!.position);
     return results;
   }
 
@@ -200,6 +201,7 @@ export class Engine {
 
   tags(): TagCount[] {
     this.assertOpen();
+    this.catchUp();
     return this.queries.tags();
   }
 
@@ -231,9 +233,10 @@ export class Engine {
     return this.readModels.catchUp();
   }
 
-  rebuild(onProgress?: (done: number, total: number) => void): RebuildResult {
+  /** Replays the log into fresh read models, reporting `rebuild` progress to subscribers. */
+  rebuild(): RebuildResult {
     this.assertOpen();
-    return this.readModels.rebuild(onProgress);
+    return this.readModels.rebuild((done, total) => this.emit({ type: 'progress', task: 'rebuild', done, total }));
   }
 
   /** The digest of every read model, after the async ones caught up. */
@@ -244,9 +247,13 @@ export class Engine {
 
   // ── changes ───────────────────────────────────────────────────────────────────────────────────
 
-  /** Calls `listener` after events are committed here or by another process on this data directory. */
+  /**
+   * Calls `listener` after events are committed here or by another process on this data directory,
+   * and with the progress of long tasks.
+   */
   subscribe(listener: EngineListener): () => void {
     this.assertOpen();
+    if (this.listeners.size === 0) this.notifiedHead = this.store.head();
     this.listeners.add(listener);
     if (!this.pollTimer) {
       this.pollTimer = setInterval(() => this.guard(() => this.notify()), this.options.pollIntervalMs ?? 500);
@@ -274,8 +281,10 @@ export class Engine {
     return this.closed;
   }
 
-  private afterCommit(): void {
-    this.notify();
+  private afterCommit(head: number): void {
+    // Without listeners there is nobody to tell: remember the head without another query.
+    if (this.listeners.size === 0) this.notifiedHead = head;
+    else this.notify();
     if (this.options.autoCatchUp === false || this.catchUpScheduled) return;
     this.catchUpScheduled = true;
     setImmediate(() => {
@@ -286,19 +295,21 @@ export class Engine {
 
   /** Tells listeners about events after the last head they heard of. */
   private notify(): void {
-    if (this.listeners.size === 0 || this.closed) {
-      if (!this.closed) this.notifiedHead = this.store.head();
-      return;
-    }
+    if (this.listeners.size === 0 || this.closed) return;
     const events = this.store.readAll({ after: this.notifiedHead, limit: 10_000 });
     if (events.length === 0) return;
     const change: EngineChange = {
+      type: 'changed',
       head: events[events.length - 1]!.position,
       entryIds: [...new Set(events.map((e) => e.aggregateId))],
       eventTypes: [...new Set(events.map((e) => e.type))],
     };
     this.notifiedHead = change.head;
-    for (const listener of this.listeners) this.guard(() => listener(change));
+    this.emit(change);
+  }
+
+  private emit(notice: EngineNotice): void {
+    for (const listener of this.listeners) this.guard(() => listener(notice));
   }
 
   private guard(fn: () => void): void {

@@ -38,7 +38,7 @@ export class EntryQueries {
     this.activityStatement = db.prepare(
       `SELECT position, entry_id, event_type, title, fields, actor_id, device_id, at FROM activity WHERE position < ? ORDER BY position DESC LIMIT ?`,
     );
-    this.tagsStatement = db.prepare(`SELECT tag, entry_count FROM tags ORDER BY entry_count DESC, tag`);
+    this.tagsStatement = db.prepare(`SELECT tag, entry_count FROM tag_counts ORDER BY entry_count DESC, tag`);
   }
 
   get(id: string): EntryView {

@@ -94,7 +94,18 @@ export interface EngineStatus {
 
 /** Pushed to subscribers after events are committed (by this process or another one). */
 export interface EngineChange {
+  readonly type: 'changed';
   readonly head: number;
   readonly entryIds: string[];
   readonly eventTypes: string[];
 }
+
+/** Progress of a long task (a rebuild, an import), for progress bars. */
+export interface EngineProgress {
+  readonly type: 'progress';
+  readonly task: string;
+  readonly done: number;
+  readonly total: number;
+}
+
+export type EngineNotice = EngineChange | EngineProgress;

@@ -1,13 +1,13 @@
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from './uuidv7.js';
 
 /** Where the engine gets time and ids; tests pass fixed ones, deciders never see these. */
 export interface Environment {
   /** Wall-clock milliseconds since the epoch. */
-  now(): number;
+  readonly now: () => number;
   /** A new UUIDv7 (time-ordered). */
-  newId(): string;
+  readonly newId: () => string;
   /** A number in [0, 1) — jitter for retries. */
-  random(): number;
+  readonly random: () => number;
 }
 
 export const systemEnvironment: Environment = {

@@ -5,9 +5,10 @@ import type { Database } from '../store/database.js';
 import type { ProjectionDefinition, ProjectionHandler } from './projection.js';
 
 /**
- * Inline read models of entries: `entries` (the current state of every entry), `entry_tags` (one row
- * per entry and tag) and `tags` (how many live entries carry each tag). Updated in the append
- * transaction, so a read right after a command sees it.
+ * Inline read models of entries: `entries` (the current state of every entry) and `entry_tags` (one
+ * row per entry and tag, for filtering). Updated in the append transaction, so a read right after a
+ * command sees it. Tag counts are kept by an async projection (tagCountsProjection): they are not
+ * needed in the write path, and every table written here costs the command a page write.
  */
 export const entriesProjection: ProjectionDefinition = {
   name: 'entries',
@@ -30,13 +31,11 @@ export const entriesProjection: ProjectionDefinition = {
     ) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS entries_by_updated ON entries (deleted, updated_at DESC, id);
     CREATE TABLE IF NOT EXISTS entry_tags (tag TEXT NOT NULL, entry_id TEXT NOT NULL, PRIMARY KEY (tag, entry_id)) WITHOUT ROWID;
-    CREATE TABLE IF NOT EXISTS tags (tag TEXT PRIMARY KEY, entry_count INTEGER NOT NULL) WITHOUT ROWID;
   `,
-  tables: ['entries', 'entry_tags', 'tags'],
+  tables: ['entries', 'entry_tags'],
   digestQueries: [
     `SELECT id, kind, title, body, tags, attributes, deleted, version, created_at, created_by, updated_at, updated_by, position FROM entries ORDER BY id`,
     `SELECT tag, entry_id FROM entry_tags ORDER BY tag, entry_id`,
-    `SELECT tag, entry_count FROM tags ORDER BY tag`,
   ],
   createHandler: (db) => new EntriesHandler(db),
 };
@@ -52,9 +51,6 @@ class EntriesHandler implements ProjectionHandler {
   private readonly updateEntry: Statement;
   private readonly insertTag: Statement;
   private readonly deleteTag: Statement;
-  private readonly countUp: Statement;
-  private readonly countDown: Statement;
-  private readonly dropZero: Statement;
 
   constructor(db: Database) {
     this.insertEntry = db.prepare(
@@ -68,9 +64,6 @@ class EntriesHandler implements ProjectionHandler {
     );
     this.insertTag = db.prepare(`INSERT INTO entry_tags (tag, entry_id) VALUES (?, ?)`);
     this.deleteTag = db.prepare(`DELETE FROM entry_tags WHERE tag = ? AND entry_id = ?`);
-    this.countUp = db.prepare(`INSERT INTO tags (tag, entry_count) VALUES (?, 1) ON CONFLICT (tag) DO UPDATE SET entry_count = entry_count + 1`);
-    this.countDown = db.prepare(`UPDATE tags SET entry_count = entry_count - 1 WHERE tag = ?`);
-    this.dropZero = db.prepare(`DELETE FROM tags WHERE tag = ? AND entry_count <= 0`);
   }
 
   apply(events: readonly RecordedEvent[]): void {
@@ -84,18 +77,13 @@ class EntriesHandler implements ProjectionHandler {
     if (event.type === 'EntryCreated') {
       const { kind, title, body, tags, attributes } = event.data;
       this.insertEntry.run(id, kind, title, body, JSON.stringify(tags), JSON.stringify(attributes), version, metadata.at, metadata.actorId, metadata.at, metadata.actorId, position);
-      for (const tag of tags) {
-        this.insertTag.run(tag, id);
-        this.countUp.run(tag);
-      }
+      for (const tag of tags) this.insertTag.run(tag, id);
       return;
     }
     const row = this.current.get(id) as CurrentRow | undefined;
     if (!row) return; // the log guarantees creation first; a missing row means a foreign aggregate
-    const oldTags = JSON.parse(row.tags) as string[];
-    const wasLive = row.deleted === 0;
     let changes: { title?: string; body?: string; tags?: string[]; attributes?: unknown } = {};
-    let deleted = !wasLive;
+    let deleted = row.deleted === 1;
     switch (event.type) {
       case 'EntryUpdated':
         changes = event.data.changes;
@@ -115,7 +103,6 @@ class EntriesHandler implements ProjectionHandler {
       default:
         return assertNever(event);
     }
-    const newTags = changes.tags ?? oldTags;
     this.updateEntry.run(
       changes.title ?? null,
       changes.body ?? null,
@@ -129,19 +116,10 @@ class EntriesHandler implements ProjectionHandler {
       id,
     );
     if (changes.tags) {
-      for (const tag of oldTags) if (!newTags.includes(tag)) this.deleteTag.run(tag, id);
-      for (const tag of newTags) if (!oldTags.includes(tag)) this.insertTag.run(tag, id);
+      const oldTags = JSON.parse(row.tags) as string[];
+      for (const tag of oldTags) if (!changes.tags.includes(tag)) this.deleteTag.run(tag, id);
+      for (const tag of changes.tags) if (!oldTags.includes(tag)) this.insertTag.run(tag, id);
     }
-    const isLive = !deleted;
-    const removedFromCount = wasLive ? (isLive ? oldTags.filter((t) => !newTags.includes(t)) : oldTags) : [];
-    const addedToCount = isLive ? (wasLive ? newTags.filter((t) => !oldTags.includes(t)) : newTags) : [];
-    for (const tag of removedFromCount) this.decrement(tag);
-    for (const tag of addedToCount) this.countUp.run(tag);
-  }
-
-  private decrement(tag: string): void {
-    this.countDown.run(tag);
-    this.dropZero.run(tag);
   }
 }
 

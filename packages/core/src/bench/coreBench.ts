@@ -1,0 +1,207 @@
+import { spawnSync } from 'node:child_process';
+import { cpus, totalmem, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { uuidv7 } from '../ids/uuidv7.js';
+import type { EntryCommand } from '../domain/entry/commands.js';
+import { Engine } from '../engine/engine.js';
+
+export interface CoreBenchOptions {
+  /** Events in the large store used for rebuild and open+list (default 1,000,000). */
+  readonly events?: number;
+  /** Commands for the single-command append run (default 20,000). */
+  readonly singleCommands?: number;
+  /** Events for the batched append run and the plain-insert reference (default 200,000). */
+  readonly batchedEvents?: number;
+  readonly batchSize?: number;
+  /** Where to put the temporary stores (default: the OS temp folder). */
+  readonly workDir?: string;
+  /** A command that runs the CLI, for timing `list` in a fresh process (optional). */
+  readonly cliCommand?: readonly string[];
+  readonly log?: (message: string) => void;
+}
+
+export interface CoreBenchResult {
+  readonly machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; platform: string };
+  readonly plainInsert: { rows: number; seconds: number; rowsPerSecond: number };
+  readonly singleAppends: { commands: number; seconds: number; commandsPerSecond: number };
+  readonly batchedAppends: { events: number; batchSize: number; seconds: number; eventsPerSecond: number; ratioToPlain: number };
+  readonly rebuild: { events: number; entries: number; seconds: number; eventsPerSecond: number; replaySeconds: number };
+  readonly openAndList: { events: number; openMs: number; listMs: number; totalMs: number; cliProcessMs: number | null };
+  readonly maxRssMB: number;
+  readonly targets: Record<string, { target: string; met: boolean }>;
+}
+
+const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
+const words = 'alpha beta gamma delta sync search index note graph paper method result data model cell protein study effect'.split(' ');
+
+function sentence(n: number, seed: number): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += `${words[(seed * 31 + i * 7) % words.length]} `;
+  return s.trim();
+}
+
+/** A deterministic mix: about a quarter creates, the rest updates, deletes and restores of earlier entries. */
+function* workload(total: number): Generator<EntryCommand> {
+  const live: string[] = [];
+  const deleted: string[] = [];
+  for (let i = 0; i < total; i++) {
+    const r = i % 20;
+    if (live.length < 10 || r < 5) {
+      const id = uuidv7();
+      live.push(id);
+      yield { type: 'CreateEntry', entryId: id, title: `Note ${i} ${sentence(4, i)}`, body: sentence(30, i), tags: [words[i % words.length]!, `t${i % 50}`] };
+    } else if (r === 5 && live.length > 100) {
+      const id = live.splice((i * 7919) % live.length, 1)[0]!;
+      deleted.push(id);
+      yield { type: 'DeleteEntry', entryId: id };
+    } else if (r === 6 && deleted.length > 0) {
+      const id = deleted.pop()!;
+      live.push(id);
+      yield { type: 'RestoreEntry', entryId: id };
+    } else {
+      const id = live[(i * 104729) % live.length]!;
+      yield r === 7 ? { type: 'UpdateEntry', entryId: id, addTags: [`t${i % 97}`] } : { type: 'UpdateEntry', entryId: id, body: `${sentence(30, i)} revision ${i}` };
+    }
+  }
+}
+
+export function runCoreBench(options: CoreBenchOptions = {}): CoreBenchResult {
+  const log = options.log ?? (() => undefined);
+  const totalEvents = options.events ?? 1_000_000;
+  const singleCommands = options.singleCommands ?? 20_000;
+  const batchedEvents = options.batchedEvents ?? 200_000;
+  const batchSize = options.batchSize ?? 1_000;
+  const root = mkdtempSync(join(options.workDir ?? tmpdir(), 'cairn-bench-'));
+  let maxRss = 0;
+  const sampleRss = () => {
+    maxRss = Math.max(maxRss, process.memoryUsage().rss, process.resourceUsage().maxRSS * 1024);
+  };
+  try {
+    // 1. Single-command appends: one transaction per command.
+    log(`single-command appends: ${singleCommands}`);
+    let engine = Engine.open({ dataDir: join(root, 'single'), autoCatchUp: false });
+    const singles = [...workload(singleCommands)];
+    let start = process.hrtime.bigint();
+    for (const command of singles) engine.execute(command);
+    const singleSeconds = seconds(start);
+    engine.close();
+    sampleRss();
+
+    // 2. Batched appends through the engine, and the same rows through a plain better-sqlite3 loop.
+    log(`batched appends: ${batchedEvents} events in batches of ${batchSize}`);
+    engine = Engine.open({ dataDir: join(root, 'batched'), autoCatchUp: false });
+    const batched = [...workload(batchedEvents)];
+    start = process.hrtime.bigint();
+    for (let i = 0; i < batched.length; i += batchSize) engine.executeBatch(batched.slice(i, i + batchSize));
+    const batchedSeconds = seconds(start);
+    sampleRss();
+    const rows = engine.log({ after: 0, limit: batchedEvents }).map((e) => [
+      e.eventId,
+      e.aggregateType,
+      e.aggregateId,
+      e.version,
+      e.type,
+      e.schemaVersion,
+      JSON.stringify(e.data),
+      JSON.stringify(e.metadata),
+    ]);
+    engine.close();
+    const plainSeconds = plainInsert(join(root, 'plain.db'), rows, batchSize);
+    sampleRss();
+
+    // 3. A large store: build it, then time a full rebuild.
+    log(`building a store of ${totalEvents} events`);
+    engine = Engine.open({ dataDir: join(root, 'large'), autoCatchUp: false });
+    let batch: EntryCommand[] = [];
+    for (const command of workload(totalEvents)) {
+      batch.push(command);
+      if (batch.length === 5_000) {
+        engine.executeBatch(batch);
+        batch = [];
+        sampleRss();
+      }
+    }
+    if (batch.length) engine.executeBatch(batch);
+    engine.catchUp();
+    sampleRss();
+    log('rebuilding');
+    let replaySeconds = 0;
+    const replayStart = process.hrtime.bigint();
+    const unsubscribe = engine.subscribe((notice) => {
+      if (notice.type === 'progress' && notice.done === notice.total) replaySeconds = seconds(replayStart);
+      if (notice.type === 'progress' && notice.done % 100_000 === 0) sampleRss();
+    });
+    start = process.hrtime.bigint();
+    const rebuilt = engine.rebuild();
+    const rebuildSeconds = seconds(start);
+    unsubscribe();
+    sampleRss();
+    engine.close();
+
+    // 4. Open the large store and answer `list`.
+    log('opening and listing');
+    start = process.hrtime.bigint();
+    engine = Engine.open({ dataDir: join(root, 'large'), autoCatchUp: false });
+    const openMs = seconds(start) * 1000;
+    const listStart = process.hrtime.bigint();
+    engine.listEntries({ limit: 50 });
+    const listMs = seconds(listStart) * 1000;
+    engine.close();
+    let cliProcessMs: number | null = null;
+    if (options.cliCommand) {
+      const [cmd, ...args] = options.cliCommand;
+      const cliStart = process.hrtime.bigint();
+      const result = spawnSync(cmd!, [...args, '--data', join(root, 'large'), '--json', 'list', '--limit', '50'], { encoding: 'utf8' });
+      if (result.status === 0) cliProcessMs = seconds(cliStart) * 1000;
+    }
+    sampleRss();
+
+    const plainRate = rows.length / plainSeconds;
+    const batchedRate = batchedEvents / batchedSeconds;
+    const result: Omit<CoreBenchResult, 'targets'> = {
+      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
+      plainInsert: { rows: rows.length, seconds: plainSeconds, rowsPerSecond: Math.round(plainRate) },
+      singleAppends: { commands: singleCommands, seconds: singleSeconds, commandsPerSecond: Math.round(singleCommands / singleSeconds) },
+      batchedAppends: { events: batchedEvents, batchSize, seconds: batchedSeconds, eventsPerSecond: Math.round(batchedRate), ratioToPlain: Number((batchedRate / plainRate).toFixed(3)) },
+      rebuild: { events: rebuilt.events, entries: rebuilt.entries, seconds: rebuildSeconds, eventsPerSecond: Math.round(rebuilt.events / rebuildSeconds), replaySeconds },
+      openAndList: { events: rebuilt.events, openMs: round(openMs), listMs: round(listMs), totalMs: round(openMs + listMs), cliProcessMs: cliProcessMs === null ? null : round(cliProcessMs) },
+      maxRssMB: Math.round(maxRss / 2 ** 20),
+    };
+    return {
+      ...result,
+      targets: {
+        singleAppends: { target: '>= 10000 commands/s', met: result.singleAppends.commandsPerSecond >= 10_000 },
+        batchedAppends: { target: '>= 50% of plain inserts', met: result.batchedAppends.ratioToPlain >= 0.5 },
+        rebuild: { target: '>= 100000 events/s', met: result.rebuild.eventsPerSecond >= 100_000 },
+        openAndList: { target: '<= 1000 ms', met: result.openAndList.totalMs <= 1_000 },
+        rss: { target: '<= 300 MB', met: result.maxRssMB <= 300 },
+      },
+    };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+const round = (n: number) => Math.round(n * 10) / 10;
+
+/** The physical reference: the same rows into the same table, one prepared INSERT in a loop. */
+function plainInsert(file: string, rows: unknown[][], batchSize: number): number {
+  const db = new BetterSqlite3(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec(`CREATE TABLE events (
+    position INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, aggregate_type TEXT NOT NULL, aggregate_id TEXT NOT NULL,
+    version INTEGER NOT NULL, type TEXT NOT NULL, schema_version INTEGER NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL,
+    UNIQUE (aggregate_id, version))`);
+  const insert = db.prepare(`INSERT INTO events (event_id, aggregate_type, aggregate_id, version, type, schema_version, data, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+  const insertBatch = db.transaction((batch: unknown[][]) => {
+    for (const row of batch) insert.run(...row);
+  });
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < rows.length; i += batchSize) insertBatch(rows.slice(i, i + batchSize));
+  const elapsed = seconds(start);
+  db.close();
+  return elapsed;
+}

@@ -35,7 +35,9 @@ export {
   type ErrorCode,
   type ErrorData,
 } from './errors/cairnError.js';
+export { BlobStore, isSha256, type StoredBlob } from './blobs/blobStore.js';
 export { isUuid, systemEnvironment, type Environment } from './ids/ids.js';
+export { uuidv7 } from './ids/uuidv7.js';
 export { JobQueue, jobPriority, jobStatuses, ownerProcessAlive, processOwner, type Job, type JobQueueOptions, type JobSpec, type JobStatus } from './jobs/jobQueue.js';
 export type { RebuildResult } from './projections/readModels.js';
 export { DATABASE_FILE, SCHEMA_VERSION } from './store/database.js';

@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import type { Statement } from 'better-sqlite3';
+import { BlobStore } from '../blobs/blobStore.js';
 import { eventCatalog } from '../domain/catalog.js';
 import type { EntryCommand } from '../domain/entry/commands.js';
 import { decideEntry } from '../domain/entry/decide.js';
@@ -60,6 +61,8 @@ export class Engine {
   readonly dataDir: string;
   /** The durable job queue in this data directory (ingestion and sync use it). */
   readonly jobs: JobQueue;
+  /** Content-addressed files (originals, extracted text) under `<data>/blobs`. */
+  readonly blobs: BlobStore;
   private readonly store: SqliteEventStore;
   private readonly readModels: ReadModels;
   private readonly repository: EntryRepository;
@@ -95,6 +98,7 @@ export class Engine {
     this.repository = new EntryRepository(db, this.store, options.snapshotEvery === undefined ? {} : { snapshotEvery: options.snapshotEvery });
     this.queries = new EntryQueries(db);
     this.jobs = new JobQueue(db, this.env);
+    this.blobs = new BlobStore(this.dataDir);
     this.meta = this.loadMeta(options.actorId);
     this.lastHlcStatement = db.prepare(`SELECT json_extract(metadata, '$.hlc') FROM events ORDER BY position DESC LIMIT 1`).pluck();
     this.notifiedHead = this.store.head();

@@ -1,0 +1,127 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { NotFoundError, StorageError, ValidationError } from '../errors/cairnError.js';
+
+const shaPattern = /^[0-9a-f]{64}$/;
+
+export function isSha256(value: string): boolean {
+  return shaPattern.test(value);
+}
+
+export interface StoredBlob {
+  readonly sha256: string;
+  readonly size: number;
+  /** False when identical content was already stored. */
+  readonly created: boolean;
+}
+
+/**
+ * Content-addressed blobs under `<data>/blobs/ab/cd/<sha256>`: identical content is stored once, files
+ * are written to a temporary name and renamed into place (never half-written), and reads can verify
+ * the content still matches its name.
+ */
+export class BlobStore {
+  readonly root: string;
+
+  constructor(dataDir: string) {
+    this.root = join(dataDir, 'blobs');
+  }
+
+  pathOf(sha256: string): string {
+    if (!isSha256(sha256)) throw new ValidationError(`${sha256} is not a SHA-256 hex digest`);
+    return join(this.root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+  }
+
+  has(sha256: string): boolean {
+    return existsSync(this.pathOf(sha256));
+  }
+
+  size(sha256: string): number {
+    try {
+      return statSync(this.pathOf(sha256)).size;
+    } catch {
+      throw new NotFoundError(`blob ${sha256} is not stored`, { sha256 });
+    }
+  }
+
+  /** Stores bytes held in memory. */
+  putBytes(bytes: Uint8Array): StoredBlob {
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const target = this.pathOf(sha256);
+    if (existsSync(target)) return { sha256, size: bytes.byteLength, created: false };
+    const temp = this.tempPath();
+    try {
+      writeFileSync(temp, bytes);
+      this.moveIntoPlace(temp, target);
+    } catch (error) {
+      rmSync(temp, { force: true });
+      throw new StorageError('storage', `cannot store blob: ${(error as Error).message}`, { sha256 }, error);
+    }
+    return { sha256, size: bytes.byteLength, created: true };
+  }
+
+  putText(text: string): StoredBlob {
+    return this.putBytes(Buffer.from(text, 'utf8'));
+  }
+
+  /** Streams a file into the store, hashing on the way, without holding it in memory. */
+  async putFile(path: string, maxBytes = Number.POSITIVE_INFINITY): Promise<StoredBlob> {
+    const temp = this.tempPath();
+    const hash = createHash('sha256');
+    let size = 0;
+    const out = await open(temp, 'w');
+    try {
+      await pipeline(createReadStream(path), async function* (source: AsyncIterable<Buffer>) {
+        for await (const chunk of source) {
+          size += chunk.length;
+          if (size > maxBytes) throw new ValidationError(`file is larger than the limit of ${maxBytes} bytes`, { maxBytes });
+          hash.update(chunk);
+          yield chunk;
+        }
+      }, out.createWriteStream());
+    } catch (error) {
+      await out.close().catch(() => undefined);
+      rmSync(temp, { force: true });
+      throw error;
+    }
+    const sha256 = hash.digest('hex');
+    const target = this.pathOf(sha256);
+    if (existsSync(target)) {
+      rmSync(temp, { force: true });
+      return { sha256, size, created: false };
+    }
+    this.moveIntoPlace(temp, target);
+    return { sha256, size, created: true };
+  }
+
+  readBytes(sha256: string): Buffer {
+    try {
+      return readFileSync(this.pathOf(sha256));
+    } catch {
+      throw new NotFoundError(`blob ${sha256} is not stored`, { sha256 });
+    }
+  }
+
+  readText(sha256: string): string {
+    return this.readBytes(sha256).toString('utf8');
+  }
+
+  /** True when the stored bytes still hash to their name. */
+  verify(sha256: string): boolean {
+    return createHash('sha256').update(this.readBytes(sha256)).digest('hex') === sha256;
+  }
+
+  private tempPath(): string {
+    const dir = join(this.root, 'tmp');
+    mkdirSync(dir, { recursive: true });
+    return join(dir, `${process.pid}-${randomBytes(8).toString('hex')}`);
+  }
+
+  private moveIntoPlace(temp: string, target: string): void {
+    mkdirSync(join(target, '..'), { recursive: true });
+    renameSync(temp, target);
+  }
+}

@@ -7,9 +7,10 @@ import type { EntryCommand } from '../domain/entry/commands.js';
 import { decideEntry } from '../domain/entry/decide.js';
 import { evolveEntry } from '../domain/entry/evolve.js';
 import { entryAggregateType } from '../domain/entry/events.js';
-import type { CommandContext, NewEvent, RecordedEvent } from '../domain/shared/envelope.js';
-import { decodeHlc, encodeHlc, tickHlc } from '../domain/shared/hlc.js';
-import { ConcurrencyError, NotFoundError, ValidationError } from '../errors/cairnError.js';
+import type { NewEvent, RecordedEvent } from '../domain/shared/envelope.js';
+import { initialEntryState } from '../domain/entry/state.js';
+import { decodeHlc, encodeHlc, tickHlc, type Hlc } from '../domain/shared/hlc.js';
+import { ConcurrencyError, ConflictError, NotFoundError, ValidationError } from '../errors/cairnError.js';
 import { isUuid, systemEnvironment, type Environment } from '../ids/ids.js';
 import { JobQueue } from '../jobs/jobQueue.js';
 import { activityProjection } from '../projections/activityProjection.js';
@@ -45,6 +46,12 @@ export interface ExecuteOptions {
 }
 
 export type EngineListener = (notice: EngineNotice) => void;
+
+/** What the commands of one transaction share. */
+interface BatchContext {
+  hlc: Hlc | undefined;
+  readonly now: number;
+}
 
 interface Meta {
   workspaceId: string;
@@ -115,60 +122,79 @@ export class Engine {
   executeBatch(commands: readonly EntryCommand[], options: ExecuteOptions = {}): CommandResult[] {
     this.assertOpen();
     const correlationId = options.correlationId ?? this.env.newId();
-    const appended: RecordedEvent[] = [];
-    const results = this.store.transaction(() =>
-      commands.map((command) => {
-        const result = this.executeInTransaction(command, { ...options, correlationId });
-        appended.push(...result.events);
-        return result.result;
-      }),
-    );
-    if (appended.length > 0) this.afterCommit(appended[appended.length - 1]!.position);
+    let lastPosition = 0;
+    let results: CommandResult[];
+    try {
+      results = this.store.transaction(() => {
+        // Read once per transaction: the clock of the last event in the log (ours or another process's).
+        const batch: BatchContext = { hlc: decodeHlc((this.lastHlcStatement.get() as string | undefined) ?? ''), now: this.env.now() };
+        return commands.map((command) => {
+          const result = this.executeInTransaction(command, { ...options, correlationId }, batch);
+          if (result.positions.length > 0) lastPosition = result.positions[result.positions.length - 1]!;
+          return result;
+        });
+      });
+    } catch (error) {
+      this.repository.forget(commands.map((c) => c.entryId)); // states cached by the rolled-back transaction
+      throw error;
+    }
+    if (lastPosition > 0) this.afterCommit(lastPosition);
     return results;
   }
 
-  private executeInTransaction(command: EntryCommand, options: ExecuteOptions & { correlationId: string }): { result: CommandResult; events: RecordedEvent[] } {
-    if (typeof command.entryId !== 'string' || !isUuid(command.entryId)) {
-      throw new ValidationError(`entry id ${JSON.stringify(command.entryId)} is not a valid id`);
+  private executeInTransaction(command: EntryCommand, options: ExecuteOptions & { correlationId: string }, batch: BatchContext): CommandResult {
+    const entryId = command.entryId;
+    if (typeof entryId !== 'string' || !isUuid(entryId)) {
+      throw new ValidationError(`entry id ${JSON.stringify(entryId)} is not a valid id`);
     }
-    const { state, snapshotVersion } = this.repository.load(command.entryId);
-    if (options.expectedVersion !== undefined && options.expectedVersion !== state.version) {
-      throw new ConcurrencyError(command.entryId, options.expectedVersion, state.version);
+    // A create needs no read: it is decided against an empty stream, and the unique (entry, version)
+    // index refuses it atomically if the entry exists after all.
+    const { state, snapshotVersion } = command.type === 'CreateEntry' ? { state: initialEntryState(entryId), snapshotVersion: 0 } : this.repository.load(entryId);
+    if (options.expectedVersion !== undefined && options.expectedVersion !== state.version && command.type !== 'CreateEntry') {
+      throw new ConcurrencyError(entryId, options.expectedVersion, state.version);
     }
-    const input = command.type === 'RevertEntry' && command.toVersion >= 1 && command.toVersion <= state.version
-      ? { stateAtTarget: this.repository.loadAt(command.entryId, command.toVersion) }
-      : {};
+    const input =
+      command.type === 'RevertEntry' && command.toVersion >= 1 && command.toVersion <= state.version
+        ? { stateAtTarget: this.repository.loadAt(entryId, command.toVersion) }
+        : {};
     const decided = decideEntry(command, state, input);
-    if (decided.length === 0) return { result: { entryId: command.entryId, version: state.version, changed: false, positions: [] }, events: [] };
-    const context: CommandContext = {
-      workspaceId: this.meta.workspaceId,
-      actorId: this.meta.actorId,
-      deviceId: this.meta.deviceId,
-      correlationId: options.correlationId,
-      causationId: options.causationId ?? null,
-    };
-    const now = this.env.now();
-    let hlc = decodeHlc((this.lastHlcStatement.get() as string | undefined) ?? '');
+    if (decided.length === 0) return { entryId, version: state.version, changed: false, positions: [] };
+    const at = new Date(batch.now).toISOString();
     const newEvents: NewEvent[] = decided.map((event, i) => {
-      hlc = tickHlc(hlc, now, this.meta.deviceId);
+      batch.hlc = tickHlc(batch.hlc, batch.now, this.meta.deviceId);
       return {
         eventId: this.env.newId(),
         type: event.type,
         schemaVersion: eventCatalog.currentVersion(event.type),
-        aggregateId: command.entryId,
+        aggregateId: entryId,
         aggregateType: entryAggregateType,
         version: state.version + i + 1,
         data: event.data,
-        metadata: { ...context, hlc: encodeHlc(hlc), baseVersion: state.version, at: new Date(now).toISOString() },
+        metadata: {
+          workspaceId: this.meta.workspaceId,
+          actorId: this.meta.actorId,
+          deviceId: this.meta.deviceId,
+          hlc: encodeHlc(batch.hlc),
+          baseVersion: state.version,
+          correlationId: options.correlationId,
+          causationId: options.causationId ?? null,
+          at,
+        },
       };
     });
-    const { events } = this.store.appendInTransaction(newEvents);
+    let events: readonly RecordedEvent[];
+    try {
+      // The decider built and normalized these events, so the schema check is skipped for them.
+      ({ events } = this.store.appendInTransaction(newEvents, { validated: true }));
+    } catch (error) {
+      if (command.type === 'CreateEntry' && error instanceof ConcurrencyError) {
+        throw new ConflictError(`entry ${entryId} already exists`, { entryId });
+      }
+      throw error;
+    }
     const newState = decided.reduce(evolveEntry, state);
-    this.repository.maybeSnapshot(newState, snapshotVersion);
-    return {
-      result: { entryId: command.entryId, version: newState.version, changed: true, positions: events.map((e) => e.position) },
-      events: [...events],
-    };
+    this.repository.saved(newState, snapshotVersion);
+    return { entryId, version: newState.version, changed: true, positions: events.map((e) => e.position) };
   }
 
   // ── queries ───────────────────────────────────────────────────────────────────────────────────
@@ -240,6 +266,7 @@ export class Engine {
   /** Replays the log into fresh read models, reporting `rebuild` progress to subscribers. */
   rebuild(): RebuildResult {
     this.assertOpen();
+    this.repository.forget();
     return this.readModels.rebuild((done, total) => this.emit({ type: 'progress', task: 'rebuild', done, total }));
   }
 

@@ -67,11 +67,12 @@ export class SqliteEventStore implements EventStore {
   /**
    * Appends inside a transaction the caller already holds (a command handler reads state and appends
    * atomically). Relies on the unique indexes for ordering and idempotency; only on a violation does
-   * it look further.
+   * it look further. `validated` skips the data schema check for events a decider just built (their
+   * envelope and versions are still checked); events from anywhere else are always validated.
    */
-  appendInTransaction(events: readonly NewEvent[]): AppendResult {
+  appendInTransaction(events: readonly NewEvent[], options: { validated?: boolean } = {}): AppendResult {
     if (events.length === 0) return { events: [], duplicate: false };
-    const firstVersions = validateBatch(events, this.catalog);
+    const firstVersions = validateBatch(events, this.catalog, { skipData: options.validated === true });
     for (const [aggregateId, first] of firstVersions) {
       if (first > 1 && this.versionExists.get(aggregateId, first - 1) === undefined) {
         const duplicates = resolveDuplicates(events, (id) => this.eventById(id));

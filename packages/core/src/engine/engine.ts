@@ -100,7 +100,7 @@ export class Engine {
     this.dataDir = resolve(options.dataDir);
     this.env = options.environment ?? systemEnvironment;
     this.store = new SqliteEventStore(db, eventCatalog);
-    this.readModels = new ReadModels(db, this.store, { inline: [entriesProjection], async: [activityProjection, tagCountsProjection] });
+    this.readModels = new ReadModels(db, this.store, { inline: [entriesProjection], async: [activityProjection, tagCountsProjection] }, eventCatalog);
     this.readModels.repair();
     this.repository = new EntryRepository(db, this.store, options.snapshotEvery === undefined ? {} : { snapshotEvery: options.snapshotEvery });
     this.queries = new EntryQueries(db);

@@ -27,6 +27,10 @@ export const activityProjection: ProjectionDefinition = {
   tables: ['activity'],
   digestQueries: [`SELECT position, entry_id, event_type, title, fields, actor_id, device_id, at FROM activity ORDER BY position`],
   createHandler: (db) => new ActivityHandler(db),
+  createReplayer: (db) => {
+    const handler = new ActivityHandler(db, new Map());
+    return { apply: (events) => handler.apply(events), finish: () => undefined };
+  },
 };
 
 /** The names of the fields an entry event sets. */
@@ -49,11 +53,18 @@ export function changedFields(event: EntryEvent): string[] {
   }
 }
 
+/**
+ * Live, the title an event leaves unchanged is looked up in the feed; during a replay, `titles` holds
+ * the latest title of every entry instead (a lookup per event would dominate the rebuild).
+ */
 class ActivityHandler implements ProjectionHandler {
   private readonly insert: Statement;
   private readonly lastTitle: Statement;
 
-  constructor(db: Database) {
+  constructor(
+    db: Database,
+    private readonly titles?: Map<string, string>,
+  ) {
     this.insert = db.prepare(
       `INSERT INTO activity (position, entry_id, event_type, title, fields, actor_id, device_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
@@ -67,11 +78,16 @@ class ActivityHandler implements ProjectionHandler {
       const title =
         event.type === 'EntryCreated'
           ? event.data.title
-          : ((event.type === 'EntryUpdated' || event.type === 'EntryReverted' ? event.data.changes.title : undefined) ??
-            ((this.lastTitle.get(event.aggregateId) as string | undefined) ?? ''));
+          : ((event.type === 'EntryUpdated' || event.type === 'EntryReverted' ? event.data.changes.title : undefined) ?? this.previousTitle(event.aggregateId));
+      this.titles?.set(event.aggregateId, title);
       const { metadata } = event;
       this.insert.run(event.position, event.aggregateId, event.type, title, JSON.stringify(changedFields(event)), metadata.actorId, metadata.deviceId, metadata.at);
     }
+  }
+
+  private previousTitle(entryId: string): string {
+    if (this.titles) return this.titles.get(entryId) ?? '';
+    return (this.lastTitle.get(entryId) as string | undefined) ?? '';
   }
 }
 

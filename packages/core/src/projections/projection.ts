@@ -1,4 +1,5 @@
 import type { RecordedEvent } from '../domain/shared/envelope.js';
+import type { EventCatalog } from '../domain/shared/eventCatalog.js';
 import type { Database } from '../store/database.js';
 
 /**
@@ -17,6 +18,17 @@ export interface ProjectionDefinition {
   readonly digestQueries: readonly string[];
   /** Prepares statements against the tables (which exist by then) and returns the event handler. */
   createHandler(db: Database): ProjectionHandler;
+  /**
+   * Optional fast path for rebuilds: sees the whole log once, in order, then writes. Must produce
+   * exactly the rows the handler produces (the rebuild digest tests hold both to it).
+   */
+  createReplayer?(db: Database, catalog: EventCatalog): ProjectionReplayer;
+}
+
+export interface ProjectionReplayer {
+  apply(events: readonly RecordedEvent[]): void;
+  /** Writes what the replay built. Runs inside the rebuild transaction. */
+  finish(): void;
 }
 
 export interface ProjectionHandler {

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import type { RecordedEvent } from '../domain/shared/envelope.js';
+import type { EventCatalog } from '../domain/shared/eventCatalog.js';
 import type { Database } from '../store/database.js';
 import type { SqliteEventStore } from '../store/sqliteEventStore.js';
-import { createProjectionTables, dropProjectionTables, type ProjectionDefinition, type ProjectionHandler } from './projection.js';
+import { createProjectionTables, dropProjectionTables, type ProjectionDefinition, type ProjectionHandler, type ProjectionReplayer } from './projection.js';
 
 export interface ReadModelSet {
   /** Run in the append transaction. */
@@ -40,6 +41,7 @@ export class ReadModels {
     private readonly db: Database,
     private readonly store: SqliteEventStore,
     private readonly set: ReadModelSet,
+    private readonly catalog: EventCatalog,
   ) {
     this.getCheckpoint = db.prepare(`SELECT name, position, model_version FROM checkpoints WHERE name = ?`);
     this.setCheckpoint = db.prepare(
@@ -123,7 +125,11 @@ export class ReadModels {
         dropProjectionTables(this.db, projection);
         createProjectionTables(this.db, projection);
       }
-      const handlers = projections.map((p) => p.createHandler(this.db));
+      const handlers = projections.map((p): ProjectionReplayer => {
+        if (p.createReplayer) return p.createReplayer(this.db, this.catalog);
+        const handler = p.createHandler(this.db);
+        return { apply: (events) => handler.apply(events), finish: () => undefined };
+      });
       let done = 0;
       let batch: RecordedEvent[] = [];
       const flush = () => {
@@ -137,6 +143,7 @@ export class ReadModels {
         if (batch.length === 5_000) flush();
       }
       flush();
+      for (const handler of handlers) handler.finish();
       for (const projection of projections) this.setCheckpoint.run(projection.name, total, projection.version);
     });
     this.prepare();

@@ -19,7 +19,60 @@ export const tagCountsProjection: ProjectionDefinition = {
   tables: ['tag_counts', 'tag_count_entries'],
   digestQueries: [`SELECT tag, entry_count FROM tag_counts ORDER BY tag`, `SELECT entry_id, tags, live FROM tag_count_entries ORDER BY entry_id`],
   createHandler: (db) => new TagCountsHandler(db),
+  createReplayer: (db) => new TagCountsReplayer(db),
 };
+
+interface Membership {
+  tags: readonly string[];
+  live: boolean;
+}
+
+/** How an entry event changes an entry's tags and liveness (shared by the live handler and the replay). */
+function nextMembership(before: Membership | undefined, event: EntryEvent): Membership {
+  const tags = before?.tags ?? [];
+  const live = before?.live ?? false;
+  switch (event.type) {
+    case 'EntryCreated':
+      return { tags: event.data.tags, live: true };
+    case 'EntryUpdated':
+      return { tags: event.data.changes.tags ?? tags, live };
+    case 'EntryReverted':
+      return { tags: event.data.changes.tags ?? tags, live: event.data.changes.deleted === undefined ? live : !event.data.changes.deleted };
+    case 'EntryDeleted':
+      return { tags, live: false };
+    case 'EntryRestored':
+      return { tags, live: true };
+    default:
+      return assertNever(event);
+  }
+}
+
+/** Folds every entry's membership in memory, then writes each row once, in key order. */
+class TagCountsReplayer {
+  private readonly members = new Map<string, Membership>();
+
+  constructor(private readonly db: Database) {}
+
+  apply(events: readonly RecordedEvent[]): void {
+    for (const event of events) {
+      if (event.aggregateType !== entryAggregateType) continue;
+      this.members.set(event.aggregateId, nextMembership(this.members.get(event.aggregateId), event as RecordedEvent & EntryEvent));
+    }
+  }
+
+  finish(): void {
+    const insertEntry = this.db.prepare(`INSERT INTO tag_count_entries (entry_id, tags, live) VALUES (?, ?, ?)`);
+    const insertCount = this.db.prepare(`INSERT INTO tag_counts (tag, entry_count) VALUES (?, ?)`);
+    const counts = new Map<string, number>();
+    for (const id of [...this.members.keys()].sort()) {
+      const { tags, live } = this.members.get(id)!;
+      insertEntry.run(id, JSON.stringify(tags), live ? 1 : 0);
+      if (live) for (const tag of tags) counts.set(tag, (counts.get(tag) ?? 0) + 1);
+    }
+    for (const tag of [...counts.keys()].sort()) insertCount.run(tag, counts.get(tag));
+    this.members.clear();
+  }
+}
 
 class TagCountsHandler implements ProjectionHandler {
   private readonly read: Statement;
@@ -45,29 +98,7 @@ class TagCountsHandler implements ProjectionHandler {
       const before = this.read.get(event.aggregateId) as { tags: string; live: number } | undefined;
       const oldTags = before ? (JSON.parse(before.tags) as string[]) : [];
       const wasLive = before?.live === 1;
-      let tags = oldTags;
-      let live = wasLive;
-      switch (event.type) {
-        case 'EntryCreated':
-          tags = event.data.tags;
-          live = true;
-          break;
-        case 'EntryUpdated':
-          tags = event.data.changes.tags ?? oldTags;
-          break;
-        case 'EntryReverted':
-          tags = event.data.changes.tags ?? oldTags;
-          live = event.data.changes.deleted === undefined ? wasLive : !event.data.changes.deleted;
-          break;
-        case 'EntryDeleted':
-          live = false;
-          break;
-        case 'EntryRestored':
-          live = true;
-          break;
-        default:
-          assertNever(event);
-      }
+      const { tags, live } = nextMembership(before && { tags: oldTags, live: wasLive }, event);
       const counted = new Set(wasLive ? oldTags : []);
       const nowCounted = new Set(live ? tags : []);
       for (const tag of counted) if (!nowCounted.has(tag)) this.decrement(tag);

@@ -11,16 +11,15 @@ export const benchCommand: CommandSpec = {
   usage: benchUsage,
   options: { events: { type: 'string' } },
   positionals: ['SUITE'],
-  run(ctx, { values, positionals }) {
+  async run(ctx, { values, positionals }) {
     if (positionals[0] !== 'core') throw usageError(`unknown benchmark "${positionals[0]}"; available: core`, benchUsage);
     const events = intOption(values.events, '--events', benchUsage, 10_000);
     const bin = fileURLToPath(new URL('../../bin/cairn.js', import.meta.url));
-    const result = runCoreBench({
+    const result = await runCoreBench({
       ...(events !== undefined && { events }),
       cliCommand: [process.execPath, bin],
       log: (message) => process.stderr.write(`${message}\n`),
     });
     ctx.out.data(result);
-    return Promise.resolve();
   },
 };

@@ -15,9 +15,9 @@ export function parseParams<M extends EngineApiMethod>(method: M, params: unknow
 
 /** The engine API over an engine in this process. */
 export function createLocalEngineApi(engine: Engine, newId: () => string): EngineApi {
-  const handlers: { [M in EngineApiMethod]: (p: EngineApiParams<M>) => EngineApiResults[M] } = {
+  const handlers: { [M in EngineApiMethod]: (p: EngineApiParams<M>) => EngineApiResults[M] | Promise<EngineApiResults[M]> } = {
     createEntry: (p) =>
-      engine.execute({
+      engine.submit({
         type: 'CreateEntry',
         entryId: p.id ?? newId(),
         title: p.title,
@@ -27,11 +27,11 @@ export function createLocalEngineApi(engine: Engine, newId: () => string): Engin
         ...(p.attributes !== undefined && { attributes: p.attributes }),
       }),
     updateEntry: ({ id, expectedVersion, ...fields }) =>
-      engine.execute({ type: 'UpdateEntry', entryId: id, ...fields }, expectedVersion === undefined ? {} : { expectedVersion }),
-    deleteEntry: ({ id, expectedVersion }) => engine.execute({ type: 'DeleteEntry', entryId: id }, expectedVersion === undefined ? {} : { expectedVersion }),
-    restoreEntry: ({ id, expectedVersion }) => engine.execute({ type: 'RestoreEntry', entryId: id }, expectedVersion === undefined ? {} : { expectedVersion }),
+      engine.submit({ type: 'UpdateEntry', entryId: id, ...fields }, expectedVersion === undefined ? {} : { expectedVersion }),
+    deleteEntry: ({ id, expectedVersion }) => engine.submit({ type: 'DeleteEntry', entryId: id }, expectedVersion === undefined ? {} : { expectedVersion }),
+    restoreEntry: ({ id, expectedVersion }) => engine.submit({ type: 'RestoreEntry', entryId: id }, expectedVersion === undefined ? {} : { expectedVersion }),
     revertEntry: ({ id, toVersion, expectedVersion }) =>
-      engine.execute({ type: 'RevertEntry', entryId: id, toVersion }, expectedVersion === undefined ? {} : { expectedVersion }),
+      engine.submit({ type: 'RevertEntry', entryId: id, toVersion }, expectedVersion === undefined ? {} : { expectedVersion }),
     getEntry: ({ id, version }) => engine.getEntry(id, version),
     listEntries: (p) => engine.listEntries(p),
     history: ({ id }) => engine.history(id),

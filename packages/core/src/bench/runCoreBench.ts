@@ -2,7 +2,7 @@
 import { runCoreBench } from './coreBench.js';
 
 const eventsArg = process.argv.find((a) => a.startsWith('--events='));
-const result = runCoreBench({
+const result = await runCoreBench({
   ...(eventsArg && { events: Number(eventsArg.slice('--events='.length)) }),
   log: (message) => process.stderr.write(`${message}\n`),
 });

@@ -169,6 +169,23 @@ describe('engine', () => {
     expect(engine.digest()).toBe(digest);
   });
 
+  it('commands submitted together commit together, and each fails or succeeds on its own', async () => {
+    const existing = create('Existing');
+    const outcomes = await Promise.allSettled([
+      engine.submit({ type: 'CreateEntry', entryId: v7(), title: 'one' }),
+      engine.submit({ type: 'CreateEntry', entryId: v7(), title: '   ' }),
+      engine.submit({ type: 'UpdateEntry', entryId: existing, body: 'edited' }),
+      engine.submit({ type: 'CreateEntry', entryId: existing, title: 'duplicate' }),
+      engine.submit({ type: 'CreateEntry', entryId: v7(), title: 'two' }),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(((outcomes[1] as PromiseRejectedResult).reason as CairnError).code).toBe('validation');
+    expect(((outcomes[3] as PromiseRejectedResult).reason as CairnError).code).toBe('conflict');
+    expect(engine.getEntry(existing)).toMatchObject({ body: 'edited', title: 'Existing', version: 2 });
+    expect(engine.listEntries().entries.map((e) => e.title).sort()).toEqual(['Existing', 'one', 'two']);
+    expect(engine.log().map((e) => e.position)).toEqual([1, 2, 3, 4]);
+  });
+
   it('rejects ids that are not ids', () => {
     expect(errorCode(() => engine.execute({ type: 'CreateEntry', entryId: 'x; DROP TABLE', title: 't' }))).toBe('validation');
   });

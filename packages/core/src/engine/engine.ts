@@ -78,6 +78,7 @@ export class Engine {
   private readonly meta: Meta;
   private readonly lastHlcStatement: Statement;
   private readonly listeners = new Set<EngineListener>();
+  private readonly pending: { command: EntryCommand; options: ExecuteOptions; resolve: (result: CommandResult) => void; reject: (error: Error) => void }[] = [];
   private notifiedHead: number;
   private catchUpScheduled = false;
   private pollTimer: NodeJS.Timeout | undefined;
@@ -140,6 +141,58 @@ export class Engine {
     }
     if (lastPosition > 0) this.afterCommit(lastPosition);
     return results;
+  }
+
+  /**
+   * Queues a command and resolves when it is committed. Commands submitted in the same turn of the
+   * event loop share one transaction (group commit) — each in its own savepoint, so each succeeds or
+   * fails on its own exactly as with {@link execute}. A caller that awaits each command before the
+   * next gets one transaction per command; concurrent callers (several tabs, an import, sync) share
+   * the cost of committing.
+   */
+  submit(command: EntryCommand, options: ExecuteOptions = {}): Promise<CommandResult> {
+    this.assertOpen();
+    return new Promise((resolve, reject) => {
+      this.pending.push({ command, options, resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => this.flushPending());
+    });
+  }
+
+  private flushPending(): void {
+    const queued = this.pending.splice(0);
+    if (queued.length === 0) return;
+    if (this.closed) {
+      for (const item of queued) item.reject(new ValidationError('the engine is closed'));
+      return;
+    }
+    const outcomes: ({ ok: true; result: CommandResult } | { ok: false; error: unknown })[] = [];
+    let lastPosition = 0;
+    try {
+      this.store.transaction(() => {
+        const batch: BatchContext = { hlc: decodeHlc((this.lastHlcStatement.get() as string | undefined) ?? ''), now: this.env.now() };
+        for (const { command, options } of queued) {
+          try {
+            const run = () => this.executeInTransaction(command, { ...options, correlationId: options.correlationId ?? this.env.newId() }, batch);
+            const result = this.db.transaction(run)(); // a savepoint inside the outer transaction
+            if (result.positions.length > 0) lastPosition = result.positions[result.positions.length - 1]!;
+            outcomes.push({ ok: true, result });
+          } catch (error) {
+            this.repository.forget([command.entryId]);
+            outcomes.push({ ok: false, error });
+          }
+        }
+      });
+    } catch (error) {
+      this.repository.forget(queued.map((q) => q.command.entryId));
+      for (const item of queued) item.reject(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    if (lastPosition > 0) this.afterCommit(lastPosition);
+    queued.forEach((item, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) item.resolve(outcome.result);
+      else item.reject(outcome.error instanceof Error ? outcome.error : new Error(String(outcome.error)));
+    });
   }
 
   private executeInTransaction(command: EntryCommand, options: ExecuteOptions & { correlationId: string }, batch: BatchContext): CommandResult {

@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import { BlobStore } from '../blobs/blobStore.js';
 import { eventCatalog } from '../domain/catalog.js';
+import { isDocumentCommand, type DocumentCommand } from '../domain/document/commands.js';
+import { decideDocument } from '../domain/document/decide.js';
 import type { EntryCommand } from '../domain/entry/commands.js';
 import { decideEntry } from '../domain/entry/decide.js';
 import { evolveEntry } from '../domain/entry/evolve.js';
@@ -11,8 +13,10 @@ import type { CommandContext, NewEvent, RecordedEvent } from '../domain/shared/e
 import { decodeHlc, encodeHlc, tickHlc } from '../domain/shared/hlc.js';
 import { ConcurrencyError, NotFoundError, ValidationError } from '../errors/cairnError.js';
 import { isUuid, systemEnvironment, type Environment } from '../ids/ids.js';
+import { DocumentQueries } from '../ingest/documentQueries.js';
 import { JobQueue } from '../jobs/jobQueue.js';
 import { activityProjection } from '../projections/activityProjection.js';
+import { documentsProjection } from '../projections/documentsProjection.js';
 import { entriesProjection } from '../projections/entriesProjection.js';
 import { tagCountsProjection } from '../projections/tagCountsProjection.js';
 import { ReadModels, type RebuildResult } from '../projections/readModels.js';
@@ -20,7 +24,10 @@ import { openDatabase, SCHEMA_VERSION, type Database } from '../store/database.j
 import { SqliteEventStore } from '../store/sqliteEventStore.js';
 import { EntryQueries, historyItem, viewFromEvents } from './entryQueries.js';
 import { EntryRepository } from './entryRepository.js';
-import type { ActivityItem, CommandResult, EngineChange, EngineNotice, EngineStatus, EntryList, EntryView, HistoryItem, ListEntriesQuery, TagCount } from './views.js';
+import type { ActivityItem, CommandResult, EngineChange, EngineNotice, EngineProgress, EngineStatus, EntryList, EntryView, HistoryItem, ListEntriesQuery, TagCount } from './views.js';
+
+/** Every command the engine handles; all of them act on entry streams. */
+export type EngineCommand = EntryCommand | DocumentCommand;
 
 export interface EngineOptions {
   readonly dataDir: string;
@@ -63,6 +70,8 @@ export class Engine {
   readonly jobs: JobQueue;
   /** Content-addressed files (originals, extracted text) under `<data>/blobs`. */
   readonly blobs: BlobStore;
+  /** Reads of the `documents` read model (imported files and their processing). */
+  readonly documents: DocumentQueries;
   private readonly store: SqliteEventStore;
   private readonly readModels: ReadModels;
   private readonly repository: EntryRepository;
@@ -93,12 +102,13 @@ export class Engine {
     this.dataDir = resolve(options.dataDir);
     this.env = options.environment ?? systemEnvironment;
     this.store = new SqliteEventStore(db, eventCatalog);
-    this.readModels = new ReadModels(db, this.store, { inline: [entriesProjection], async: [activityProjection, tagCountsProjection] });
+    this.readModels = new ReadModels(db, this.store, { inline: [entriesProjection, documentsProjection], async: [activityProjection, tagCountsProjection] });
     this.readModels.repair();
     this.repository = new EntryRepository(db, this.store, options.snapshotEvery === undefined ? {} : { snapshotEvery: options.snapshotEvery });
     this.queries = new EntryQueries(db);
     this.jobs = new JobQueue(db, this.env);
     this.blobs = new BlobStore(this.dataDir);
+    this.documents = new DocumentQueries(db);
     this.meta = this.loadMeta(options.actorId);
     this.lastHlcStatement = db.prepare(`SELECT json_extract(metadata, '$.hlc') FROM events ORDER BY position DESC LIMIT 1`).pluck();
     this.notifiedHead = this.store.head();
@@ -106,28 +116,37 @@ export class Engine {
 
   // ── commands ──────────────────────────────────────────────────────────────────────────────────
 
-  execute(command: EntryCommand, options: ExecuteOptions = {}): CommandResult {
+  execute(command: EngineCommand, options: ExecuteOptions = {}): CommandResult {
     const [result] = this.executeBatch([command], options);
     return result!;
   }
 
   /** Runs the commands in one transaction: all of them take effect, or none. */
-  executeBatch(commands: readonly EntryCommand[], options: ExecuteOptions = {}): CommandResult[] {
-    this.assertOpen();
-    const correlationId = options.correlationId ?? this.env.newId();
-    const appended: RecordedEvent[] = [];
-    const results = this.store.transaction(() =>
-      commands.map((command) => {
-        const result = this.executeInTransaction(command, { ...options, correlationId });
-        appended.push(...result.events);
-        return result.result;
-      }),
-    );
-    if (appended.length > 0) this.afterCommit(appended[appended.length - 1]!.position);
-    return results;
+  executeBatch(commands: readonly EngineCommand[], options: ExecuteOptions = {}): CommandResult[] {
+    return this.transact((execute) => commands.map((command) => execute(command)), options);
   }
 
-  private executeInTransaction(command: EntryCommand, options: ExecuteOptions & { correlationId: string }): { result: CommandResult; events: RecordedEvent[] } {
+  /**
+   * Runs `work` in one write transaction: the commands it executes, the reads it makes in between (which
+   * see its own writes) and other writes to this database (e.g. `jobs`) all take effect, or none do.
+   * Use it when what to command depends on the current state, such as skipping a file already imported.
+   */
+  transact<T>(work: (execute: (command: EngineCommand) => CommandResult) => T, options: ExecuteOptions = {}): T {
+    this.assertOpen();
+    const correlationId = options.correlationId ?? this.env.newId();
+    let head = 0;
+    const result = this.store.transaction(() =>
+      work((command) => {
+        const executed = this.executeInTransaction(command, { ...options, correlationId });
+        if (executed.events.length > 0) head = executed.events[executed.events.length - 1]!.position;
+        return executed.result;
+      }),
+    );
+    if (head > 0) this.afterCommit(head);
+    return result;
+  }
+
+  private executeInTransaction(command: EngineCommand, options: ExecuteOptions & { correlationId: string }): { result: CommandResult; events: RecordedEvent[] } {
     if (typeof command.entryId !== 'string' || !isUuid(command.entryId)) {
       throw new ValidationError(`entry id ${JSON.stringify(command.entryId)} is not a valid id`);
     }
@@ -138,7 +157,7 @@ export class Engine {
     const input = command.type === 'RevertEntry' && command.toVersion >= 1 && command.toVersion <= state.version
       ? { stateAtTarget: this.repository.loadAt(command.entryId, command.toVersion) }
       : {};
-    const decided = decideEntry(command, state, input);
+    const decided = isDocumentCommand(command) ? decideDocument(command, state) : decideEntry(command, state, input);
     if (decided.length === 0) return { result: { entryId: command.entryId, version: state.version, changed: false, positions: [] }, events: [] };
     const context: CommandContext = {
       workspaceId: this.meta.workspaceId,
@@ -283,6 +302,11 @@ export class Engine {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** Tells subscribers how a long task (an import, document processing) is going. */
+  reportProgress(progress: EngineProgress): void {
+    if (!this.closed) this.emit(progress);
   }
 
   private afterCommit(head: number): void {

@@ -80,6 +80,12 @@ class EntriesHandler implements ProjectionHandler {
       for (const tag of tags) this.insertTag.run(tag, id);
       return;
     }
+    if (event.type === 'DocumentImported') {
+      const { title, tags, attributes } = event.data;
+      this.insertEntry.run(id, 'document', title, '', JSON.stringify(tags), JSON.stringify(attributes), version, metadata.at, metadata.actorId, metadata.at, metadata.actorId, position);
+      for (const tag of tags) this.insertTag.run(tag, id);
+      return;
+    }
     const row = this.current.get(id) as CurrentRow | undefined;
     if (!row) return; // the log guarantees creation first; a missing row means a foreign aggregate
     let changes: { title?: string; body?: string; tags?: string[]; attributes?: unknown } = {};
@@ -100,6 +106,10 @@ class EntriesHandler implements ProjectionHandler {
       case 'EntryRestored':
         deleted = false;
         break;
+      case 'DocumentStatusChanged':
+      case 'DocumentProcessed':
+      case 'DocumentProcessingFailed':
+        break; // the document read model holds processing; here only the version moves on
       default:
         return assertNever(event);
     }

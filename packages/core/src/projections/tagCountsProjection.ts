@@ -42,6 +42,7 @@ class TagCountsHandler implements ProjectionHandler {
     for (const raw of events) {
       if (raw.aggregateType !== entryAggregateType) continue;
       const event = raw as RecordedEvent & EntryEvent;
+      if (event.type === 'DocumentStatusChanged' || event.type === 'DocumentProcessed' || event.type === 'DocumentProcessingFailed') continue;
       const before = this.read.get(event.aggregateId) as { tags: string; live: number } | undefined;
       const oldTags = before ? (JSON.parse(before.tags) as string[]) : [];
       const wasLive = before?.live === 1;
@@ -49,6 +50,7 @@ class TagCountsHandler implements ProjectionHandler {
       let live = wasLive;
       switch (event.type) {
         case 'EntryCreated':
+        case 'DocumentImported':
           tags = event.data.tags;
           live = true;
           break;

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { NotFoundError, StorageError, ValidationError } from '../errors/cairnError.js';
 
@@ -68,14 +69,19 @@ export class BlobStore {
   }
 
   /** Streams a file into the store, hashing on the way, without holding it in memory. */
-  async putFile(path: string, maxBytes = Number.POSITIVE_INFINITY): Promise<StoredBlob> {
+  putFile(path: string, maxBytes = Number.POSITIVE_INFINITY): Promise<StoredBlob> {
+    return this.putStream(createReadStream(path), maxBytes);
+  }
+
+  /** Streams bytes (a file, an upload) into the store, hashing on the way, without holding them in memory. */
+  async putStream(source: Readable, maxBytes = Number.POSITIVE_INFINITY): Promise<StoredBlob> {
     const temp = this.tempPath();
     const hash = createHash('sha256');
     let size = 0;
     const out = await open(temp, 'w');
     try {
-      await pipeline(createReadStream(path), async function* (source: AsyncIterable<Buffer>) {
-        for await (const chunk of source) {
+      await pipeline(source, async function* (chunks: AsyncIterable<Buffer>) {
+        for await (const chunk of chunks) {
           size += chunk.length;
           if (size > maxBytes) throw new ValidationError(`file is larger than the limit of ${maxBytes} bytes`, { maxBytes });
           hash.update(chunk);

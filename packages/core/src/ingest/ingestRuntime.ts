@@ -140,6 +140,7 @@ export class IngestRuntime {
         }
       };
       this.waiters.add(check);
+      this.timer?.ref(); // someone is waiting: the next look at the queue must keep the process alive
       check();
     });
   }

@@ -12,11 +12,13 @@ import type { DocumentView, ImportOutcome, ImportReport, JobView } from './views
 const id = z.string().min(1).max(200);
 const languages = z.array(z.string().min(1).max(20)).min(1).max(10);
 const tags = z.array(z.string()).max(200);
+/** Overrides the host's size limit for this call. */
+const maxFileBytes = z.number().int().positive().optional();
 
 /** The ingestion part of the engine API contract (merged into engineApiSchemas). */
 export const ingestionApiSchemas = {
-  importPaths: z.object({ paths: z.array(z.string().min(1)).min(1).max(10_000), ocrLanguages: languages.optional(), tags: tags.optional() }).strict(),
-  importBytes: z.object({ name: z.string().min(1).max(1_000), dataBase64: z.string(), ocrLanguages: languages.optional(), tags: tags.optional() }).strict(),
+  importPaths: z.object({ paths: z.array(z.string().min(1)).min(1).max(10_000), ocrLanguages: languages.optional(), tags: tags.optional(), maxFileBytes }).strict(),
+  importBytes: z.object({ name: z.string().min(1).max(1_000), dataBase64: z.string(), ocrLanguages: languages.optional(), tags: tags.optional(), maxFileBytes }).strict(),
   getDocument: z.object({ id }).strict(),
   documentText: z.object({ id }).strict(),
   exportOriginal: z.object({ id, to: z.string().min(1), overwrite: z.boolean().optional() }).strict(),
@@ -52,9 +54,9 @@ type Handlers = { [K in keyof IngestionApiResults]: (params: Params<K>) => Inges
 
 /** The local implementation of the ingestion methods. */
 export function ingestionHandlers(engine: Engine, newId: () => string, settings: IngestionSettings = {}): Handlers {
-  const importOptions = (p: { ocrLanguages?: string[] | undefined; tags?: string[] | undefined }): ImportOptions => ({
+  const importOptions = (p: { ocrLanguages?: string[] | undefined; tags?: string[] | undefined; maxFileBytes?: number | undefined }): ImportOptions => ({
     newId,
-    ...(settings.maxFileBytes !== undefined && { maxFileBytes: settings.maxFileBytes }),
+    ...((p.maxFileBytes ?? settings.maxFileBytes) !== undefined && { maxFileBytes: p.maxFileBytes ?? settings.maxFileBytes }),
     ...(p.ocrLanguages && { ocrLanguages: p.ocrLanguages }),
     ...(p.tags && { tags: p.tags }),
   });

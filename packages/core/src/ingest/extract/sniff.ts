@@ -54,6 +54,10 @@ const extension = (name: string) => /\.([^./\\]+)$/.exec(name)?.[1]?.toLowerCase
  * (Office, OpenDocument, EPUB, Outlook) are told apart later from their entries.
  */
 export async function sniff(head: Uint8Array, name: string): Promise<Sniffed> {
+  // A Unicode byte-order mark means text, whatever else its first bytes resemble (FF FE looks like MP3).
+  if ((head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) || (head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff) || (head[0] === 0 && head[1] === 0 && head[2] === 0xfe && head[3] === 0xff)) {
+    return { kind: 'text', mimeType: 'text/plain' };
+  }
   const detected = await fileTypeFromBuffer(head).catch(() => undefined);
   if (detected) {
     const mime = detected.mime as string;

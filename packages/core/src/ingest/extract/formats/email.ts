@@ -36,13 +36,17 @@ export async function extractEml(bytes: Buffer): Promise<Extracted> {
   } catch (error) {
     throw corrupt(`not a readable e-mail message: ${describeError(error)}`);
   }
-  const addresses = (value: typeof mail.to) => (Array.isArray(value) ? value.map((v) => v.text).join(', ') : value?.text);
+  const addresses = (value: typeof mail.to) =>
+    (Array.isArray(value) ? value : value ? [value] : [])
+      .flatMap((group) => group.value)
+      .map((a) => (a.name ? `${a.name} <${a.address ?? ''}>` : (a.address ?? '')))
+      .join(', ') || undefined;
   const body = mail.text?.trim() ? mail.text : typeof mail.html === 'string' ? htmlToText(mail.html) : '';
   return textOf(
     'message/rfc822',
     render({
       subject: mail.subject,
-      from: mail.from?.text,
+      from: addresses(mail.from),
       to: addresses(mail.to),
       cc: addresses(mail.cc),
       date: mail.date?.toISOString(),

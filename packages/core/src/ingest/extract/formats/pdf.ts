@@ -41,6 +41,7 @@ export async function extractPdf(input: ExtractInput): Promise<Extracted> {
     if (doc.numPages === 0) throw empty('the PDF has no pages');
     const parts: Part[] = [];
     const warnings: string[] = [];
+    let blank = 0;
     for (let number = 1; number <= doc.numPages; number++) {
       try {
         const page = await doc.getPage(number);
@@ -51,6 +52,8 @@ export async function extractPdf(input: ExtractInput): Promise<Extracted> {
         }
         if (visibleChars(text) >= MIN_TEXT_CHARS) {
           parts.push({ text });
+        } else if ((await page.getOperatorList()).fnArray.length === 0) {
+          blank++; // nothing drawn: nothing to read
         } else {
           const base = page.getViewport({ scale: 1 });
           const scale = Math.min(OCR_DPI / 72, Math.sqrt(MAX_PIXELS / (base.width * base.height)));
@@ -70,6 +73,7 @@ export async function extractPdf(input: ExtractInput): Promise<Extracted> {
       }
       parts.push({ text: '\n\n' });
     }
+    if (blank === doc.numPages) throw empty(doc.numPages === 1 ? 'the PDF has no pages with content' : `the PDF's ${doc.numPages} pages are all blank`);
     if (warnings.length === doc.numPages) throw corrupt(`none of the PDF's ${doc.numPages} pages could be read (${warnings[0]})`);
     return { mimeType: 'application/pdf', pageCount: doc.numPages, parts, warnings };
   } finally {

@@ -224,56 +224,33 @@ export async function renderTextPng(lines: readonly string[], options: { font?: 
   return canvas.encode('png');
 }
 
-/** A multi-page TIFF (uncompressed RGBA) from PNG images of the same kind renderTextPng makes. */
+/** A multi-page TIFF (uncompressed RGBA, one directory per page) of PNG images such as renderTextPng makes. */
 export async function multiPageTiff(pngs: readonly Uint8Array[]): Promise<Buffer> {
   const { loadImage, createCanvas } = await import('@napi-rs/canvas');
-  const UTIF = (await import('utif2')).default;
-  const pages: ArrayBuffer[] = [];
+  const UTIF = (await import('utif2')).default as unknown as { encode(ifds: Record<string, unknown>[]): ArrayBuffer };
+  const pixels: { data: Uint8Array; width: number; height: number }[] = [];
   for (const png of pngs) {
     const image = await loadImage(Buffer.from(png));
     const canvas = createCanvas(image.width, image.height);
     const context = canvas.getContext('2d');
     context.drawImage(image, 0, 0);
-    pages.push(UTIF.encodeImage(new Uint8Array(context.getImageData(0, 0, image.width, image.height).data.buffer), image.width, image.height));
+    pixels.push({ data: new Uint8Array(context.getImageData(0, 0, image.width, image.height).data.buffer), width: image.width, height: image.height });
   }
-  return Buffer.from(concatTiff(pages));
-}
-
-/** Chains single-page TIFFs (as UTIF.encodeImage writes them, little-endian) into one multi-page file. */
-function concatTiff(pages: readonly ArrayBuffer[]): Uint8Array {
-  const parts: Uint8Array[] = [];
-  let offset = 0;
-  const ifdPositions: number[] = [];
-  for (const page of pages) {
-    const bytes = new Uint8Array(page.slice(0));
-    const view = new DataView(bytes.buffer);
-    const ifdOffset = view.getUint32(4, true);
-    // Shift every offset inside this page's IFD by where the page lands in the combined file.
-    const entries = view.getUint16(ifdOffset, true);
-    for (let e = 0; e < entries; e++) {
-      const at = ifdOffset + 2 + e * 12;
-      const type = view.getUint16(at + 2, true);
-      const count = view.getUint32(at + 4, true);
-      const size = ({ 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 7: 1 } as Record<number, number>)[type] ?? 1;
-      const tag = view.getUint16(at, true);
-      if (count * size > 4) view.setUint32(at + 8, view.getUint32(at + 8, true) + offset, true);
-      else if (tag === 273 && type === 4) view.setUint32(at + 8, view.getUint32(at + 8, true) + offset, true); // StripOffsets
-    }
-    ifdPositions.push(offset + ifdOffset);
-    parts.push(bytes);
-    offset += bytes.length;
-  }
+  // As UTIF.encodeImage lays out one page, for several: directories first, pixel data after them.
+  const start = 8192;
+  let offset = start;
+  const ifds = pixels.map(({ width, height, data }) => {
+    const ifd = { t256: [width], t257: [height], t258: [8, 8, 8, 8], t259: [1], t262: [2], t273: [offset], t277: [4], t278: [height], t279: [data.length], t284: [1], t338: [1] };
+    offset += data.length;
+    return ifd;
+  });
+  const head = new Uint8Array(UTIF.encode(ifds));
   const out = new Uint8Array(offset);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
+  out.set(head);
+  let at = start;
+  for (const { data } of pixels) {
+    out.set(data, at);
+    at += data.length;
   }
-  const view = new DataView(out.buffer);
-  for (let i = 0; i < ifdPositions.length - 1; i++) {
-    const ifd = ifdPositions[i]!;
-    const entries = view.getUint16(ifd, true);
-    view.setUint32(ifd + 2 + entries * 12, ifdPositions[i + 1]!, true);
-  }
-  return out;
+  return Buffer.from(out);
 }

@@ -205,3 +205,4 @@ function plainInsert(file: string, rows: unknown[][], batchSize: number): number
   db.close();
   return elapsed;
 }
+export { runIngestBench, type IngestBenchOptions, type IngestBenchResult } from './ingestBench.js';

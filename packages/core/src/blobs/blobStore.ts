@@ -26,6 +26,8 @@ export interface StoredBlob {
  */
 export class BlobStore {
   readonly root: string;
+  /** Folders known to exist, so storing many blobs does not ask the file system again each time. */
+  private readonly folders = new Set<string>();
 
   constructor(dataDir: string) {
     this.root = join(dataDir, 'blobs');
@@ -122,12 +124,27 @@ export class BlobStore {
 
   private tempPath(): string {
     const dir = join(this.root, 'tmp');
-    mkdirSync(dir, { recursive: true });
+    this.ensureFolder(dir);
     return join(dir, `${process.pid}-${randomBytes(8).toString('hex')}`);
   }
 
   private moveIntoPlace(temp: string, target: string): void {
-    mkdirSync(join(target, '..'), { recursive: true });
-    renameSync(temp, target);
+    const folder = join(target, '..');
+    this.ensureFolder(folder);
+    try {
+      renameSync(temp, target);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      // The folder went away since we made it (e.g. blobs removed by hand): make it again.
+      this.folders.delete(folder);
+      this.ensureFolder(folder);
+      renameSync(temp, target);
+    }
+  }
+
+  private ensureFolder(folder: string): void {
+    if (this.folders.has(folder)) return;
+    mkdirSync(folder, { recursive: true });
+    this.folders.add(folder);
   }
 }

@@ -41,13 +41,21 @@ export class DocumentQueries {
   private readonly byId: Statement;
   private readonly liveHolder: Statement;
   private readonly countsStatement: Statement;
+  private readonly unfinished: Statement;
 
   constructor(db: Database) {
     this.byId = db.prepare(
       `SELECT ${documentColumns}, (SELECT id FROM jobs WHERE dedupe_key = '${processDocumentJob}:' || d.entry_id) AS job_id
        FROM documents d JOIN entries e ON e.id = d.entry_id WHERE d.entry_id = ?`,
     );
-    this.liveHolder = db.prepare(`SELECT d.entry_id FROM documents d JOIN entries e ON e.id = d.entry_id WHERE d.file_sha256 = ? AND e.deleted = 0 ORDER BY d.imported_at, d.entry_id LIMIT 1`).pluck();
+    // CROSS JOIN keeps `documents` (looked up by its file index) the outer loop; otherwise SQLite may
+    // walk every live entry by the `deleted` index and make each import cost the size of the library.
+    this.liveHolder = db
+      .prepare(`SELECT d.entry_id FROM documents d CROSS JOIN entries e ON e.id = d.entry_id WHERE d.file_sha256 = ? AND e.deleted = 0 ORDER BY d.imported_at, d.entry_id LIMIT 1`)
+      .pluck();
+    this.unfinished = db
+      .prepare(`SELECT entry_id FROM documents WHERE entry_id IN (SELECT value FROM json_each(?)) AND status IN ('queued', 'extracting', 'ocr', 'indexing')`)
+      .pluck();
     this.countsStatement = db.prepare(`SELECT status, count(*) AS n FROM documents GROUP BY status`);
   }
 
@@ -65,6 +73,11 @@ export class DocumentQueries {
   /** The live (not deleted) document that holds this content, if any. */
   holderOf(sha256: string): string | undefined {
     return this.liveHolder.get(sha256) as string | undefined;
+  }
+
+  /** Those of `entryIds` still queued or being processed (ids that are not documents are left out). */
+  unfinishedAmong(entryIds: readonly string[]): string[] {
+    return this.unfinished.all(JSON.stringify(entryIds)) as string[];
   }
 
   countsByStatus(): Partial<Record<DocumentStatus, number>> {

@@ -40,7 +40,6 @@ type Completion =
   | { readonly kind: 'failed'; readonly job: Job; readonly entryId: string; readonly code: string; readonly reason: string; readonly retryable: boolean };
 
 const SMALL_FILE = 256 * 1024;
-const terminal = new Set(['done', 'failed', 'unsupported']);
 
 /**
  * The long-running side of ingestion that a host (the CLI's `import`, the web server, the desktop
@@ -65,7 +64,9 @@ export class IngestRuntime {
   private pumping = false;
   private readonly waiters = new Set<() => void>();
   private finishedSinceIdle = 0;
+  private wakeScheduled = false;
   private readonly capacity: number;
+  private readonly unsubscribe: () => void;
 
   static start(engine: Engine, options: IngestRuntimeOptions = {}): IngestRuntime {
     return new IngestRuntime(engine, options);
@@ -87,18 +88,19 @@ export class IngestRuntime {
     engine.jobs.recover();
     this.heartbeatTimer = setInterval(() => this.guard(() => this.heartbeat()), 60_000);
     this.heartbeatTimer.unref();
+    // New documents (imported here or by another process) and retries start at once, not at the next poll.
+    this.unsubscribe = engine.subscribe((notice) => {
+      if (notice.type === 'changed' && (notice.eventTypes.includes('DocumentImported') || notice.eventTypes.includes('DocumentStatusChanged'))) this.schedule(0);
+    });
     this.schedule(0);
   }
 
   /** Resolves when every given document has finished processing (done, failed or unsupported). */
   waitFor(entryIds: readonly string[]): Promise<void> {
-    const pending = new Set(entryIds);
+    let pending: readonly string[] = entryIds;
     return this.until(() => {
-      for (const id of pending) {
-        const document = this.engine.documents.find(id);
-        if (!document || terminal.has(document.status)) pending.delete(id);
-      }
-      return pending.size === 0;
+      if (pending.length > 0) pending = this.engine.documents.unfinishedAmong(pending);
+      return pending.length === 0;
     });
   }
 
@@ -114,6 +116,7 @@ export class IngestRuntime {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.unsubscribe();
     clearTimeout(this.timer);
     clearInterval(this.heartbeatTimer);
     await this.until(() => this.inFlight.size === 0, true);
@@ -145,8 +148,14 @@ export class IngestRuntime {
     });
   }
 
+  /** Re-checks what waiters wait for; at most every 50 ms (a check may query many documents). */
   private wakeWaiters(): void {
-    for (const check of [...this.waiters]) check();
+    if (this.waiters.size === 0 || this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    setTimeout(() => {
+      this.wakeScheduled = false;
+      for (const check of [...this.waiters]) check();
+    }, 50);
   }
 
   private schedule(delayMs: number): void {
@@ -240,6 +249,7 @@ export class IngestRuntime {
 
   private async finish(item: { job: Job; task: ExtractTask; languages: OcrLanguage[] }, outcome: ExtractOutcome): Promise<void> {
     const { job, task } = item;
+    const mayHaveImages = outcome.kind !== 'done';
     try {
       if (outcome.kind === 'ocr') outcome = await this.ocr(item, outcome);
       if (outcome.kind === 'done') this.complete({ kind: 'done', job, entryId: task.entryId, result: outcome.result });
@@ -247,7 +257,8 @@ export class IngestRuntime {
     } catch (error) {
       this.complete({ kind: 'failed', job, entryId: task.entryId, code: 'internal', reason: `processing failed: ${describeError(error)}`, retryable: true });
     } finally {
-      rmSync(task.tempDir, { recursive: true, force: true });
+      // Only OCR and failed extractions can have left page images behind.
+      if (mayHaveImages) rmSync(task.tempDir, { recursive: true, force: true });
     }
   }
 

@@ -60,7 +60,7 @@ function statusStyle(out: Output, status: string): string {
 const importUsage = 'import PATH... [--no-wait] [--ocr-lang eng+chi_sim] [--tag T]... [--max-size 512MB]';
 export const importCommand: CommandSpec = {
   name: 'import',
-  summary: 'import files and folders (recursively), then extract their text (OCR where needed)',
+  summary: 'import files and folders (recursively), then extract their text (OCR where needed) and finish the queue',
   usage: importUsage,
   options: { 'no-wait': { type: 'boolean' }, 'ocr-lang': { type: 'string' }, tag: { type: 'string', multiple: true }, 'max-size': { type: 'string' } },
   positionals: ['PATH', 'MORE...?'],
@@ -79,7 +79,8 @@ export const importCommand: CommandSpec = {
         ...(tags && { tags }),
         ...(maxFileBytes !== undefined && { maxFileBytes }),
       });
-      await runtime?.waitFor(imported.files.flatMap((f) => (f.entryId ? [f.entryId] : [])));
+      // Everything queued is processed, including documents an interrupted import left behind.
+      await runtime?.whenIdle();
       return imported;
     });
     const files = await settle(api, report.files);

@@ -104,9 +104,9 @@ export class IngestRuntime {
     });
   }
 
-  /** Resolves when no document is queued or being processed (by this process or another one). */
+  /** Resolves when no processing job is queued (back-off included) or running, here or in another process. */
   whenIdle(): Promise<void> {
-    return this.until(() => this.inFlight.size === 0 && this.pendingDocuments() === 0);
+    return this.until(() => this.inFlight.size === 0 && this.pendingJobs() === 0);
   }
 
   /**
@@ -360,14 +360,14 @@ export class IngestRuntime {
   }
 
   private reportOverall(): void {
-    const pending = this.pendingDocuments();
+    const pending = this.pendingJobs();
     this.engine.reportProgress({ type: 'progress', task: 'process', done: this.finishedSinceIdle, total: this.finishedSinceIdle + pending });
     if (pending === 0) this.finishedSinceIdle = 0;
   }
 
-  private pendingDocuments(): number {
-    const counts = this.engine.documents.countsByStatus();
-    return (counts.queued ?? 0) + (counts.extracting ?? 0) + (counts.ocr ?? 0) + (counts.indexing ?? 0);
+  private pendingJobs(): number {
+    const counts = this.engine.jobs.counts(processDocumentJob);
+    return counts.queued + counts.running;
   }
 
   private heartbeat(): void {

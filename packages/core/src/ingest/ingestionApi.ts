@@ -82,7 +82,7 @@ export function ingestionHandlers(engine: Engine, newId: () => string, settings:
     },
     jobs: ({ failed, status, limit }) => {
       const list = engine.jobs.list({ kind: processDocumentJob, ...((failed ? 'dead' : status) && { status: failed ? 'dead' : status }), limit: limit ?? 1_000 });
-      return { jobs: list.map((job) => jobView(engine, job)), counts: engine.jobs.counts() };
+      return { jobs: list.map((job) => jobView(engine, job)), counts: engine.jobs.counts(processDocumentJob) };
     },
     retryJob: (p) => {
       const retried = engine.transact((execute) => {

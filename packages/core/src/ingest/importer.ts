@@ -7,7 +7,7 @@ import { CairnError, ValidationError } from '../errors/cairnError.js';
 import { uuidv7 } from '../ids/uuidv7.js';
 import { jobPriority } from '../jobs/jobQueue.js';
 import { processDocumentJob, processJobKey } from './documentQueries.js';
-import { sniff, type Sniffed } from './extract/sniff.js';
+import type { Sniffed } from './extract/sniff.js';
 import type { ProcessJobPayload } from './ingestRuntime.js';
 import { parseOcrLanguages } from './ocrPool.js';
 import type { ImportOutcome, ImportReport } from './views.js';
@@ -100,6 +100,8 @@ async function importBatch(engine: Engine, candidates: readonly Candidate[], opt
   for (const candidate of candidates) {
     try {
       const { blob, head } = await candidate.read(engine);
+      // Loaded on first use: content sniffing pulls in file-type, which a host that never imports need not load.
+      const { sniff } = await import('./extract/sniff.js');
       stored.push({ candidate, blob, sniffed: await sniff(head, candidate.name) });
     } catch (error) {
       outcomes.set(candidate, readFailure(candidate, error));

@@ -7,7 +7,7 @@ import type { DocumentProcessedData } from '../domain/document/events.js';
 import type { Engine } from '../engine/engine.js';
 import { ownerProcessAlive, processOwner, type Job } from '../jobs/jobQueue.js';
 import { processDocumentJob } from './documentQueries.js';
-import { storeText, type ExtractOutcome, type ExtractTask } from './extract/extractDocument.js';
+import type { ExtractOutcome, ExtractTask } from './extract/extractDocument.js';
 import { describeError } from './extract/extractionError.js';
 import { defaultOcrLanguages, OcrPool, parseOcrLanguages, type OcrLanguage } from './ocrPool.js';
 import { WorkerCrashedError, WorkerPool, WorkerTimeoutError } from './workerPool.js';
@@ -290,6 +290,8 @@ export class IngestRuntime {
     if (warnings.length > outcome.warnings.length && warnings.length - outcome.warnings.length === images.length && !texts.some((t, i) => 'text' in outcome.parts[i]! && t.trim())) {
       return { kind: 'failed', code: 'corrupt', reason: warnings[warnings.length - 1]!, retryable: true };
     }
+    // Text finishing (language detection) is loaded only when this process OCRs; extraction runs in threads.
+    const { storeText } = await import('./extract/extractDocument.js');
     const result = storeText(this.engine.blobs, texts.join(''), { mimeType: outcome.mimeType, pageCount: outcome.pageCount, warnings }, true);
     return { kind: 'done', result };
   }

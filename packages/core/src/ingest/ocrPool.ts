@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { ValidationError } from '../errors/cairnError.js';
-import { joinCjk } from './extract/finishText.js';
+import { joinCjk } from './extract/cjk.js';
 
 /** OCR languages whose data ships with Cairn (npm packages @tesseract.js-data/*), offline. */
 export const ocrLanguages = ['eng', 'chi_sim'] as const;

@@ -1,4 +1,7 @@
 import { franc } from 'franc-min';
+import { joinCjk } from './cjk.js';
+
+export { joinCjk };
 
 export interface FinishedText {
   readonly text: string;
@@ -21,16 +24,6 @@ const iso6391: Record<string, string> = {
  * franc knows costs about a millisecond per document, most of an import's CPU time for small files.
  */
 const commonLanguages = ['eng', 'cmn', 'spa', 'fra', 'deu', 'por', 'rus', 'jpn', 'kor', 'ita', 'nld', 'pol', 'ukr', 'tur', 'vie', 'arb', 'hin', 'ind', 'swe', 'ces', 'ell', 'heb', 'tha', 'pes', 'ron', 'hun'];
-
-const han = /\p{Script=Han}/u;
-const cjkPunctuation = '\u3000-\u303f\uff00-\uffef';
-/** Spaces OCR puts between CJK characters (and CJK punctuation), which Chinese text never has. */
-const spaceBetweenCjk = new RegExp(`(?<=[\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}${cjkPunctuation}])[ \\t]+(?=[\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}${cjkPunctuation}])`, 'gu');
-
-/** Removes the spaces OCR engines insert between Chinese (and Japanese) characters. */
-export function joinCjk(text: string): string {
-  return han.test(text) || /[\u3040-\u30ff]/u.test(text) ? text.replace(spaceBetweenCjk, '') : text;
-}
 
 /**
  * Extracted text as stored: Unix newlines, no control characters (other than tab and newline), NFC.

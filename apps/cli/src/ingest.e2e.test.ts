@@ -1,15 +1,16 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTempDir } from '../../../packages/core/src/testing/tempDir.js';
 
 const bin = fileURLToPath(new URL('../bin/cairn.js', import.meta.url));
 let dir: { path: string; remove: () => void };
 beforeAll(() => {
-  dir = makeTempDir();
+  const path = mkdtempSync(join(tmpdir(), 'cairn-cli-ingest-'));
+  dir = { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 });
 afterAll(() => dir.remove());
 

@@ -21,10 +21,11 @@ async function withProgress<T>(ctx: CommandContext, work: () => Promise<T>): Pro
   }
 }
 
-function sizeOption(value: unknown, usage: string): number | undefined {
+function sizeOption(value: string | boolean | string[] | boolean[] | undefined, usage: string): number | undefined {
   if (value === undefined) return undefined;
-  const match = /^(\d+(?:\.\d+)?)\s*(b|kb|k|mb|m|gb|g)?$/i.exec(String(value).trim());
-  if (!match) throw usageError(`--max-size must be a size like 100MB or 2GB, not "${String(value)}"`, usage);
+  const raw = Array.isArray(value) ? value.map(String).join(',') : String(value);
+  const match = /^(\d+(?:\.\d+)?)\s*(b|kb|k|mb|m|gb|g)?$/i.exec(raw.trim());
+  if (!match) throw usageError(`--max-size must be a size like 100MB or 2GB, not "${raw}"`, usage);
   const unit = (match[2] ?? 'b').toLowerCase()[0]!;
   const factor = unit === 'k' ? 1024 : unit === 'm' ? 2 ** 20 : unit === 'g' ? 2 ** 30 : 1;
   return Math.max(1, Math.round(Number(match[1]) * factor));

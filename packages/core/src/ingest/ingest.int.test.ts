@@ -146,7 +146,7 @@ describe('importing a folder of messy files', () => {
     ]);
   });
 
-  it('a rebuild gives the same documents read model', async () => {
+  it('a rebuild gives the same documents read model', () => {
     engine.catchUp();
     const live = engine.digest();
     expect(engine.rebuild().digest).toBe(live);

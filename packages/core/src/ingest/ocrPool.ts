@@ -2,6 +2,8 @@ import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { ValidationError } from '../errors/cairnError.js';
+import { describeError } from './extract/extractionError.js';
+import type { createWorker as createWorkerFunction } from 'tesseract.js';
 import { joinCjk } from './extract/cjk.js';
 
 /** OCR languages whose data ships with Cairn (npm packages @tesseract.js-data/*), offline. */
@@ -50,7 +52,7 @@ export interface OcrResult {
   readonly confidence: number;
 }
 
-type TesseractWorker = Awaited<ReturnType<typeof import('tesseract.js').createWorker>>;
+type TesseractWorker = Awaited<ReturnType<typeof createWorkerFunction>>;
 
 interface Slot {
   worker: TesseractWorker;
@@ -169,7 +171,7 @@ export class OcrPool {
     });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`the OCR engine did not start${failure ? `: ${String(failure)}` : ''}`)), 60_000);
+      timer = setTimeout(() => reject(new Error(`the OCR engine did not start${failure ? `: ${describeError(failure)}` : ''}`)), 60_000);
     });
     try {
       return await Promise.race([creation, timeout]);

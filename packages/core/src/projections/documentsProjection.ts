@@ -89,9 +89,19 @@ class DocumentsHandler implements ProjectionHandler {
           this.setFailed.run(failureStatus(d.code), d.code, d.reason, d.retryable ? 1 : 0, at, event.aggregateId);
           break;
         }
-        default:
+        case 'EntryCreated':
+        case 'EntryUpdated':
+        case 'EntryDeleted':
+        case 'EntryRestored':
+        case 'EntryReverted':
           break; // notes and entry-level changes (title, tags, deletion) live in `entries`
+        default:
+          assertNever(event);
       }
     }
   }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unhandled entry event ${JSON.stringify(value)}`);
 }

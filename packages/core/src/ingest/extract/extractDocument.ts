@@ -9,10 +9,10 @@ import { extractEml } from './formats/email.js';
 import { epubMime, extractEpub } from './formats/epub.js';
 import { htmlToText } from './formats/html.js';
 import { extractImage } from './formats/image.js';
-import { docxMime, extractDocx, extractWithOfficeParser, odpMime, odsMime, odtMime, pptxMime } from './formats/office.js';
+import { extractDocx, extractWithOfficeParser, odpMime, odsMime, odtMime, pptxMime } from './formats/office.js';
 import { extractPdf } from './formats/pdf.js';
 import { extractRtf } from './formats/rtf.js';
-import { extractDelimited, extractXlsx, xlsxMime } from './formats/spreadsheet.js';
+import { extractDelimited, extractXlsx } from './formats/spreadsheet.js';
 import type { Extracted, Part } from './parts.js';
 import { sniff, textKind } from './sniff.js';
 import { inspectZip } from './zipGuard.js';
@@ -79,6 +79,8 @@ async function extractFile(task: ExtractTask): Promise<Extracted> {
   if (head.length === 0) throw empty('the file is empty (0 bytes)');
   const sniffed = await sniff(head, task.name);
   const what = (kind: string) => `${kind} (${sniffed.mimeType})`;
+  const bytes = head.length < HEAD_BYTES ? head : readFileSync(task.blobPath);
+  const input = { bytes, name: task.name, path: task.blobPath, tempDir: task.tempDir, mimeType: sniffed.mimeType };
   switch (sniffed.kind) {
     case 'audio':
       throw unsupported(`${what('audio')} has no text Cairn can extract`);
@@ -88,12 +90,6 @@ async function extractFile(task: ExtractTask): Promise<Extracted> {
       throw unsupported(`${what('archives')} are not imported; unpack it and import the folder`);
     case 'binary':
       throw unsupported(`${sniffed.mimeType} files cannot be read as documents`);
-    default:
-      break;
-  }
-  const bytes = head.length < HEAD_BYTES ? head : readFileSync(task.blobPath);
-  const input = { bytes, name: task.name, path: task.blobPath, tempDir: task.tempDir, mimeType: sniffed.mimeType };
-  switch (sniffed.kind) {
     case 'pdf':
       return extractPdf(input);
     case 'image':
@@ -104,8 +100,17 @@ async function extractFile(task: ExtractTask): Promise<Extracted> {
       return extractCompound(bytes);
     case 'zip':
       return extractZipBased(bytes);
-    default:
+    case 'text':
+    case 'markdown':
+    case 'csv':
+    case 'tsv':
+    case 'html':
+    case 'xml':
+    case 'email':
+      // Which kind of text is decided from the decoded text.
       return extractText(bytes, task.name);
+    default:
+      return assertNever(sniffed.kind);
   }
 }
 
@@ -154,7 +159,14 @@ async function extractText(bytes: Buffer, name: string): Promise<Extracted> {
       return extractDelimited(decoded.text, 'text/csv');
     case 'tsv':
       return extractDelimited(decoded.text, 'text/tab-separated-values');
-    default:
+    case 'text':
+    case 'markdown':
       return { mimeType: kind.mimeType, pageCount: null, parts: [{ text: decoded.text }], warnings, verbatim: true };
+    default:
+      return assertNever(kind.kind);
   }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unhandled content kind ${JSON.stringify(value)}`);
 }

@@ -53,14 +53,14 @@ const extension = (name: string) => /\.([^./\\]+)$/.exec(name)?.[1]?.toLowerCase
  * Sniffs the content type from the first bytes of a file (64 KB are plenty). ZIP- and CFB-based formats
  * (Office, OpenDocument, EPUB, Outlook) are told apart later from their entries.
  */
-export async function sniff(head: Uint8Array, name: string): Promise<Sniffed> {
+export async function sniff(head: Uint8Array, _name: string): Promise<Sniffed> {
   // A Unicode byte-order mark means text, whatever else its first bytes resemble (FF FE looks like MP3).
   if ((head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) || (head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff) || (head[0] === 0 && head[1] === 0 && head[2] === 0xfe && head[3] === 0xff)) {
     return { kind: 'text', mimeType: 'text/plain' };
   }
   const detected = await fileTypeFromBuffer(head).catch(() => undefined);
   if (detected) {
-    const mime = detected.mime as string;
+    const mime: string = detected.mime;
     if (mime === 'application/pdf') return { kind: 'pdf', mimeType: mime };
     if (mime === 'application/rtf') return { kind: 'rtf', mimeType: 'application/rtf' };
     if (mime === 'application/x-cfb') return { kind: 'cfb', mimeType: mime };
@@ -77,7 +77,9 @@ export async function sniff(head: Uint8Array, name: string): Promise<Sniffed> {
 }
 
 /** Which kind of text, from the decoded text's start and the name's extension. */
-export function textKind(text: string, name: string): Sniffed {
+export type TextKind = Extract<ContentKind, 'text' | 'markdown' | 'csv' | 'tsv' | 'html' | 'xml' | 'email'>;
+
+export function textKind(text: string, name: string): { readonly kind: TextKind; readonly mimeType: string } {
   const start = text.slice(0, 4096).replace(/^\uFEFF/, '');
   const trimmed = start.trimStart().toLowerCase();
   if (/^(<!doctype html|<html[\s>]|<head[\s>]|<body[\s>])/.test(trimmed) || (/^<\?xml/.test(trimmed) && /<html[\s>]/.test(trimmed))) return { kind: 'html', mimeType: 'text/html' };

@@ -61,7 +61,8 @@ export async function extractPdf(input: ExtractInput): Promise<Extracted> {
           const { canvas, context } = (doc as unknown as { canvasFactory: CanvasFactory }).canvasFactory.create(Math.ceil(viewport.width), Math.ceil(viewport.height));
           context.fillStyle = '#ffffff';
           context.fillRect(0, 0, canvas.width, canvas.height);
-          await page.render({ canvasContext: context, viewport, canvas } as unknown as Parameters<typeof page.render>[0]).promise;
+          const parameters = { canvasContext: context, viewport, canvas } as unknown as Parameters<typeof page.render>[0];
+          await page.render(parameters).promise;
           const path = join(input.tempDir, `page-${number}.png`);
           mkdirSync(input.tempDir, { recursive: true });
       writeFileSync(path, await canvas.encode('png'));

@@ -32,13 +32,15 @@ interface PlainTextConverter {
   push(piece: unknown): boolean;
 }
 
+const plainTextModule: string = 'rtf-stream-parser/dist/src/ToPlainText.js';
+
 export async function extractRtf(bytes: Buffer): Promise<Extracted> {
-  const { ToPlainText } = (await import('rtf-stream-parser/dist/src/ToPlainText.js' as string)) as { ToPlainText: new (options: object) => PlainTextConverter };
+  const { ToPlainText } = (await import(plainTextModule)) as { ToPlainText: new (options: object) => PlainTextConverter };
   const decode = (buffer: Buffer, encoding: string) => (iconv.encodingExists(encoding) ? iconv.decode(buffer, encoding) : buffer.toString('latin1'));
   const converter = new ToPlainText({ decode, warn: () => undefined });
   const out: string[] = [];
   const rethrow = (error?: unknown) => {
-    if (error) throw error instanceof Error ? error : new Error(String(error));
+    if (error) throw error instanceof Error ? error : new Error(describeError(error));
   };
   converter.push = (piece) => {
     if (typeof piece === 'string') out.push(piece);

@@ -42,7 +42,7 @@ function cellText(value: unknown): string {
     if (v.formula) return '';
     return '';
   }
-  return String(value as string | number | boolean);
+  return typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string' ? String(value) : '';
 }
 
 /** CSV (delimiter detected) and TSV files as readable tables. */

@@ -1,4 +1,4 @@
-import { closeSync, lstatSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { StoredBlob } from '../blobs/blobStore.js';
@@ -7,6 +7,7 @@ import { CairnError, ValidationError } from '../errors/cairnError.js';
 import { uuidv7 } from '../ids/uuidv7.js';
 import { jobPriority } from '../jobs/jobQueue.js';
 import { processDocumentJob, processJobKey } from './documentQueries.js';
+import { readHead } from './extract/readHead.js';
 import type { Sniffed } from './extract/sniff.js';
 import type { ProcessJobPayload } from './ingestRuntime.js';
 import { parseOcrLanguages } from './ocrPool.js';
@@ -195,16 +196,6 @@ async function storePath(engine: Engine, path: string, size: number, maxBytes: n
   }
   const blob = await engine.blobs.putFile(path, maxBytes);
   return { blob, head: readHead(engine.blobs.pathOf(blob.sha256)) };
-}
-
-function readHead(path: string): Uint8Array {
-  const fd = openSync(path, 'r');
-  try {
-    const buffer = Buffer.allocUnsafe(64 * 1024);
-    return buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, 0));
-  } finally {
-    closeSync(fd);
-  }
 }
 
 function importMimeType(sniffed: Sniffed, name: string): string {

@@ -1,4 +1,4 @@
-import { openSync, readFileSync, readSync, closeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { BlobStore } from '../../blobs/blobStore.js';
 import type { DocumentProcessedData } from '../../domain/document/events.js';
 import { decodeText } from './decodeText.js';
@@ -14,6 +14,7 @@ import { extractPdf } from './formats/pdf.js';
 import { extractRtf } from './formats/rtf.js';
 import { extractDelimited, extractXlsx } from './formats/spreadsheet.js';
 import type { Extracted, Part } from './parts.js';
+import { readHead } from './readHead.js';
 import { sniff, textKind } from './sniff.js';
 import { inspectZip } from './zipGuard.js';
 
@@ -75,7 +76,7 @@ export function storeText(blobs: BlobStore, raw: string, extracted: Pick<Extract
 }
 
 async function extractFile(task: ExtractTask): Promise<Extracted> {
-  const head = readHead(task.blobPath);
+  const head = readHead(task.blobPath, HEAD_BYTES);
   if (head.length === 0) throw empty('the file is empty (0 bytes)');
   const sniffed = await sniff(head, task.name);
   const what = (kind: string) => `${kind} (${sniffed.mimeType})`;
@@ -111,17 +112,6 @@ async function extractFile(task: ExtractTask): Promise<Extracted> {
       return extractText(bytes, task.name);
     default:
       return assertNever(sniffed.kind);
-  }
-}
-
-function readHead(path: string): Buffer {
-  const fd = openSync(path, 'r');
-  try {
-    const buffer = Buffer.allocUnsafe(HEAD_BYTES);
-    const n = readSync(fd, buffer, 0, HEAD_BYTES, 0);
-    return buffer.subarray(0, n);
-  } finally {
-    closeSync(fd);
   }
 }
 

@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
-import { createLocalEngineApi, Engine, isCairnError, resolveDataDir, systemEnvironment, toErrorData, type EngineApi, type ErrorCode } from '@cairn/core';
+import { createLocalEngineApi, Engine, IngestRuntime, isCairnError, resolveDataDir, systemEnvironment, toErrorData, type EngineApi, type ErrorCode } from '@cairn/core';
 import type { CommandContext, CommandSpec, OptionValues } from './command.js';
 import { benchCommand } from './commands/benchCommand.js';
 import { addCommand, editCommand, historyCommand, listCommand, restoreCommand, revertCommand, rmCommand, showCommand } from './commands/entryCommands.js';
+import { importCommand, jobsCommand, openCommand, processCommand, retryCommand, textCommand } from './commands/ingestCommands.js';
 import { activityCommand, logCommand, rebuildCommand, statusCommand, tagsCommand } from './commands/logCommands.js';
 import { createOutput, type Output } from './output.js';
 import { usageError } from './usageError.js';
@@ -21,6 +22,12 @@ export const commands: readonly CommandSpec[] = [
   activityCommand,
   statusCommand,
   rebuildCommand,
+  importCommand,
+  jobsCommand,
+  retryCommand,
+  processCommand,
+  textCommand,
+  openCommand,
   benchCommand,
 ];
 
@@ -91,6 +98,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const jsonRequested = argv.includes('--json');
   let out = createOutput(jsonRequested);
   let engine: Engine | undefined;
+  let runtime: IngestRuntime | undefined;
   try {
     const globals = scanGlobals(argv);
     out = createOutput(globals.json);
@@ -134,7 +142,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (parsed.positionals.length < required.length) {
       throw usageError(`${command.name} needs ${required.map((p) => (p === 'ID' ? 'an entry id' : p)).join(' and ')}`, command.usage);
     }
-    if (parsed.positionals.length > command.positionals.length) {
+    if (!command.variadic && parsed.positionals.length > command.positionals.length) {
       throw usageError(`${command.name}: unexpected argument "${parsed.positionals[command.positionals.length]}"`, command.usage);
     }
     const dataDir = resolveDataDir(typeof parsed.values.data === 'string' ? parsed.values.data : globals.data);
@@ -149,13 +157,20 @@ export async function main(argv: readonly string[]): Promise<number> {
         }
         return api;
       },
+      ingestion() {
+        ctx.api();
+        runtime ??= IngestRuntime.start(engine!, { onError: (error) => process.env.CAIRN_DEBUG && process.stderr.write(`ingestion: ${(error as Error).stack ?? String(error)}\n`) });
+        return runtime;
+      },
     };
     await command.run(ctx, parsed);
+    await runtime?.stop();
     engine?.close();
     return 0;
   } catch (error) {
     out.endProgress();
     try {
+      await runtime?.stop();
       engine?.close();
     } catch {
       // the original error is the one to report

@@ -1,5 +1,5 @@
 import type { ParseArgsConfig } from 'node:util';
-import type { EngineApi } from '@cairn/core';
+import type { EngineApi, IngestRuntime } from '@cairn/core';
 import type { Output } from './output.js';
 
 export type OptionSpecs = NonNullable<ParseArgsConfig['options']>;
@@ -10,6 +10,11 @@ export interface CommandContext {
   readonly dataDir: string;
   /** Opens the data directory on first use. */
   api(): EngineApi;
+  /**
+   * Starts ingestion in this process (job workers, extraction threads, OCR) on first use; it is stopped
+   * before the command exits. Documents imported with --no-wait are processed by the next one.
+   */
+  ingestion(): IngestRuntime;
 }
 
 export interface CommandSpec {
@@ -20,5 +25,7 @@ export interface CommandSpec {
   readonly options: OptionSpecs;
   /** Names of the positional arguments, in order; a trailing `?` marks an optional one. */
   readonly positionals: readonly string[];
+  /** The last positional may repeat (e.g. `import PATH...`). */
+  readonly variadic?: boolean;
   run(ctx: CommandContext, args: { values: OptionValues; positionals: string[] }): Promise<void>;
 }

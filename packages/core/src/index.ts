@@ -1,8 +1,8 @@
 // @cairn/core — public surface. Every export is named; internals stay internal.
-export { createLocalEngineApi, parseParams } from './api/localEngineApi.js';
+export { createLocalEngineApi, parseParams, type LocalEngineApiOptions } from './api/localEngineApi.js';
 export { engineApiMethods, engineApiSchemas, type EngineApi, type EngineApiMethod, type EngineApiParams, type EngineApiResults } from './api/engineApi.js';
 export { createRpcClient, handleRpc, isEngineApiMethod, type RpcRequest, type RpcResponse } from './api/rpc.js';
-export { Engine, type EngineListener, type EngineOptions, type ExecuteOptions } from './engine/engine.js';
+export { Engine, type EngineCommand, type EngineListener, type EngineOptions, type ExecuteOptions } from './engine/engine.js';
 export {
   entrySorts,
   type ActivityItem,
@@ -37,6 +37,12 @@ export {
 } from './errors/cairnError.js';
 export { BlobStore, isSha256, type StoredBlob } from './blobs/blobStore.js';
 export { isUuid, systemEnvironment, type Environment } from './ids/ids.js';
+export { DocumentQueries, processDocumentJob, processJobKey } from './ingest/documentQueries.js';
+export { defaultMaxFileBytes, formatBytes, importBytes, importPaths, importStream, type ImportOptions } from './ingest/importer.js';
+export { ingestionApiSchemas, type DocumentText, type IngestionApiResults, type IngestionSettings } from './ingest/ingestionApi.js';
+export { IngestRuntime, type IngestRuntimeOptions, type ProcessJobPayload } from './ingest/ingestRuntime.js';
+export { defaultOcrLanguages, OcrPool, ocrLanguages, parseOcrLanguages, prepareLanguageData, type OcrLanguage, type OcrPoolOptions, type OcrResult } from './ingest/ocrPool.js';
+export type { DocumentView, ImportOutcome, ImportReport, JobView } from './ingest/views.js';
 export { uuidv7 } from './ids/uuidv7.js';
 export { JobQueue, jobPriority, jobStatuses, ownerProcessAlive, processOwner, type Job, type JobQueueOptions, type JobSpec, type JobStatus } from './jobs/jobQueue.js';
 export type { RebuildResult } from './projections/readModels.js';
@@ -45,3 +51,15 @@ export { defaultDataDir, resolveDataDir } from './store/dataDir.js';
 export type { EventStore } from './store/eventStore.js';
 export { MemoryEventStore } from './store/memoryEventStore.js';
 export type { EntryKind, EventMetadata, JsonObject, JsonValue, RecordedEvent } from './domain/index.js';
+export {
+  documentFailureCodes,
+  documentStatuses,
+  type DocumentCommand,
+  type DocumentEvent,
+  type DocumentFile,
+  type DocumentImportedData,
+  type DocumentProcessedData,
+  type DocumentProcessingFailedData,
+  type DocumentStatus,
+  type DocumentStatusChangedData,
+} from './domain/index.js';

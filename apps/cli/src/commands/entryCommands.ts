@@ -5,6 +5,7 @@ import type { Output } from '../output.js';
 import { table } from '../output.js';
 import { intOption, oneOf, stringList } from '../parse.js';
 import { readTextArgument } from '../textFile.js';
+import { renderDocument } from './ingestCommands.js';
 import { usageError } from '../usageError.js';
 
 function bodyOption(values: OptionValues, usage: string): string | undefined {
@@ -100,8 +101,11 @@ export const showCommand: CommandSpec = {
   positionals: ['ID'],
   async run(ctx, { values, positionals }) {
     const version = intOption(values.version, '--version', showUsage, 1);
-    const entry = await ctx.api().getEntry({ id: positionals[0]!, ...(version !== undefined && { version }) });
-    ctx.out.result(entry, () => renderEntry(ctx.out, entry));
+    const api = ctx.api();
+    const entry = await api.getEntry({ id: positionals[0]!, ...(version !== undefined && { version }) });
+    // A document shows where its processing stands (and why it failed); `document` is absent for notes.
+    const document = entry.kind === 'document' ? await api.getDocument({ id: entry.id }).catch(() => undefined) : undefined;
+    ctx.out.result(document ? { ...entry, document } : entry, () => renderEntry(ctx.out, entry) + (document ? `\n${renderDocument(ctx.out, document)}` : ''));
   },
 };
 

@@ -3,6 +3,7 @@ import { entryKinds } from '../domain/entry/events.js';
 import type { RecordedEvent } from '../domain/shared/envelope.js';
 import { jsonObjectSchema, jsonValueSchema } from '../domain/shared/json.js';
 import { entrySorts, type ActivityItem, type CommandResult, type EngineNotice, type EngineStatus, type EntryList, type EntryView, type HistoryItem, type TagCount } from '../engine/views.js';
+import { ingestionApiSchemas, type IngestionApiResults } from '../ingest/ingestionApi.js';
 import type { RebuildResult } from '../projections/readModels.js';
 
 /**
@@ -59,12 +60,14 @@ export const engineApiSchemas = {
   status: z.object({}).strict(),
   rebuild: z.object({}).strict(),
   digest: z.object({}).strict(),
+  // Ingestion: importPaths, importBytes, getDocument, documentText, exportOriginal, jobs, retryJob.
+  ...ingestionApiSchemas,
 } as const;
 
 export type EngineApiMethod = keyof typeof engineApiSchemas;
 export type EngineApiParams<M extends EngineApiMethod> = z.input<(typeof engineApiSchemas)[M]>;
 
-export interface EngineApiResults {
+export interface EngineApiResults extends IngestionApiResults {
   createEntry: CommandResult;
   updateEntry: CommandResult;
   deleteEntry: CommandResult;

@@ -1,5 +1,6 @@
 import { ValidationError } from '../errors/cairnError.js';
 import type { Engine } from '../engine/engine.js';
+import { ingestionHandlers, type IngestionSettings } from '../ingest/ingestionApi.js';
 import { engineApiSchemas, type EngineApi, type EngineApiMethod, type EngineApiParams, type EngineApiResults } from './engineApi.js';
 
 /** Validates params against the contract, with a message that names the method and the field. */
@@ -13,8 +14,12 @@ export function parseParams<M extends EngineApiMethod>(method: M, params: unknow
   return result.data as EngineApiParams<M>;
 }
 
+export interface LocalEngineApiOptions {
+  readonly ingestion?: IngestionSettings;
+}
+
 /** The engine API over an engine in this process. */
-export function createLocalEngineApi(engine: Engine, newId: () => string): EngineApi {
+export function createLocalEngineApi(engine: Engine, newId: () => string, options: LocalEngineApiOptions = {}): EngineApi {
   const handlers: { [M in EngineApiMethod]: (p: EngineApiParams<M>) => EngineApiResults[M] | Promise<EngineApiResults[M]> } = {
     createEntry: (p) =>
       engine.submit({
@@ -41,6 +46,7 @@ export function createLocalEngineApi(engine: Engine, newId: () => string): Engin
     status: () => engine.status(),
     rebuild: () => engine.rebuild(),
     digest: () => ({ digest: engine.digest() }),
+    ...(ingestionHandlers(engine, newId, options.ingestion) as unknown as Pick<typeof handlers, keyof ReturnType<typeof ingestionHandlers>>),
   };
   const api = { subscribe: (listener: Parameters<EngineApi['subscribe']>[0]) => engine.subscribe(listener) } as EngineApi;
   for (const method of Object.keys(handlers) as EngineApiMethod[]) {

@@ -245,3 +245,4 @@ function plainInsert(sourceFile: string, file: string, batchSize: number): numbe
   source.close();
   return elapsed;
 }
+export { runIngestBench, type IngestBenchOptions, type IngestBenchResult } from './ingestBench.js';

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { NotFoundError, StorageError, ValidationError } from '../errors/cairnError.js';
 
@@ -25,6 +26,8 @@ export interface StoredBlob {
  */
 export class BlobStore {
   readonly root: string;
+  /** Folders known to exist, so storing many blobs does not ask the file system again each time. */
+  private readonly folders = new Set<string>();
 
   constructor(dataDir: string) {
     this.root = join(dataDir, 'blobs');
@@ -68,14 +71,19 @@ export class BlobStore {
   }
 
   /** Streams a file into the store, hashing on the way, without holding it in memory. */
-  async putFile(path: string, maxBytes = Number.POSITIVE_INFINITY): Promise<StoredBlob> {
+  putFile(path: string, maxBytes = Number.POSITIVE_INFINITY): Promise<StoredBlob> {
+    return this.putStream(createReadStream(path), maxBytes);
+  }
+
+  /** Streams bytes (a file, an upload) into the store, hashing on the way, without holding them in memory. */
+  async putStream(source: Readable, maxBytes = Number.POSITIVE_INFINITY): Promise<StoredBlob> {
     const temp = this.tempPath();
     const hash = createHash('sha256');
     let size = 0;
     const out = await open(temp, 'w');
     try {
-      await pipeline(createReadStream(path), async function* (source: AsyncIterable<Buffer>) {
-        for await (const chunk of source) {
+      await pipeline(source, async function* (chunks: AsyncIterable<Buffer>) {
+        for await (const chunk of chunks) {
           size += chunk.length;
           if (size > maxBytes) throw new ValidationError(`file is larger than the limit of ${maxBytes} bytes`, { maxBytes });
           hash.update(chunk);
@@ -116,12 +124,27 @@ export class BlobStore {
 
   private tempPath(): string {
     const dir = join(this.root, 'tmp');
-    mkdirSync(dir, { recursive: true });
+    this.ensureFolder(dir);
     return join(dir, `${process.pid}-${randomBytes(8).toString('hex')}`);
   }
 
   private moveIntoPlace(temp: string, target: string): void {
-    mkdirSync(join(target, '..'), { recursive: true });
-    renameSync(temp, target);
+    const folder = join(target, '..');
+    this.ensureFolder(folder);
+    try {
+      renameSync(temp, target);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      // The folder went away since we made it (e.g. blobs removed by hand): make it again.
+      this.folders.delete(folder);
+      this.ensureFolder(folder);
+      renameSync(temp, target);
+    }
+  }
+
+  private ensureFolder(folder: string): void {
+    if (this.folders.has(folder)) return;
+    mkdirSync(folder, { recursive: true });
+    this.folders.add(folder);
   }
 }

@@ -21,6 +21,32 @@ export {
 } from './entry/events.js';
 export { normalizeTag, normalizeTags } from './entry/normalize.js';
 export { initialEntryState, type EntryState } from './entry/state.js';
+export type { ChangeDocumentStatus, CompleteDocumentProcessing, DocumentCommand, DocumentCommandType, FailDocumentProcessing, ImportDocument } from './document/commands.js';
+export { isDocumentCommand } from './document/commands.js';
+export { decideDocument } from './document/decide.js';
+export { evolveDocument } from './document/evolve.js';
+export {
+  documentFailureCodes,
+  documentStages,
+  documentStatuses,
+  failureStatus,
+  isDocumentEvent,
+  type DocumentEvent,
+  type DocumentEventType,
+  type DocumentFailureCode,
+  type DocumentFile,
+  type DocumentImported,
+  type DocumentImportedData,
+  type DocumentProcessed,
+  type DocumentProcessedData,
+  type DocumentProcessingFailed,
+  type DocumentProcessingFailedData,
+  type DocumentStage,
+  type DocumentStatus,
+  type DocumentStatusChanged,
+  type DocumentStatusChangedData,
+} from './document/events.js';
+export type { DocumentState } from './document/state.js';
 export { eventCatalog } from './catalog.js';
 export { EventCatalog, type EventTypeDefinition } from './shared/eventCatalog.js';
 export type { CommandContext, DomainEvent, EventMetadata, NewEvent, RecordedEvent } from './shared/envelope.js';

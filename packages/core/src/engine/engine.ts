@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import { BlobStore } from '../blobs/blobStore.js';
 import { eventCatalog } from '../domain/catalog.js';
+import { isDocumentCommand, type DocumentCommand } from '../domain/document/commands.js';
+import { decideDocument } from '../domain/document/decide.js';
 import type { EntryCommand } from '../domain/entry/commands.js';
 import { decideEntry } from '../domain/entry/decide.js';
 import { evolveEntry } from '../domain/entry/evolve.js';
@@ -12,8 +14,10 @@ import { initialEntryState } from '../domain/entry/state.js';
 import { decodeHlc, encodeHlc, tickHlc, type Hlc } from '../domain/shared/hlc.js';
 import { ConcurrencyError, ConflictError, NotFoundError, ValidationError } from '../errors/cairnError.js';
 import { isUuid, systemEnvironment, type Environment } from '../ids/ids.js';
+import { DocumentQueries } from '../ingest/documentQueries.js';
 import { JobQueue } from '../jobs/jobQueue.js';
 import { activityProjection } from '../projections/activityProjection.js';
+import { documentsProjection } from '../projections/documentsProjection.js';
 import { entriesProjection } from '../projections/entriesProjection.js';
 import { tagCountsProjection } from '../projections/tagCountsProjection.js';
 import { ReadModels, type RebuildResult } from '../projections/readModels.js';
@@ -21,7 +25,10 @@ import { openDatabase, SCHEMA_VERSION, type Database } from '../store/database.j
 import { SqliteEventStore } from '../store/sqliteEventStore.js';
 import { EntryQueries, historyItem, viewFromEvents } from './entryQueries.js';
 import { EntryRepository } from './entryRepository.js';
-import type { ActivityItem, CommandResult, EngineChange, EngineNotice, EngineStatus, EntryList, EntryView, HistoryItem, ListEntriesQuery, TagCount } from './views.js';
+import type { ActivityItem, CommandResult, EngineChange, EngineNotice, EngineProgress, EngineStatus, EntryList, EntryView, HistoryItem, ListEntriesQuery, TagCount } from './views.js';
+
+/** Every command the engine handles; all of them act on entry streams. */
+export type EngineCommand = EntryCommand | DocumentCommand;
 
 export interface EngineOptions {
   readonly dataDir: string;
@@ -70,6 +77,8 @@ export class Engine {
   readonly jobs: JobQueue;
   /** Content-addressed files (originals, extracted text) under `<data>/blobs`. */
   readonly blobs: BlobStore;
+  /** Reads of the `documents` read model (imported files and their processing). */
+  readonly documents: DocumentQueries;
   private readonly store: SqliteEventStore;
   private readonly readModels: ReadModels;
   private readonly repository: EntryRepository;
@@ -78,7 +87,7 @@ export class Engine {
   private readonly meta: Meta;
   private readonly lastHlcStatement: Statement;
   private readonly listeners = new Set<EngineListener>();
-  private readonly pending: { command: EntryCommand; options: ExecuteOptions; resolve: (result: CommandResult) => void; reject: (error: Error) => void }[] = [];
+  private readonly pending: { command: EngineCommand; options: ExecuteOptions; resolve: (result: CommandResult) => void; reject: (error: Error) => void }[] = [];
   private notifiedHead: number;
   private catchUpScheduled = false;
   private pollTimer: NodeJS.Timeout | undefined;
@@ -101,12 +110,13 @@ export class Engine {
     this.dataDir = resolve(options.dataDir);
     this.env = options.environment ?? systemEnvironment;
     this.store = new SqliteEventStore(db, eventCatalog);
-    this.readModels = new ReadModels(db, this.store, { inline: [entriesProjection], async: [activityProjection, tagCountsProjection] }, eventCatalog);
+    this.readModels = new ReadModels(db, this.store, { inline: [entriesProjection, documentsProjection], async: [activityProjection, tagCountsProjection] }, eventCatalog);
     this.readModels.repair();
     this.repository = new EntryRepository(db, this.store, options.snapshotEvery === undefined ? {} : { snapshotEvery: options.snapshotEvery });
     this.queries = new EntryQueries(db);
     this.jobs = new JobQueue(db, this.env);
     this.blobs = new BlobStore(this.dataDir);
+    this.documents = new DocumentQueries(db);
     this.meta = this.loadMeta(options.actorId);
     this.lastHlcStatement = db.prepare(`SELECT json_extract(metadata, '$.hlc') FROM events ORDER BY position DESC LIMIT 1`).pluck();
     this.notifiedHead = this.store.head();
@@ -114,33 +124,44 @@ export class Engine {
 
   // ── commands ──────────────────────────────────────────────────────────────────────────────────
 
-  execute(command: EntryCommand, options: ExecuteOptions = {}): CommandResult {
+  execute(command: EngineCommand, options: ExecuteOptions = {}): CommandResult {
     const [result] = this.executeBatch([command], options);
     return result!;
   }
 
   /** Runs the commands in one transaction: all of them take effect, or none. */
-  executeBatch(commands: readonly EntryCommand[], options: ExecuteOptions = {}): CommandResult[] {
+  executeBatch(commands: readonly EngineCommand[], options: ExecuteOptions = {}): CommandResult[] {
+    return this.transact((execute) => commands.map((command) => execute(command)), options);
+  }
+
+  /**
+   * Runs `work` in one write transaction: the commands it executes, the reads it makes in between (which
+   * see its own writes) and other writes to this database (e.g. `jobs`) all take effect, or none do.
+   * Use it when what to command depends on the current state, such as skipping a file already imported.
+   */
+  transact<T>(work: (execute: (command: EngineCommand) => CommandResult) => T, options: ExecuteOptions = {}): T {
     this.assertOpen();
     const correlationId = options.correlationId ?? this.env.newId();
+    const touched: string[] = [];
     let lastPosition = 0;
-    let results: CommandResult[];
+    let result: T;
     try {
-      results = this.store.transaction(() => {
+      result = this.store.transaction(() => {
         // Read once per transaction: the clock of the last event in the log (ours or another process's).
         const batch: BatchContext = { hlc: decodeHlc((this.lastHlcStatement.get() as string | undefined) ?? ''), now: this.env.now() };
-        return commands.map((command) => {
-          const result = this.executeInTransaction(command, { ...options, correlationId }, batch);
-          if (result.positions.length > 0) lastPosition = result.positions[result.positions.length - 1]!;
-          return result;
+        return work((command) => {
+          touched.push(command.entryId);
+          const executed = this.executeInTransaction(command, { ...options, correlationId }, batch);
+          if (executed.positions.length > 0) lastPosition = executed.positions[executed.positions.length - 1]!;
+          return executed;
         });
       });
     } catch (error) {
-      this.repository.forget(commands.map((c) => c.entryId)); // states cached by the rolled-back transaction
+      this.repository.forget(touched); // states cached by the rolled-back transaction
       throw error;
     }
     if (lastPosition > 0) this.afterCommit(lastPosition);
-    return results;
+    return result;
   }
 
   /**
@@ -150,7 +171,7 @@ export class Engine {
    * next gets one transaction per command; concurrent callers (several tabs, an import, sync) share
    * the cost of committing.
    */
-  submit(command: EntryCommand, options: ExecuteOptions = {}): Promise<CommandResult> {
+  submit(command: EngineCommand, options: ExecuteOptions = {}): Promise<CommandResult> {
     this.assertOpen();
     return new Promise((resolve, reject) => {
       this.pending.push({ command, options, resolve, reject });
@@ -195,7 +216,7 @@ export class Engine {
     });
   }
 
-  private executeInTransaction(command: EntryCommand, options: ExecuteOptions & { correlationId: string }, batch: BatchContext): CommandResult {
+  private executeInTransaction(command: EngineCommand, options: ExecuteOptions & { correlationId: string }, batch: BatchContext): CommandResult {
     const entryId = command.entryId;
     if (typeof entryId !== 'string' || !isUuid(entryId)) {
       throw new ValidationError(`entry id ${JSON.stringify(entryId)} is not a valid id`);
@@ -210,7 +231,7 @@ export class Engine {
       command.type === 'RevertEntry' && command.toVersion >= 1 && command.toVersion <= state.version
         ? { stateAtTarget: this.repository.loadAt(entryId, command.toVersion) }
         : {};
-    const decided = decideEntry(command, state, input);
+    const decided = isDocumentCommand(command) ? decideDocument(command, state) : decideEntry(command, state, input);
     if (decided.length === 0) return { entryId, version: state.version, changed: false, positions: [] };
     const at = new Date(batch.now).toISOString();
     const newEvents: NewEvent[] = decided.map((event, i) => {
@@ -363,6 +384,11 @@ export class Engine {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** Tells subscribers how a long task (an import, document processing) is going. */
+  reportProgress(progress: EngineProgress): void {
+    if (!this.closed) this.emit(progress);
   }
 
   private afterCommit(head: number): void {

@@ -100,12 +100,19 @@ export interface EngineChange {
   readonly eventTypes: string[];
 }
 
-/** Progress of a long task (a rebuild, an import), for progress bars. */
+/**
+ * Progress of a long task, for progress bars: `rebuild`; `import` (files stored, then `process`:
+ * documents processed, overall); `document` (one document: pages read so far, with its entry id,
+ * file name and status).
+ */
 export interface EngineProgress {
   readonly type: 'progress';
   readonly task: string;
   readonly done: number;
   readonly total: number;
+  readonly entryId?: string;
+  readonly name?: string;
+  readonly status?: string;
 }
 
 export type EngineNotice = EngineChange | EngineProgress;

@@ -116,6 +116,7 @@ export class JobQueue {
       running: db.prepare(`SELECT ${columns} FROM jobs WHERE status = 'running'`),
       revive: db.prepare(`UPDATE jobs SET status = 'queued', attempts = 0, run_at = ?, updated_at = ? WHERE id = ? AND status = 'dead'`),
       counts: db.prepare(`SELECT status, count(*) AS n FROM jobs GROUP BY status`),
+      countsOfKind: db.prepare(`SELECT status, count(*) AS n FROM jobs WHERE kind = ? GROUP BY status`),
     };
   }
 
@@ -237,9 +238,11 @@ export class JobQueue {
     return (this.db.prepare(sql).all(...params, options.limit ?? 1_000) as JobRow[]).map(toJob);
   }
 
-  counts(): Record<JobStatus, number> {
+  /** How many jobs are in each state (of one kind, when given). */
+  counts(kind?: string): Record<JobStatus, number> {
     const counts: Record<JobStatus, number> = { queued: 0, running: 0, done: 0, dead: 0 };
-    for (const row of this.statements.counts!.all() as { status: JobStatus; n: number }[]) counts[row.status] = row.n;
+    const rows = kind === undefined ? this.statements.counts!.all() : this.statements.countsOfKind!.all(kind);
+    for (const row of rows as { status: JobStatus; n: number }[]) counts[row.status] = row.n;
     return counts;
   }
 

@@ -48,6 +48,13 @@ export function changedFields(event: EntryEvent): string[] {
     case 'EntryDeleted':
     case 'EntryRestored':
       return ['deleted'];
+    case 'DocumentImported':
+      return ['title', 'kind', 'file', ...(event.data.tags.length > 0 ? ['tags'] : []), ...(Object.keys(event.data.attributes).length > 0 ? ['attributes'] : [])];
+    case 'DocumentStatusChanged':
+    case 'DocumentProcessingFailed':
+      return ['status'];
+    case 'DocumentProcessed':
+      return ['status', 'text'];
     default:
       return assertNever(event);
   }
@@ -75,8 +82,10 @@ class ActivityHandler implements ProjectionHandler {
     for (const raw of events) {
       if (raw.aggregateType !== entryAggregateType) continue;
       const event = raw as RecordedEvent & EntryEvent;
+      // Progress through processing stages is not a change anyone reviews later; the outcome is.
+      if (event.type === 'DocumentStatusChanged') continue;
       const title =
-        event.type === 'EntryCreated'
+        event.type === 'EntryCreated' || event.type === 'DocumentImported'
           ? event.data.title
           : ((event.type === 'EntryUpdated' || event.type === 'EntryReverted' ? event.data.changes.title : undefined) ?? this.previousTitle(event.aggregateId));
       this.titles?.set(event.aggregateId, title);

@@ -103,6 +103,8 @@ function stateFromRow(row: EntryRow): EntryState {
     tags: JSON.parse(row.tags) as string[],
     attributes: JSON.parse(row.attributes) as JsonObject,
     deleted: row.deleted === 1,
+    // The document facet lives in the `documents` read model; this projection needs only the entry.
+    document: null,
   };
 }
 

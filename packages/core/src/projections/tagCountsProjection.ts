@@ -33,6 +33,7 @@ function nextMembership(before: Membership | undefined, event: EntryEvent): Memb
   const live = before?.live ?? false;
   switch (event.type) {
     case 'EntryCreated':
+    case 'DocumentImported':
       return { tags: event.data.tags, live: true };
     case 'EntryUpdated':
       return { tags: event.data.changes.tags ?? tags, live };
@@ -42,6 +43,10 @@ function nextMembership(before: Membership | undefined, event: EntryEvent): Memb
       return { tags, live: false };
     case 'EntryRestored':
       return { tags, live: true };
+    case 'DocumentStatusChanged':
+    case 'DocumentProcessed':
+    case 'DocumentProcessingFailed':
+      return { tags, live };
     default:
       return assertNever(event);
   }
@@ -95,6 +100,7 @@ class TagCountsHandler implements ProjectionHandler {
     for (const raw of events) {
       if (raw.aggregateType !== entryAggregateType) continue;
       const event = raw as RecordedEvent & EntryEvent;
+      if (event.type === 'DocumentStatusChanged' || event.type === 'DocumentProcessed' || event.type === 'DocumentProcessingFailed') continue;
       const before = this.read.get(event.aggregateId) as { tags: string; live: number } | undefined;
       const oldTags = before ? (JSON.parse(before.tags) as string[]) : [];
       const wasLive = before?.live === 1;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DocumentEvent } from '../document/events.js';
 import type { DomainEvent } from '../shared/envelope.js';
 import { jsonObjectSchema } from '../shared/json.js';
 
@@ -63,5 +64,6 @@ export type EntryDeleted = DomainEvent<'EntryDeleted', Record<string, never>>;
 export type EntryRestored = DomainEvent<'EntryRestored', Record<string, never>>;
 export type EntryReverted = DomainEvent<'EntryReverted', EntryRevertedData>;
 
-export type EntryEvent = EntryCreated | EntryUpdated | EntryDeleted | EntryRestored | EntryReverted;
+/** Every event of an entry stream; a document is an entry whose stream starts with DocumentImported. */
+export type EntryEvent = EntryCreated | EntryUpdated | EntryDeleted | EntryRestored | EntryReverted | DocumentEvent;
 export type EntryEventType = EntryEvent['type'];

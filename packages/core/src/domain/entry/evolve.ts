@@ -1,3 +1,4 @@
+import { evolveDocument } from '../document/evolve.js';
 import type { EntryEvent, EntryFieldChanges } from './events.js';
 import type { EntryState } from './state.js';
 
@@ -19,6 +20,11 @@ export function evolveEntry(state: EntryState, event: EntryEvent): EntryState {
       const { deleted, ...fields } = event.data.changes;
       return { ...applyChanges(state, fields), version, deleted: deleted ?? state.deleted };
     }
+    case 'DocumentImported':
+    case 'DocumentStatusChanged':
+    case 'DocumentProcessed':
+    case 'DocumentProcessingFailed':
+      return evolveDocument(state, event);
     default:
       return assertNever(event);
   }

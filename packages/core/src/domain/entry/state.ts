@@ -1,3 +1,4 @@
+import type { DocumentState } from '../document/state.js';
 import type { JsonObject } from '../shared/json.js';
 import type { EntryKind } from './events.js';
 
@@ -12,8 +13,10 @@ export interface EntryState {
   readonly tags: readonly string[];
   readonly attributes: JsonObject;
   readonly deleted: boolean;
+  /** The imported file and its processing, for entries created by DocumentImported; null otherwise. */
+  readonly document: DocumentState | null;
 }
 
 export function initialEntryState(id: string): EntryState {
-  return { id, version: 0, exists: false, kind: 'note', title: '', body: '', tags: [], attributes: {}, deleted: false };
+  return { id, version: 0, exists: false, kind: 'note', title: '', body: '', tags: [], attributes: {}, deleted: false, document: null };
 }

@@ -4,6 +4,7 @@ import type { CommandContext, CommandSpec, OptionValues } from './command.js';
 import { benchCommand } from './commands/benchCommand.js';
 import { addCommand, editCommand, historyCommand, listCommand, restoreCommand, revertCommand, rmCommand, showCommand } from './commands/entryCommands.js';
 import { activityCommand, logCommand, rebuildCommand, statusCommand, tagsCommand } from './commands/logCommands.js';
+import { serveCommand } from './commands/serveCommand.js';
 import { createOutput, type Output } from './output.js';
 import { usageError } from './usageError.js';
 
@@ -21,6 +22,7 @@ export const commands: readonly CommandSpec[] = [
   activityCommand,
   statusCommand,
   rebuildCommand,
+  serveCommand,
   benchCommand,
 ];
 

@@ -41,11 +41,11 @@ export function HistoryPanel() {
                 <span className="history-what">
                   {t(`events.${item.eventType}`, { defaultValue: item.eventType, version: item.revertedTo ?? '' })}
                   {item.fields.length > 0 ? <span className="muted"> · {item.fields.map((f) => t(`fields.${f}`, { defaultValue: f })).join(', ')}</span> : null}
+                  {isCurrent ? <span className="badge">{t('history.current')}</span> : null}
                 </span>
                 <time className="muted small" dateTime={item.at}>
                   {formatDateTime(item.at, i18n.language)}
                 </time>
-                {isCurrent ? <span className="badge">{t('history.current')}</span> : null}
               </button>
             </li>
           );

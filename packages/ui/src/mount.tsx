@@ -17,8 +17,9 @@ export interface MountedApp {
 }
 
 /**
- * Starts the UI on `element` over `transport`: waits for the engine's hello (which names its
- * methods), then renders. Every shell (web mode, desktop) mounts the app this way.
+ * Starts the UI on `element` over `transport`. It renders at once (calls wait in the transport until the
+ * engine's hello); the hello names the engine's methods, which decide what the UI offers. Every shell
+ * (web mode, desktop) mounts the app this way.
  */
 export async function mountCairn(element: HTMLElement, transport: EngineTransport): Promise<MountedApp> {
   const engine = createEngineClient(transport);
@@ -26,14 +27,13 @@ export async function mountCairn(element: HTMLElement, transport: EngineTranspor
   const i18n = createI18n(store.getState().prefs.language);
   const applyMethods = (methods: readonly string[]) => {
     engine.setMethods(methods);
-    store.setState({ methods });
+    store.setState({ methods, connectedOnce: true });
   };
   transport.onState((state) => {
     if (state === 'open') void transport.ready().then(applyMethods);
   });
-  applyMethods(await transport.ready());
+  void transport.ready().then(applyMethods);
   await store.getState().start();
-  store.setState({ connection: 'open' });
   const root: Root = createRoot(element);
   root.render(
     <StrictMode>

@@ -87,7 +87,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     const url = new URL(req.url ?? '/', 'http://placeholder');
     const verdict = verify(req, url);
     securityHeaders(res, bound.auth!);
-    if (!verdict.ok) return refuse(res, verdict);
+    if (!verdict.ok) return refuse(req, res, verdict);
     if (verdict.via === 'query') {
       // Swap the token in the address bar for a cookie, so it is not kept in history or shared by copy.
       url.searchParams.delete('token');
@@ -217,7 +217,12 @@ function securityHeaders(res: ServerResponse, auth: WebAuth): void {
   );
 }
 
-function refuse(res: ServerResponse, verdict: Extract<AuthVerdict, { ok: false }>): void {
+function refuse(req: IncomingMessage, res: ServerResponse, verdict: Extract<AuthVerdict, { ok: false }>): void {
+  if ((req.headers.accept ?? '').includes('text/html')) {
+    // A person opened the address without the printed link: tell them what to do.
+    res.writeHead(verdict.status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+    return void res.end(`Cairn: ${verdict.reason}.\n`);
+  }
   sendJson(res, verdict.status, { error: { code: 'forbidden', message: verdict.reason } });
 }
 

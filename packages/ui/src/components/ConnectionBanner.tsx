@@ -5,10 +5,11 @@ import { useApp } from './StoreContext.js';
 export function ConnectionBanner() {
   const { t } = useTranslation();
   const connection = useApp((s) => s.connection);
+  const connectedOnce = useApp((s) => s.connectedOnce);
   if (connection !== 'closed') return null;
   return (
     <div className="banner banner-warning" role="alert">
-      {t('connection.lost')}
+      {connectedOnce ? t('connection.lost') : t('connection.never')}
     </div>
   );
 }

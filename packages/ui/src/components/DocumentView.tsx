@@ -1,6 +1,6 @@
 import type { EntryView } from '@cairn/core';
 import { useTranslation } from 'react-i18next';
-import { MarkdownPreview } from './MarkdownPreview.js';
+import { LazyMarkdownPreview } from './lazyParts.js';
 
 /**
  * An imported document. Today it shows what the entry holds (body and attributes); the extracted
@@ -21,7 +21,7 @@ export function DocumentView({ entry }: { readonly entry: EntryView }) {
           ))}
         </dl>
       ) : null}
-      {entry.body ? <MarkdownPreview source={entry.body} label={t('document.text')} /> : <p className="muted">{t('document.noText')}</p>}
+      {entry.body ? <LazyMarkdownPreview source={entry.body} label={t('document.text')} /> : <p className="muted">{t('document.noText')}</p>}
     </div>
   );
 }

@@ -2,8 +2,7 @@ import { lazy, Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
 import { formatDateTime } from '../lib/format.js';
 import { DocumentView } from './DocumentView.js';
-import { HistoryPanel } from './HistoryPanel.js';
-import { MarkdownPreview } from './MarkdownPreview.js';
+import { LazyHistoryPanel, LazyMarkdownPreview } from './lazyParts.js';
 import { useActions, useApp } from './StoreContext.js';
 
 // CodeMirror loads when the first note opens, not before the first screen.
@@ -109,11 +108,11 @@ export function EntryPane() {
             <Suspense fallback={<div className="markdown-editor loading" aria-busy="true" />}>
               <MarkdownEditor value={draft.body} revision={revision} readOnly={readOnly} label={t('editor.body')} onChange={(body) => editDraft({ body })} />
             </Suspense>
-            {showPreview ? <MarkdownPreview source={draft.body} label={t('editor.previewLabel')} /> : null}
+            {showPreview ? <LazyMarkdownPreview source={draft.body} label={t('editor.previewLabel')} /> : null}
           </div>
         )}
       </section>
-      {historyOpen ? <HistoryPanel /> : null}
+      {historyOpen ? <LazyHistoryPanel /> : null}
     </div>
   );
 }

@@ -160,6 +160,7 @@ describe('web mode in Chromium', () => {
     const other = await stranger.newPage();
     const response = await other.goto(`${serve.origin}/`);
     expect(response?.status()).toBe(401);
+    await expect(other.locator('body').textContent()).resolves.toContain('open the link that `cairn serve` printed');
     await stranger.close();
     expect(pageErrors).toEqual([]);
   });

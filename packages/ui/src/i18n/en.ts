@@ -2,7 +2,7 @@
 export const en = {
   app: { skip: 'Skip to the library' },
   toasts: { label: 'Notifications', dismiss: 'Dismiss' },
-  connection: { lost: 'Lost the connection to the engine. Trying again…' },
+  connection: { lost: 'Lost the connection to the engine. Trying again…', never: 'Cannot reach the Cairn engine. In web mode, open the link that `cairn serve` printed; it carries this launch’s secret.' },
   sidebar: {
     label: 'Library views',
     tags: 'Tags',

@@ -4,7 +4,7 @@ import type { Messages } from './en.js';
 export const zhCN: Messages = {
   app: { skip: '跳到资料库' },
   toasts: { label: '通知', dismiss: '关闭' },
-  connection: { lost: '与引擎的连接已断开，正在重试…' },
+  connection: { lost: '与引擎的连接已断开，正在重试…', never: '无法连接 Cairn 引擎。网页模式下，请打开 `cairn serve` 打印的链接，其中带有本次启动的密钥。' },
   sidebar: {
     label: '资料库视图',
     tags: '标签',

@@ -244,11 +244,16 @@ describe('library slice', () => {
     s.holdCalls('listEntries');
     void store.getState().refreshLibrary(); // an answer for the live list, held back
     store.getState().setView('trash');
-    s.held[1]!.release();
-    await settle();
     s.held[0]!.release();
     await settle();
+    await settle();
     expect(store.getState().filter.deleted).toBe(true);
+    expect(store.getState().pages.size).toBe(0); // the late live-list answer was dropped
+    expect(s.held).toHaveLength(2);
+    s.held[1]!.release();
+    await settle();
+    expect(s.calls.at(-1)?.params).toMatchObject({ deleted: true, offset: 0 });
     expect(store.getState().total).toBe(0);
+    expect(store.getState().libraryLoading).toBe(false);
   });
 });

@@ -84,6 +84,7 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
 
     return {
       connection: 'connecting',
+      connectedOnce: false,
       methods: [],
       prefs: loadPrefs(options.storage, options.navigatorLanguage),
       view: 'all',

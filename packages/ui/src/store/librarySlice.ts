@@ -31,55 +31,78 @@ export function rowAt(pages: AppState['pages'], index: number): EntrySummary | u
   return pages.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE];
 }
 
+/** Page requests in flight at once: a fast fling asks only for where it ends up, not every page it passed. */
+export const MAX_PAGE_REQUESTS = 2;
+
 /**
  * The library is a window onto a list that may hold 100,000 entries: pages of {@link PAGE_SIZE} rows are
- * fetched as they scroll into view. A refresh (after a change) refetches the visible pages under a new
- * generation and swaps them in when they arrive, so the list never flashes empty.
+ * fetched as they scroll into view, at most {@link MAX_PAGE_REQUESTS} at a time and always for the rows
+ * on screen now. A refresh (after a change) refetches the visible pages under a new generation and swaps
+ * them in as they arrive, so the list never flashes empty.
  */
 export function librarySlice(ctx: SliceContext): Pick<AppState, LibraryKeys> & Pick<AppActions, 'ensureRows' | 'refreshLibrary' | 'setSort' | 'resetLibrary'> {
-  const inflight = new Set<string>();
+  const inflight = new Set<number>();
+  /** The generation each shown page was fetched under. */
+  const loadedUnder = new Map<number, number>();
   let visible: [number, number] = [0, 40];
-  /** The generation whose pages are in the store. */
-  let shownGeneration = 0;
+  let waiters: (() => void)[] = [];
 
   const query = (page: number): ListEntriesQuery => {
     const { filter, sort, order } = ctx.get();
     return { ...filter, sort, order, limit: PAGE_SIZE, offset: page * PAGE_SIZE };
   };
 
-  const fetchPage = async (page: number, generation: number): Promise<void> => {
-    const key = `${generation}:${page}`;
-    if (inflight.has(key)) return;
-    inflight.add(key);
+  const pagesOf = ([start, end]: [number, number]) => {
+    const { total } = ctx.get();
+    const last = Math.max(start, total > 0 ? Math.min(end, total - 1) : end);
+    const first = Math.max(0, Math.floor(start / PAGE_SIZE));
+    return Array.from({ length: Math.floor(last / PAGE_SIZE) - first + 1 }, (_, i) => first + i);
+  };
+
+  const missing = () => {
+    const generation = ctx.get().libraryGeneration;
+    return pagesOf(visible).filter((page) => loadedUnder.get(page) !== generation && !inflight.has(page));
+  };
+
+  const pump = () => {
+    for (const page of missing()) {
+      if (inflight.size >= MAX_PAGE_REQUESTS) return;
+      void fetchPage(page);
+    }
+    if (inflight.size === 0) {
+      const done = waiters;
+      waiters = [];
+      done.forEach((resolve) => resolve());
+    }
+  };
+
+  const fetchPage = async (page: number): Promise<void> => {
+    const generation = ctx.get().libraryGeneration;
+    inflight.add(page);
     try {
       const list = await ctx.engine.call('listEntries', query(page));
       if (ctx.get().libraryGeneration !== generation) return;
+      // Pages of an older generation stay on screen until their refetch replaces them (no flash).
+      loadedUnder.set(page, generation);
       ctx.set((state) => {
-        const pages = shownGeneration === generation ? new Map(state.pages) : new Map<number, readonly EntrySummary[]>();
-        shownGeneration = generation;
+        const pages = new Map(state.pages);
         pages.set(page, list.entries);
         return { pages, total: list.total, libraryLoading: false, libraryError: undefined };
       });
     } catch (error) {
       if (ctx.get().libraryGeneration === generation) ctx.set({ libraryLoading: false, libraryError: errorMessage(error) });
     } finally {
-      inflight.delete(key);
+      inflight.delete(page);
+      pump();
     }
-  };
-
-  const pagesOf = ([start, end]: [number, number]) => {
-    const first = Math.max(0, Math.floor(start / PAGE_SIZE));
-    const last = Math.max(first, Math.floor(Math.max(start, end) / PAGE_SIZE));
-    return Array.from({ length: last - first + 1 }, (_, i) => first + i);
   };
 
   /** A new filter or sort: the old rows mean nothing now. */
   const resetLibrary = () => {
-    const generation = ctx.get().libraryGeneration + 1;
-    shownGeneration = generation;
+    loadedUnder.clear();
     visible = [0, 40];
-    ctx.set({ libraryGeneration: generation, pages: new Map(), total: 0, libraryLoading: true });
-    void fetchPage(0, generation);
+    ctx.set((state) => ({ libraryGeneration: state.libraryGeneration + 1, pages: new Map(), total: 0, libraryLoading: true }));
+    pump();
   };
 
   return {
@@ -94,17 +117,14 @@ export function librarySlice(ctx: SliceContext): Pick<AppState, LibraryKeys> & P
 
     ensureRows(start, end) {
       visible = [start, end];
-      const { pages, libraryGeneration, total } = ctx.get();
-      const cappedEnd = total > 0 ? Math.min(end, total - 1) : end;
-      for (const page of pagesOf([start, cappedEnd])) {
-        if (shownGeneration !== libraryGeneration || !pages.has(page)) void fetchPage(page, libraryGeneration);
-      }
+      pump();
     },
 
-    async refreshLibrary() {
-      const generation = ctx.get().libraryGeneration + 1;
-      ctx.set({ libraryGeneration: generation });
-      await Promise.all(pagesOf(visible).map((page) => fetchPage(page, generation)));
+    refreshLibrary() {
+      ctx.set((state) => ({ libraryGeneration: state.libraryGeneration + 1 }));
+      const settled = new Promise<void>((resolve) => waiters.push(resolve));
+      pump();
+      return settled;
     },
 
     setSort(sort, order) {

@@ -54,6 +54,8 @@ export interface ImportSource {
 export interface AppState {
   // connection and capabilities
   readonly connection: ConnectionState;
+  /** The engine said hello at least once (a failure before that is a refusal, not a drop). */
+  readonly connectedOnce: boolean;
   readonly methods: readonly string[];
   readonly prefs: Prefs;
   readonly view: View;

@@ -28,6 +28,9 @@ export const serveCommand: CommandSpec = {
     if (port > 65_535) throw new CairnError('validation', `--port must be at most 65535, not ${port}`);
     const uiDir = typeof values.ui === 'string' ? resolve(values.ui) : defaultUiDir();
     const api = ctx.api();
+    // Warm the first screen's queries (statements, page cache) before anyone opens the link.
+    await api.listEntries({ limit: 100 });
+    await api.tags({});
     let server;
     try {
       server = await startWebServer({ api, uiDir, port, log: (message) => process.stderr.write(`cairn serve: ${message}\n`) });

@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { memo, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { EntrySort, EntrySummary } from '@cairn/core';
 import { formatRelative } from '../lib/format.js';
@@ -40,7 +40,7 @@ export function LibraryList() {
     count: total,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
-    overscan: 12,
+    overscan: 6,
   });
   const items = virtualizer.getVirtualItems();
   const first = items[0]?.index ?? 0;
@@ -85,6 +85,7 @@ export function LibraryList() {
   };
 
   const activeRow = rowAt(pages, active);
+  const labels = useMemo(() => ({ untitled: t('editor.untitled'), note: t('kind.note'), document: t('kind.document') }), [t]);
   const onRowClick = useRef((index: number, id: string | undefined) => {
     setActive(index);
     if (id !== undefined) void openEntry(id);
@@ -145,6 +146,7 @@ export function LibraryList() {
                 active={item.index === active}
                 language={i18n.language}
                 now={now}
+                labels={labels}
                 onOpen={onRowClick}
               />
             );
@@ -164,12 +166,12 @@ interface RowProps {
   readonly active: boolean;
   readonly language: string;
   readonly now: number;
+  readonly labels: { readonly untitled: string; readonly note: string; readonly document: string };
   readonly onOpen: (index: number, id: string | undefined) => void;
 }
 
 /** One row; re-renders only when its own data changes (scrolling 100,000 rows stays cheap). */
-const Row = memo(function Row({ row, index, start, total, selected, active, language, now, onOpen }: RowProps) {
-  const { t } = useTranslation();
+const Row = memo(function Row({ row, index, start, total, selected, active, language, now, labels, onOpen }: RowProps) {
   return (
     <div
       id={row ? `row-${row.id}` : undefined}
@@ -184,10 +186,10 @@ const Row = memo(function Row({ row, index, start, total, selected, active, lang
       {row ? (
         <>
           <div className="row-title">
-            <span className="kind-badge" aria-label={t(`kind.${row.kind}`)}>
+            <span className="kind-badge" aria-label={labels[row.kind]}>
               {row.kind === 'note' ? '✎' : '▭'}
             </span>
-            <span className="row-title-text">{row.title || t('editor.untitled')}</span>
+            <span className="row-title-text">{row.title || labels.untitled}</span>
           </div>
           <div className="row-meta">
             <time dateTime={row.updatedAt}>{formatRelative(row.updatedAt, language, now)}</time>

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync, readFileSync } from 'node
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Engine, uuidv7 } from '@cairn/core';
+import type { Page } from 'playwright-core';
 import { chromiumPath, ensureUiBuilt, launchChromium, repoRoot, startServe } from './harness.js';
 
 export interface UiBenchOptions {
@@ -147,7 +148,7 @@ export async function runUiBench(options: UiBenchOptions = {}): Promise<UiBenchR
  * Scrolls the library top to bottom in steps of about a screen per frame (a fast fling), then makes
  * a few long jumps, recording every frame's duration with requestAnimationFrame.
  */
-async function measureScroll(page: import('playwright-core').Page): Promise<UiBenchResult['scroll']> {
+async function measureScroll(page: Page): Promise<UiBenchResult['scroll']> {
   const frames = await page.evaluate(async () => {
     const list = document.querySelector<HTMLElement>('[data-testid=library-list]')!;
     const durations: number[] = [];

@@ -110,10 +110,20 @@ describe('web mode in Chromium', () => {
     await page.getByRole('button', { name: 'All entries' }).click();
   });
 
+  it('shows a document entry with its attributes, read as a document rather than edited as a note', async () => {
+    await serve.rpc('createEntry', { kind: 'document', title: 'Quarterly report.pdf', body: 'Revenue grew in every region.', attributes: { pages: 12, source: 'report.pdf' } });
+    await rows().filter({ hasText: 'Quarterly report.pdf' }).click();
+    const pane = page.getByRole('region', { name: 'Entry' });
+    await expect.poll(() => pane.getByRole('definition').allTextContents()).toEqual(['12', 'report.pdf']);
+    await expect.poll(() => pane.getByTestId('markdown-preview').textContent()).toContain('Revenue grew');
+    await expect(pane.getByTestId('markdown-editor').count()).resolves.toBe(0);
+    await screenshot(page, 'document-view');
+  });
+
   it('moves through the library with the keyboard', async () => {
     await serve.rpc('createEntry', { title: 'Keyboard one' });
     await serve.rpc('createEntry', { title: 'Keyboard two' });
-    await expect.poll(() => rows().count()).toBe(3);
+    await expect.poll(() => rows().count()).toBe(4);
     await page.keyboard.press('Alt+2');
     await page.keyboard.press('Home');
     await page.keyboard.press('ArrowDown');

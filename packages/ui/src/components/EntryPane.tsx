@@ -2,6 +2,7 @@ import { lazy, Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
 import { formatDateTime } from '../lib/format.js';
 import { DocumentView } from './DocumentView.js';
+import { ErrorLine } from './ErrorLine.js';
 import { LazyHistoryPanel, LazyMarkdownPreview } from './lazyParts.js';
 import { useActions, useApp } from './StoreContext.js';
 
@@ -33,9 +34,7 @@ export function EntryPane() {
   if (error) {
     return (
       <section className="entry-pane" aria-label={t('editor.label')}>
-        <p className="error" role="alert">
-          {error}
-        </p>
+        <ErrorLine error={error} small={false} />
       </section>
     );
   }

@@ -1,16 +1,17 @@
-import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { EntrySort, EntrySummary } from '@cairn/core';
 import { formatRelative } from '../lib/format.js';
 import { rowAt } from '../store/librarySlice.js';
+import { useFixedRows } from './useFixedRows.js';
+import { ErrorLine } from './ErrorLine.js';
 import { useApp } from './StoreContext.js';
 
 export const ROW_HEIGHT = 58;
 const sorts: EntrySort[] = ['updated', 'created', 'title'];
 
 /**
- * The library: a virtualized listbox over every entry that matches the view (100,000 is fine — only the
+ * The library: a virtual listbox over every entry that matches the view (100,000 is fine — only the
  * rows on screen exist, and their pages load as they scroll in). Arrow keys move, Enter opens.
  */
 export function LibraryList() {
@@ -36,15 +37,8 @@ export function LibraryList() {
     return () => clearInterval(timer);
   }, []);
 
-  const virtualizer = useVirtualizer({
-    count: total,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 6,
-  });
-  const items = virtualizer.getVirtualItems();
-  const first = items[0]?.index ?? 0;
-  const last = items[items.length - 1]?.index ?? 0;
+  const { first, last, totalHeight, scrollToIndex } = useFixedRows(scrollRef, total, ROW_HEIGHT, 6);
+  const slots = Math.max(0, last - first + 1);
 
   useEffect(() => {
     ensureRows(first, last);
@@ -60,7 +54,7 @@ export function LibraryList() {
   const move = (index: number) => {
     const next = Math.max(0, Math.min(total - 1, index));
     setActive(next);
-    virtualizer.scrollToIndex(next, { align: 'auto' });
+    scrollToIndex(next);
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
@@ -116,11 +110,7 @@ export function LibraryList() {
           {order === 'asc' ? '↑' : '↓'}
         </button>
       </div>
-      {error ? (
-        <p className="error small" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorLine error={error} />
       {!loading && total === 0 ? <p className="empty">{filter.deleted ? t('library.emptyTrash') : t('library.empty')}</p> : null}
       <div
         ref={scrollRef}
@@ -132,18 +122,20 @@ export function LibraryList() {
         onKeyDown={onKeyDown}
         data-testid="library-list"
       >
-        <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-          {items.map((item) => {
-            const row = rowAt(pages, item.index);
+        <div style={{ height: totalHeight, position: 'relative' }}>
+          {Array.from({ length: slots }, (_, i) => {
+            const index = first + i;
+            const row = rowAt(pages, index);
             return (
               <Row
-                key={item.key}
+                // Keyed by slot, so scrolling updates the same DOM rows instead of making new ones.
+                key={index % slots}
                 row={row}
-                index={item.index}
-                start={item.start}
+                index={index}
+                start={index * ROW_HEIGHT}
                 total={total}
                 selected={row !== undefined && row.id === selectedId}
-                active={item.index === active}
+                active={index === active}
                 language={i18n.language}
                 now={now}
                 labels={labels}

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { searchModes } from '../engine/plannedApi.js';
 import { snippetHtml } from '../lib/snippet.js';
 import { Dialog } from './Dialog.js';
+import { ErrorLine } from './ErrorLine.js';
 import { useActions, useApp } from './StoreContext.js';
 
 /**
@@ -70,11 +71,7 @@ export function SearchPalette() {
               ))}
             </div>
           </div>
-          {error ? (
-            <p className="error small" role="alert">
-              {error}
-            </p>
-          ) : null}
+          <ErrorLine error={error} />
           <ul id="search-results" className="search-results" role="listbox" aria-label={t('search.results')} aria-busy={loading}>
             {results.map((hit, i) => (
               <li key={hit.entryId} id={`hit-${i}`} role="option" aria-selected={i === selected} className={i === selected ? 'active' : ''} onClick={() => choose(i)}>

@@ -1,7 +1,7 @@
 // The UI benchmark, in Chromium against `cairn serve` on a library of N entries (100,000 by default):
 // first screen interactive (cold loads), and frame times while scrolling the whole library.
 import { existsSync, mkdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Engine, uuidv7 } from '@cairn/core';
 import type { Page } from 'playwright-core';
@@ -15,7 +15,7 @@ export interface UiBenchOptions {
 }
 
 export interface UiBenchResult {
-  readonly machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; chromium: string };
+  readonly machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; chromium: string; loadAverage1m: number };
   readonly entries: number;
   readonly seedSeconds: number | null;
   readonly firstScreen: {
@@ -119,7 +119,7 @@ export async function runUiBench(options: UiBenchOptions = {}): Promise<UiBenchR
         const scroll = await measureScroll(page);
         await context.close();
         const result: UiBenchResult = {
-          machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, chromium: browser.version() },
+          machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, chromium: browser.version(), loadAverage1m: round(loadavg()[0]!) },
           entries: count === null ? 0 : Number(count.replace(/\D/g, '')),
           seedSeconds: seed.seconds === null ? null : round(seed.seconds),
           firstScreen: { rowsPaintedMs, interactiveMs, medianInteractiveMs: percentile(interactiveMs, 50), maxInteractiveMs: Math.max(...interactiveMs) },

@@ -5,7 +5,7 @@ export interface RowWindow {
   readonly first: number;
   readonly last: number;
   readonly totalHeight: number;
-  scrollToIndex(index: number): void;
+  readonly scrollToIndex: (index: number) => void;
 }
 
 /**

@@ -1,6 +1,5 @@
 import { useTranslation } from 'react-i18next';
-import { canImport } from '../store/importSlice.js';
-import type { View } from '../store/state.js';
+import { views, type View } from '../store/state.js';
 import { useApp } from './StoreContext.js';
 
 /** Views of the library, the trash and recent activity, then tags to filter by. */
@@ -11,12 +10,10 @@ export function Sidebar() {
   const tag = useApp((s) => s.filter.tag);
   const setView = useApp((s) => s.setView);
   const setTagFilter = useApp((s) => s.setTagFilter);
-  const documents = useApp((s) => canImport(s.has) || s.methods.includes('getDocument'));
-  const shown: View[] = documents ? ['all', 'notes', 'documents', 'trash', 'activity'] : ['all', 'notes', 'trash', 'activity'];
   return (
     <nav className="sidebar" aria-label={t('sidebar.label')}>
       <ul className="nav-list">
-        {shown.map((v) => (
+        {views.map((v) => (
           <li key={v}>
             <button type="button" className={`nav-item ${view === v ? 'active' : ''}`} aria-current={view === v ? 'page' : undefined} onClick={() => setView(v)}>
               <span aria-hidden="true" className="nav-icon">

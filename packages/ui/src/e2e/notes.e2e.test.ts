@@ -117,7 +117,12 @@ describe('web mode in Chromium', () => {
     await expect.poll(() => pane.getByRole('definition').allTextContents()).toEqual(['12', 'report.pdf']);
     await expect.poll(() => pane.getByTestId('markdown-preview').textContent()).toContain('Revenue grew');
     await expect(pane.getByTestId('markdown-editor').count()).resolves.toBe(0);
+    await page.getByRole('button', { name: 'Documents' }).click();
+    await expect.poll(() => rows().allTextContents()).toEqual([expect.stringContaining('Quarterly report.pdf')]);
     await screenshot(page, 'document-view');
+    await page.getByRole('button', { name: 'Notes' }).click();
+    await expect.poll(() => rows().filter({ hasText: 'Quarterly report.pdf' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'All entries' }).click();
   });
 
   it('moves through the library with the keyboard', async () => {

@@ -3,7 +3,7 @@ import type { ConnectionState } from '../engine/transport.js';
 import type { SearchHit, SearchMode } from '../engine/plannedApi.js';
 import type { Prefs } from './prefs.js';
 
-/** What the sidebar selects. `documents` shows only when the engine can import. */
+/** What the sidebar selects: the library by kind, the trash, or recent activity. */
 export const views = ['all', 'notes', 'documents', 'trash', 'activity'] as const;
 export type View = (typeof views)[number];
 

@@ -170,6 +170,23 @@ describe('web mode in Chromium', () => {
     await expect.poll(() => page.getByRole('status').filter({ hasText: 'Search is not available' }).count()).toBe(1);
   });
 
+  it('takes file drops anywhere in the window, and says import is not in this engine yet', async () => {
+    // A drop as the browser delivers it: dragenter shows the overlay, drop hands over the files.
+    await page.evaluate(() => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File(['# Dropped\n'], 'dropped.md', { type: 'text/markdown' }));
+      window.dispatchEvent(new DragEvent('dragenter', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    });
+    await expect.poll(() => page.locator('.drop-overlay').textContent()).toContain('Import is not available');
+    await page.evaluate(() => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File(['# Dropped\n'], 'dropped.md', { type: 'text/markdown' }));
+      window.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    });
+    await expect.poll(() => page.locator('.drop-overlay').count()).toBe(0);
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'Import is not available' }).count()).toBe(1);
+  });
+
   it('refuses a page without the session cookie and tells the person what to open', async () => {
     const stranger = await browser.newContext();
     const other = await stranger.newPage();

@@ -10,7 +10,8 @@ export type Result<M extends Method> = M extends EngineApiMethod ? EngineApiResu
 
 /** The typed face of the engine the store uses. `has` answers from the engine's hello. */
 export interface EngineClient {
-  has(method: Method): boolean;
+  /** Whether the engine offers `method` (from its hello); planned methods are false until they land. */
+  has(method: Method | (string & {})): boolean;
   call<M extends Method>(method: M, params: Params<M>): Promise<Result<M>>;
   subscribe(listener: (notice: EngineNotice) => void): () => void;
   onState(listener: (state: ConnectionState) => void): () => void;

@@ -101,7 +101,7 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
       ...search,
       ...imports,
 
-      async start() {
+      start() {
         unsubscribers.push(engine.subscribe(onNotice));
         unsubscribers.push(
           engine.onState((connection) => {
@@ -112,7 +112,7 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
         );
         get().resetLibrary();
         void get().loadTags();
-        await Promise.resolve();
+        return Promise.resolve();
       },
 
       stop() {
@@ -120,7 +120,7 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
         unsubscribers = [];
       },
 
-      has: (method) => engine.has(method as never),
+      has: (method) => engine.has(method),
 
       setPrefs(patch) {
         const prefs = { ...get().prefs, ...patch };

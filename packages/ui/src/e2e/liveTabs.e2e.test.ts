@@ -41,8 +41,8 @@ describe('two tabs on one instance', () => {
     await expect.poll(() => tabB.getByRole('textbox', { name: 'Title' }).inputValue()).toBe('Shared shopping list');
 
     await tabA.locator('.cm-content').click();
-    await tabA.keyboard.type('- apples\n- 苹果\n');
-    await expect.poll(() => tabB.locator('.cm-content').textContent(), { timeout: 5000 }).toContain('苹果');
+    await tabA.keyboard.type('Buy apples\n买苹果\n');
+    await expect.poll(() => tabB.locator('.cm-content').textContent(), { timeout: 5000 }).toContain('买苹果');
     await expect.poll(() => tabB.getByTestId('save-state').textContent()).toBe('Saved');
     await screenshot(tabB, 'live-second-tab');
   });
@@ -57,10 +57,10 @@ describe('two tabs on one instance', () => {
     // B starts typing but does not wait for its autosave; A saves first.
     await tabB.locator('.cm-content').click();
     await tabB.keyboard.press('Control+End');
-    await tabB.keyboard.type('- pears (from B)\n');
+    await tabB.keyboard.type('pears (from B)\n');
     await tabA.locator('.cm-content').click();
     await tabA.keyboard.press('Control+End');
-    await tabA.keyboard.type('- bread (from A)\n');
+    await tabA.keyboard.type('bread (from A)\n');
     await tabA.keyboard.press('Control+s');
     // Whichever saved second was refused with a conflict, never silently overwritten.
     const conflictIn = async () => {

@@ -42,7 +42,9 @@ export default tseslint.config(
   },
   {
     // The UI sees the engine only through types and the RPC contract; it never touches Node or Electron.
+    // src/e2e is the Node side of its browser tests and benchmark (it drives Chromium), not UI code.
     files: ['packages/ui/src/**/*.{ts,tsx}'],
+    ignores: ['packages/ui/src/e2e/**'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -61,7 +63,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.test.ts', '**/testing/**/*.ts', '**/*.contract.ts'],
+    files: ['**/*.test.ts', '**/testing/**/*.ts', '**/*.contract.ts', 'packages/ui/src/e2e/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',

@@ -16,5 +16,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Browser tests wait for what a person would see; on a busy machine that can take more than 1 s.
+    expect: { poll: { timeout: 5_000 } },
   },
 });

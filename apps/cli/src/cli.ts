@@ -5,6 +5,7 @@ import { benchCommand } from './commands/benchCommand.js';
 import { addCommand, editCommand, historyCommand, listCommand, restoreCommand, revertCommand, rmCommand, showCommand } from './commands/entryCommands.js';
 import { importCommand, jobsCommand, openCommand, processCommand, retryCommand, textCommand } from './commands/ingestCommands.js';
 import { activityCommand, logCommand, rebuildCommand, statusCommand, tagsCommand } from './commands/logCommands.js';
+import { serveCommand } from './commands/serveCommand.js';
 import { createOutput, type Output } from './output.js';
 import { usageError } from './usageError.js';
 
@@ -28,6 +29,7 @@ export const commands: readonly CommandSpec[] = [
   processCommand,
   textCommand,
   openCommand,
+  serveCommand,
   benchCommand,
 ];
 

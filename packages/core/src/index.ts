@@ -2,6 +2,19 @@
 export { createLocalEngineApi, parseParams, type LocalEngineApiOptions } from './api/localEngineApi.js';
 export { engineApiMethods, engineApiSchemas, type EngineApi, type EngineApiMethod, type EngineApiParams, type EngineApiResults } from './api/engineApi.js';
 export { createRpcClient, handleRpc, isEngineApiMethod, type RpcRequest, type RpcResponse } from './api/rpc.js';
+export {
+  createRpcSession,
+  SESSION_PROTOCOL_VERSION,
+  type ClientFrame,
+  type HostFrame,
+  type RpcSession,
+  type RpcSessionOptions,
+  type SessionCall,
+  type SessionFault,
+  type SessionHello,
+  type SessionNotice,
+  type SessionResult,
+} from './api/rpcSession.js';
 export { Engine, type EngineCommand, type EngineListener, type EngineOptions, type ExecuteOptions } from './engine/engine.js';
 export {
   entrySorts,

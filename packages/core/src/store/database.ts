@@ -27,7 +27,10 @@ export function openDatabase(dataDir: string, options: OpenDatabaseOptions = {})
   const isNew = prepareDirectory(dir, file);
   let db: Database;
   try {
-    db = new BetterSqlite3(file, { fileMustExist: !isNew });
+    // CAIRN_SQLITE_BINDING: a better-sqlite3 binary built for another runtime (the desktop app's
+    // development start builds one for Electron's ABI, so Node's own stays in place for the tests).
+    const nativeBinding = process.env.CAIRN_SQLITE_BINDING;
+    db = new BetterSqlite3(file, { fileMustExist: !isNew, ...(nativeBinding ? { nativeBinding } : {}) });
   } catch (error) {
     throw sqliteError(error, `cannot open ${file}`);
   }

@@ -1,0 +1,53 @@
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CairnError } from '@cairn/core';
+import type { CommandSpec } from '../command.js';
+import { intOption } from '../parse.js';
+import { startWebServer } from '../serve/webServer.js';
+
+const serveUsage = 'serve [--port P] [--ui DIR]';
+export const DEFAULT_PORT = 5180;
+
+/** Where the built web UI is: `--ui DIR`, else @cairn/ui's `dist/web`. */
+export function defaultUiDir(): string | undefined {
+  try {
+    return join(dirname(fileURLToPath(import.meta.resolve('@cairn/ui/package.json'))), 'dist', 'web');
+  } catch {
+    return undefined;
+  }
+}
+
+export const serveCommand: CommandSpec = {
+  name: 'serve',
+  summary: 'the app in your browser: serves the UI and the engine on 127.0.0.1 (prints the link to open)',
+  usage: serveUsage,
+  options: { port: { type: 'string' }, ui: { type: 'string' } },
+  positionals: [],
+  async run(ctx, { values }) {
+    const port = intOption(values.port, '--port', serveUsage) ?? DEFAULT_PORT;
+    if (port > 65_535) throw new CairnError('validation', `--port must be at most 65535, not ${port}`);
+    const uiDir = typeof values.ui === 'string' ? resolve(values.ui) : defaultUiDir();
+    const api = ctx.api();
+    // Warm the first screen's queries (statements, page cache) before anyone opens the link.
+    await api.listEntries({ limit: 100 });
+    await api.tags({});
+    let server;
+    try {
+      server = await startWebServer({ api, uiDir, port, log: (message) => process.stderr.write(`cairn serve: ${message}\n`) });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        throw new CairnError('busy', `port ${port} on 127.0.0.1 is in use; choose another with --port P (0 picks a free one)`);
+      }
+      throw error;
+    }
+    ctx.out.result({ url: server.url, port: server.port, dataDir: ctx.dataDir }, () =>
+      [`Cairn is running at ${ctx.out.style.bold(server.url)}`, `data: ${ctx.dataDir}`, 'Open the link above (it carries this launch\'s secret). Ctrl+C stops the server.'].join('\n'),
+    );
+    await new Promise<void>((done) => {
+      const stop = () => done();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    await server.close();
+  },
+};

@@ -1,0 +1,47 @@
+// The contract between the desktop app's processes. Interfaces, serializable types and channel names
+// only: main, preload and renderer all import it, and it imports nothing that runs.
+import type { ClientFrame, HostFrame } from '@cairn/core';
+
+/** Every IPC channel the app uses. The preload and main accept nothing else. */
+export const ipcChannels = {
+  /** renderer → main (send): a session frame for the engine. */
+  toEngine: 'cairn:to-engine',
+  /** main → renderer: a session frame from the engine. */
+  fromEngine: 'cairn:from-engine',
+  /** main → renderer: files the OS asked the app to open. */
+  openFiles: 'cairn:open-files',
+  /** main → renderer: a menu command (see `menuCommands`). */
+  command: 'cairn:command',
+} as const;
+export type IpcChannel = (typeof ipcChannels)[keyof typeof ipcChannels];
+
+/** Channels the renderer may send on. */
+export const rendererToMainChannels: readonly IpcChannel[] = [ipcChannels.toEngine];
+/** Channels the renderer may listen on. */
+export const mainToRendererChannels: readonly IpcChannel[] = [ipcChannels.fromEngine, ipcChannels.openFiles, ipcChannels.command];
+
+/** Menu commands; the UI's `appCommands` handles each. */
+export const menuCommands = ['newNote', 'search', 'import', 'settings', 'history', 'save', 'focusLibrary', 'focusEditor'] as const;
+export type MenuCommand = (typeof menuCommands)[number];
+
+/** What the preload puts on `window.cairn`: the one object the renderer talks to the app through. */
+export interface CairnBridge {
+  readonly platform: string;
+  sendToEngine(frame: ClientFrame): void;
+  onEngineFrame(listener: (frame: HostFrame) => void): () => void;
+  onOpenFiles(listener: (paths: string[]) => void): () => void;
+  onCommand(listener: (command: MenuCommand) => void): () => void;
+  /** The path on disk of a file dropped on the window. */
+  pathForFile(file: File): string;
+}
+
+/** Messages between main and the engine's utility process; `session` is the renderer's webContents id. */
+export type ToEngineProcess =
+  | { readonly kind: 'open'; readonly session: number }
+  | { readonly kind: 'frame'; readonly session: number; readonly frame: unknown }
+  | { readonly kind: 'close'; readonly session: number };
+
+export type FromEngineProcess =
+  | { readonly kind: 'frame'; readonly session: number; readonly frame: HostFrame }
+  | { readonly kind: 'ready'; readonly dataDir: string; readonly methods: readonly string[] }
+  | { readonly kind: 'failed'; readonly message: string };

@@ -1,0 +1,381 @@
+// The main process's logic under Node, with Electron replaced by fakes at the boundary.
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { ipcChannels, type FromEngineProcess, type ToEngineProcess } from '../ipc/contract.js';
+import { createEngineHost, type EngineProcessLike } from './engineHost.js';
+import { createIpcRouter, type IpcEventLike } from './ipcRouter.js';
+import { buildMenu, englishMenuLabels, type MenuItemSpec } from './menu.js';
+import { createOpenFileQueue, dataDirFromArgv, filesFromArgv } from './openFiles.js';
+import { isAppUrl, isExternalLink, startDesktop, type DesktopDeps, type WindowLike, type WindowSpec } from './desktopApp.js';
+import { createWindowStateKeeper, fitToDisplays, parseWindowState } from './windowState.js';
+
+const screen = { x: 0, y: 0, width: 1920, height: 1080 };
+
+describe('window state', () => {
+  it('keeps saved bounds on a display that exists, shrinking and moving them inside it', () => {
+    expect(fitToDisplays({ bounds: { x: 100, y: 80, width: 1000, height: 700 }, maximized: false }, [screen]).bounds).toEqual({ x: 100, y: 80, width: 1000, height: 700 });
+    // Mostly off the right edge: moved back in.
+    expect(fitToDisplays({ bounds: { x: 1800, y: 900, width: 1000, height: 700 }, maximized: true }, [screen])).toEqual({ bounds: { x: 920, y: 380, width: 1000, height: 700 }, maximized: true });
+    // On a monitor that was unplugged: centred on the one there is.
+    expect(fitToDisplays({ bounds: { x: 3000, y: 0, width: 800, height: 600 }, maximized: false }, [screen]).bounds).toEqual({ x: 320, y: 130, width: 1280, height: 820 });
+    // On the second of two displays: stays there.
+    const second = { x: 1920, y: 0, width: 1280, height: 1024 };
+    expect(fitToDisplays({ bounds: { x: 2000, y: 50, width: 2000, height: 2000 }, maximized: false }, [screen, second]).bounds).toEqual({ x: 1920, y: 0, width: 1280, height: 1024 });
+  });
+
+  it('ignores a malformed state file', () => {
+    for (const text of [undefined, '', '{', '[]', '{"bounds":{"x":"1"}}', '{"bounds":{"x":1,"y":2,"width":null,"height":4}}']) expect(parseWindowState(text)).toBeUndefined();
+    expect(fitToDisplays(parseWindowState('not json'), [screen]).bounds.width).toBe(1280);
+  });
+
+  it('saves a while after the last change, and at once on flush', () => {
+    const writes: string[] = [];
+    const timers: (() => void)[] = [];
+    const keeper = createWindowStateKeeper({ read: () => undefined, write: (t) => writes.push(t) }, (fn) => {
+      timers.push(fn);
+      return () => timers.splice(timers.indexOf(fn), 1);
+    });
+    keeper.changed({ bounds: { x: 1, y: 1, width: 800, height: 600 }, maximized: false });
+    keeper.changed({ bounds: { x: 2, y: 2, width: 800, height: 600 }, maximized: false });
+    expect(timers).toHaveLength(1);
+    timers[0]!();
+    expect(writes.map((w) => (JSON.parse(w) as { bounds: { x: number } }).bounds.x)).toEqual([2]);
+    keeper.changed({ bounds: { x: 3, y: 3, width: 800, height: 600 }, maximized: true });
+    keeper.flush();
+    expect(JSON.parse(writes.at(-1)!)).toEqual({ bounds: { x: 3, y: 3, width: 800, height: 600 }, maximized: true });
+  });
+});
+
+describe('files from the OS', () => {
+  it('takes file arguments, not flags, the executable or the app folder', () => {
+    expect(filesFromArgv(['/opt/Cairn/cairn', '--no-sandbox', '/home/a/report.pdf', '--data', '/d', 'notes.md'], { packaged: true })).toEqual(['/home/a/report.pdf', 'notes.md']);
+    expect(filesFromArgv(['electron', '/repo/apps/desktop', '/tmp/x.png'], { packaged: false })).toEqual(['/tmp/x.png']);
+    expect(dataDirFromArgv(['electron', '.', '--data', '/tmp/d'])).toBe('/tmp/d');
+    expect(dataDirFromArgv(['electron', '.', '--data=/tmp/e'])).toBe('/tmp/e');
+  });
+
+  it('holds files until a window can take them', () => {
+    const queue = createOpenFileQueue();
+    const got: string[][] = [];
+    queue.add(['/a']);
+    queue.add(['/b']);
+    queue.attach((paths) => got.push(paths));
+    queue.add(['/c']);
+    queue.detach();
+    queue.add(['/d']);
+    expect(got).toEqual([['/a', '/b'], ['/c']]);
+  });
+});
+
+describe('menu', () => {
+  const commands = (items: readonly MenuItemSpec[]): string[] => items.flatMap((i) => [...(i.command ? [i.command] : []), ...commands(i.submenu ?? [])]);
+
+  it('offers the app commands with their shortcuts, and Import only when the engine can import', () => {
+    const linux = buildMenu('linux', englishMenuLabels, { importAvailable: false, devTools: false });
+    expect(commands(linux)).toEqual(['newNote', 'save', 'settings', 'search', 'history']);
+    expect(commands(buildMenu('linux', englishMenuLabels, { importAvailable: true, devTools: false }))).toContain('import');
+    const mac = buildMenu('darwin', englishMenuLabels, { importAvailable: false, devTools: true });
+    expect(mac[0]!.role).toBe('appMenu');
+    expect(JSON.stringify(mac)).toContain('toggleDevTools');
+    expect(JSON.stringify(linux)).not.toContain('toggleDevTools');
+  });
+});
+
+class FakeContents extends EventEmitter {
+  sent: [string, unknown][] = [];
+  destroyed = false;
+  openHandler: ((d: { url: string }) => { action: 'deny' }) | undefined;
+  constructor(readonly id: number) {
+    super();
+  }
+  send(channel: string, payload: unknown) {
+    this.sent.push([channel, payload]);
+  }
+  isDestroyed() {
+    return this.destroyed;
+  }
+  setWindowOpenHandler(handler: (d: { url: string }) => { action: 'deny' }) {
+    this.openHandler = handler;
+  }
+  destroy() {
+    this.destroyed = true;
+    this.emit('destroyed');
+  }
+}
+
+function fakeIpcMain() {
+  const handlers = new Map<string, (event: IpcEventLike, payload: unknown) => void>();
+  return {
+    on: (channel: string, listener: (event: IpcEventLike, payload: unknown) => void) => void handlers.set(channel, listener),
+    emit: (channel: string, sender: FakeContents, url: string | null, payload: unknown) => handlers.get(channel)?.({ sender, senderFrame: url === null ? null : { url } }, payload),
+    channels: () => [...handlers.keys()],
+  };
+}
+
+const appHtml = '/opt/cairn/resources/app/dist/renderer/index.html';
+const appUrl = `file://${appHtml}`;
+
+describe('IPC router', () => {
+  it('listens only on the contract channel, only to the app page, and gives each window its own session', () => {
+    const ipcMain = fakeIpcMain();
+    const toEngine: ToEngineProcess[] = [];
+    const logs: string[] = [];
+    const router = createIpcRouter({ ipcMain, isAppUrl: (url) => isAppUrl(url, appHtml), toEngine: (m) => toEngine.push(m), log: (m) => logs.push(m), maxFrameChars: 100 });
+    expect(ipcMain.channels()).toEqual([ipcChannels.toEngine]);
+
+    const a = new FakeContents(1);
+    const b = new FakeContents(2);
+    ipcMain.emit(ipcChannels.toEngine, a, 'https://evil.example/', { type: 'call', id: 1, method: 'status' });
+    ipcMain.emit(ipcChannels.toEngine, a, null, { type: 'call', id: 1, method: 'status' });
+    ipcMain.emit(ipcChannels.toEngine, a, `file:///tmp/other.html`, { type: 'call', id: 1, method: 'status' });
+    expect(toEngine).toEqual([]);
+    expect(logs).toHaveLength(3);
+
+    ipcMain.emit(ipcChannels.toEngine, a, appUrl, { type: 'call', id: 1, method: 'status' });
+    ipcMain.emit(ipcChannels.toEngine, a, appUrl, 'x'.repeat(101));
+    ipcMain.emit(ipcChannels.toEngine, a, appUrl, 42);
+    router.attach(b);
+    expect(toEngine).toEqual([
+      { kind: 'open', session: 1 },
+      { kind: 'frame', session: 1, frame: { type: 'call', id: 1, method: 'status' } },
+      { kind: 'open', session: 2 },
+    ]);
+
+    router.deliver(2, { type: 'hello' });
+    expect(a.sent).toEqual([]);
+    expect(b.sent).toEqual([[ipcChannels.fromEngine, { type: 'hello' }]]);
+
+    a.destroy();
+    expect(toEngine.at(-1)).toEqual({ kind: 'close', session: 1 });
+    router.broadcast(ipcChannels.command, 'search');
+    expect(b.sent.at(-1)).toEqual([ipcChannels.command, 'search']);
+    expect(router.sessions()).toEqual([2]);
+  });
+});
+
+class FakeProcess extends EventEmitter implements EngineProcessLike {
+  posted: ToEngineProcess[] = [];
+  killed = false;
+  postMessage(message: ToEngineProcess) {
+    this.posted.push(message);
+  }
+  kill() {
+    this.killed = true;
+    return true;
+  }
+}
+
+describe('engine host', () => {
+  it('restarts the engine process when it dies, then gives up after repeated crashes', () => {
+    const processes: FakeProcess[] = [];
+    const scheduled: (() => void)[] = [];
+    const messages: FromEngineProcess[] = [];
+    let restarts = 0;
+    const host = createEngineHost({
+      fork: () => {
+        const p = new FakeProcess();
+        processes.push(p);
+        return p;
+      },
+      onMessage: (m) => messages.push(m),
+      onRestart: () => restarts++,
+      schedule: (fn) => void scheduled.push(fn),
+      now: () => 1000,
+    });
+    host.send({ kind: 'open', session: 1 });
+    host.start();
+    expect(processes[0]!.posted).toEqual([{ kind: 'open', session: 1 }]);
+    processes[0]!.emit('message', { kind: 'ready', dataDir: '/d', methods: [] });
+    expect(messages).toEqual([{ kind: 'ready', dataDir: '/d', methods: [] }]);
+
+    for (let i = 0; i < 3; i++) {
+      processes.at(-1)!.emit('exit', 1);
+      scheduled.shift()!();
+    }
+    expect(processes).toHaveLength(4);
+    expect(restarts).toBe(3);
+    processes.at(-1)!.emit('exit', 1);
+    expect(scheduled).toHaveLength(0);
+    expect(messages.at(-1)).toMatchObject({ kind: 'failed' });
+    host.stop();
+  });
+
+  it('does not restart an engine it stopped itself', () => {
+    const p = new FakeProcess();
+    const scheduled: (() => void)[] = [];
+    const host = createEngineHost({ fork: () => p, onMessage: () => undefined, onRestart: () => undefined, schedule: (fn) => void scheduled.push(fn) });
+    host.start();
+    host.stop();
+    p.emit('exit', 0);
+    expect(p.killed).toBe(true);
+    expect(scheduled).toHaveLength(0);
+  });
+});
+
+class FakeWindow extends EventEmitter implements WindowLike {
+  readonly webContents: FakeContents & WindowLike['webContents'];
+  loaded: string | undefined;
+  shown = false;
+  focused = 0;
+  maximizedNow = false;
+  minimized = false;
+  constructor(readonly spec: WindowSpec) {
+    super();
+    this.webContents = new FakeContents(10);
+  }
+  loadFile(path: string) {
+    this.loaded = path;
+    return Promise.resolve();
+  }
+  show() {
+    this.shown = true;
+  }
+  focus() {
+    this.focused++;
+  }
+  restore() {
+    this.minimized = false;
+  }
+  isMinimized() {
+    return this.minimized;
+  }
+  isMaximized() {
+    return this.maximizedNow;
+  }
+  maximize() {
+    this.maximizedNow = true;
+  }
+  getNormalBounds() {
+    const { x, y, width, height } = this.spec;
+    return { x, y, width, height };
+  }
+}
+
+function fakeDesktop(options: { lock?: boolean; argv?: string[]; savedState?: string } = {}) {
+  const app = new EventEmitter() as EventEmitter & DesktopDeps['app'] & { quitCalls: number };
+  let quitCalls = 0;
+  Object.assign(app, {
+    isPackaged: true,
+    requestSingleInstanceLock: () => options.lock ?? true,
+    quit: () => void quitCalls++,
+    whenReady: () => Promise.resolve(),
+  });
+  const windows: FakeWindow[] = [];
+  const engines: FakeProcess[] = [];
+  const external: string[] = [];
+  const writes: string[] = [];
+  const menus: MenuItemSpec[][] = [];
+  const ipcMain = fakeIpcMain();
+  const deps: DesktopDeps = {
+    app,
+    platform: 'linux',
+    argv: options.argv ?? ['/opt/cairn/cairn'],
+    ipcMain,
+    createWindow: (spec) => {
+      const w = new FakeWindow(spec);
+      windows.push(w);
+      return w;
+    },
+    workAreas: () => [screen],
+    setMenu: (template) => void menus.push(template),
+    forkEngine: () => {
+      const p = new FakeProcess();
+      engines.push(p);
+      return p;
+    },
+    openExternal: (url) => void external.push(url),
+    windowStateFile: { read: () => options.savedState, write: (t) => void writes.push(t) },
+    rendererHtml: appHtml,
+    preloadPath: '/opt/cairn/resources/app/dist/preload/preload.cjs',
+    schedule: (fn) => {
+      const t = setTimeout(fn, 0);
+      return () => clearTimeout(t);
+    },
+    log: () => undefined,
+  };
+  return { deps, app, windows, engines, external, writes, menus, ipcMain, quits: () => quitCalls };
+}
+
+describe('desktop app', () => {
+  it('quits at once when another instance holds the lock', () => {
+    const f = fakeDesktop({ lock: false });
+    expect(startDesktop(f.deps)).toBeUndefined();
+    expect(f.quits()).toBe(1);
+    expect(f.windows).toHaveLength(0);
+  });
+
+  it('opens a hardened window with the saved bounds, and starts the engine in its own process', async () => {
+    const f = fakeDesktop({ savedState: JSON.stringify({ bounds: { x: 50, y: 60, width: 900, height: 700 }, maximized: true }) });
+    const desktop = startDesktop(f.deps)!;
+    await desktop.ready;
+    const win = f.windows[0]!;
+    expect(win.spec.webPreferences).toEqual({ preload: f.deps.preloadPath, contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, spellcheck: true });
+    expect(win.spec).toMatchObject({ x: 50, y: 60, width: 900, height: 700, show: false });
+    expect(win.maximizedNow).toBe(true);
+    expect(win.loaded).toBe(appHtml);
+    expect(f.engines).toHaveLength(1);
+    expect(f.menus).toHaveLength(1);
+
+    // Links open in the browser (web links only); navigation away from the app is refused.
+    expect(win.webContents.openHandler!({ url: 'https://example.com/a' })).toEqual({ action: 'deny' });
+    expect(win.webContents.openHandler!({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });
+    expect(f.external).toEqual(['https://example.com/a']);
+    let prevented = 0;
+    win.webContents.emit('will-navigate', { preventDefault: () => prevented++ }, 'https://evil.example/');
+    win.webContents.emit('will-navigate', { preventDefault: () => prevented++ }, appUrl);
+    expect(prevented).toBe(1);
+
+    // The page loads: its engine session opens, and engine frames reach it.
+    win.webContents.emit('did-finish-load');
+    expect(f.engines[0]!.posted).toEqual([{ kind: 'open', session: 10 }]);
+    f.engines[0]!.emit('message', { kind: 'frame', session: 10, frame: { type: 'hello', protocol: 1, methods: ['status'] } });
+    expect(win.webContents.sent).toEqual([[ipcChannels.fromEngine, { type: 'hello', protocol: 1, methods: ['status'] }]]);
+
+    // The menu gains Import only when the engine says it can import.
+    f.engines[0]!.emit('message', { kind: 'ready', dataDir: '/d', methods: ['status', 'importPaths'] });
+    expect(JSON.stringify(f.menus.at(-1))).toContain('"command":"import"');
+
+    win.emit('ready-to-show');
+    expect(win.shown).toBe(true);
+    win.emit('close');
+    expect(JSON.parse(f.writes.at(-1)!)).toMatchObject({ bounds: { x: 50, y: 60, width: 900, height: 700 }, maximized: true });
+  });
+
+  it('hands files from the command line and from a second launch to the window', async () => {
+    const f = fakeDesktop({ argv: ['/opt/cairn/cairn', '/home/a/first.md'] });
+    const desktop = startDesktop(f.deps)!;
+    await desktop.ready;
+    const win = f.windows[0]!;
+    win.minimized = true;
+    f.app.emit('second-instance', {}, ['/opt/cairn/cairn', '/home/a/second.pdf']);
+    expect(win.minimized).toBe(false);
+    expect(win.focused).toBe(1);
+    win.webContents.emit('did-finish-load');
+    f.app.emit('open-file', { preventDefault: () => undefined }, '/home/a/third.png');
+    expect(win.webContents.sent.filter(([c]) => c === ipcChannels.openFiles)).toEqual([
+      [ipcChannels.openFiles, ['/home/a/first.md', '/home/a/second.pdf']],
+      [ipcChannels.openFiles, ['/home/a/third.png']],
+    ]);
+    expect(f.windows).toHaveLength(1);
+  });
+
+  it('stops the engine on quit, and quits when the last window closes (not on macOS)', async () => {
+    const f = fakeDesktop();
+    await startDesktop(f.deps)!.ready;
+    f.app.emit('window-all-closed');
+    expect(f.quits()).toBe(1);
+    f.app.emit('before-quit');
+    expect(f.engines[0]!.killed).toBe(true);
+  });
+
+  it('knows its own pages and which links may leave the app', () => {
+    expect(isAppUrl(appUrl, appHtml)).toBe(true);
+    expect(isAppUrl(`${appUrl}#/x`, appHtml)).toBe(true);
+    expect(isAppUrl('file:///opt/cairn/other.html', appHtml)).toBe(false);
+    expect(isAppUrl('https://cairn.example/', appHtml)).toBe(false);
+    expect(isAppUrl('file:///C:/Program%20Files/Cairn/index.html', 'C:\\Program Files\\Cairn\\index.html')).toBe(true);
+    expect(isExternalLink('https://a.example')).toBe(true);
+    expect(isExternalLink('javascript:alert(1)')).toBe(false);
+    expect(isExternalLink('file:///etc/passwd')).toBe(false);
+  });
+});

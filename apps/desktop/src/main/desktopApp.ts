@@ -1,0 +1,222 @@
+// The main process's logic, with Electron handed in (main.ts passes the real one; tests pass fakes):
+// one instance, one window with remembered bounds, a hardened renderer, the menu, files from the OS,
+// and the engine in a utility process wired to each window through the IPC router.
+import { ipcChannels, menuCommands, type FromEngineProcess, type MenuCommand } from '../ipc/contract.js';
+import { createEngineHost, type EngineProcessLike } from './engineHost.js';
+import { createIpcRouter, type IpcMainLike, type RendererContents } from './ipcRouter.js';
+import { buildMenu, englishMenuLabels, type MenuItemSpec } from './menu.js';
+import { createOpenFileQueue, filesFromArgv } from './openFiles.js';
+import { createWindowStateKeeper, type Rectangle, type StateFile, type WindowState } from './windowState.js';
+
+export interface WebPreferencesSpec {
+  readonly preload: string;
+  readonly contextIsolation: true;
+  readonly sandbox: true;
+  readonly nodeIntegration: false;
+  readonly webSecurity: true;
+  readonly spellcheck: boolean;
+}
+
+export interface WindowSpec {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+  readonly minWidth: number;
+  readonly minHeight: number;
+  readonly show: false;
+  readonly title: string;
+  readonly backgroundColor: string;
+  readonly webPreferences: WebPreferencesSpec;
+}
+
+export interface WindowContents extends RendererContents {
+  on(event: 'did-finish-load', listener: () => void): void;
+  on(event: 'will-navigate', listener: (event: { preventDefault(): void }, url: string) => void): void;
+  setWindowOpenHandler(handler: (details: { url: string }) => { action: 'deny' }): void;
+}
+
+export interface WindowLike {
+  readonly webContents: WindowContents;
+  loadFile(path: string): Promise<void>;
+  show(): void;
+  focus(): void;
+  restore(): void;
+  isMinimized(): boolean;
+  isMaximized(): boolean;
+  maximize(): void;
+  getNormalBounds(): Rectangle;
+  on(event: 'resize' | 'move' | 'maximize' | 'unmaximize' | 'close' | 'ready-to-show' | 'closed', listener: () => void): void;
+}
+
+export interface AppLike {
+  readonly isPackaged: boolean;
+  requestSingleInstanceLock(): boolean;
+  quit(): void;
+  whenReady(): Promise<void>;
+  on(event: 'second-instance', listener: (event: unknown, argv: string[]) => void): void;
+  on(event: 'open-file', listener: (event: { preventDefault(): void }, path: string) => void): void;
+  on(event: 'window-all-closed' | 'before-quit' | 'activate', listener: () => void): void;
+}
+
+export interface DesktopDeps {
+  readonly app: AppLike;
+  readonly platform: string;
+  readonly argv: readonly string[];
+  readonly ipcMain: IpcMainLike;
+  readonly createWindow: (spec: WindowSpec) => WindowLike;
+  readonly workAreas: () => Rectangle[];
+  readonly setMenu: (template: MenuItemSpec[], onCommand: (command: MenuCommand) => void) => void;
+  readonly forkEngine: () => EngineProcessLike;
+  readonly openExternal: (url: string) => void;
+  readonly windowStateFile: StateFile;
+  /** The renderer's index.html and the preload script, as built. */
+  readonly rendererHtml: string;
+  readonly preloadPath: string;
+  readonly schedule: (fn: () => void, ms: number) => () => void;
+  readonly log: (message: string) => void;
+}
+
+/** Only the app's own files are app pages (the renderer's folder, loaded from disk). */
+export function isAppUrl(url: string, rendererHtml: string): boolean {
+  try {
+    const page = new URL(url);
+    const own = new URL(`file://${rendererHtml.startsWith('/') ? '' : '/'}${rendererHtml.replace(/\\/g, '/')}`);
+    return page.protocol === 'file:' && page.pathname === own.pathname;
+  } catch {
+    return false;
+  }
+}
+
+/** Links a person clicks open in their browser, never inside the app, and only web links at that. */
+export function isExternalLink(url: string): boolean {
+  try {
+    const { protocol } = new URL(url);
+    return protocol === 'https:' || protocol === 'http:' || protocol === 'mailto:';
+  } catch {
+    return false;
+  }
+}
+
+export function startDesktop(deps: DesktopDeps) {
+  const { app } = deps;
+  if (!app.requestSingleInstanceLock()) {
+    // Another Cairn is running: it gets our files (second-instance) and we leave.
+    app.quit();
+    return undefined;
+  }
+  const files = createOpenFileQueue();
+  files.add(filesFromArgv(deps.argv, { packaged: app.isPackaged }));
+  let window: WindowLike | undefined;
+  let quitting = false;
+
+  const router = createIpcRouter({
+    ipcMain: deps.ipcMain,
+    isAppUrl: (url) => isAppUrl(url, deps.rendererHtml),
+    toEngine: (message) => engine.send(message),
+    log: deps.log,
+  });
+  const onEngineMessage = (message: FromEngineProcess) => {
+    switch (message.kind) {
+      case 'frame':
+        router.deliver(message.session, message.frame);
+        return;
+      case 'ready':
+        deps.log(`engine ready on ${message.dataDir}`);
+        // The Import item appears once the engine can import (issue 4); nothing is offered before.
+        setMenu(message.methods.includes('importPaths') || message.methods.includes('importBytes'));
+        return;
+      case 'failed':
+        deps.log(`engine failed: ${message.message}`);
+        for (const session of router.sessions()) {
+          router.deliver(session, { type: 'fault', error: { code: 'storage', message: message.message } });
+        }
+        return;
+      default: {
+        const unknown: never = message;
+        return unknown;
+      }
+    }
+  };
+  const engine = createEngineHost({
+    fork: deps.forkEngine,
+    onMessage: onEngineMessage,
+    onRestart: () => router.reopenAll(),
+    schedule: (fn, ms) => void deps.schedule(fn, ms),
+    log: deps.log,
+  });
+  const keeper = createWindowStateKeeper(deps.windowStateFile, deps.schedule);
+
+  const sendCommand = (command: MenuCommand) => router.broadcast(ipcChannels.command, command);
+  const setMenu = (importAvailable: boolean) => deps.setMenu(buildMenu(deps.platform, englishMenuLabels, { importAvailable, devTools: !app.isPackaged }), sendCommand);
+
+  const openWindow = () => {
+    const state = keeper.load(deps.workAreas());
+    const win = deps.createWindow({
+      ...state.bounds,
+      minWidth: 720,
+      minHeight: 480,
+      show: false,
+      title: 'Cairn',
+      backgroundColor: '#fbfaf8',
+      webPreferences: { preload: deps.preloadPath, contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, spellcheck: true },
+    });
+    window = win;
+    if (state.maximized) win.maximize();
+    const remember = () => keeper.changed({ bounds: win.getNormalBounds(), maximized: win.isMaximized() } satisfies WindowState);
+    for (const event of ['resize', 'move', 'maximize', 'unmaximize'] as const) win.on(event, remember);
+    win.on('close', () => {
+      remember();
+      keeper.flush();
+    });
+    win.on('closed', () => {
+      files.detach();
+      window = undefined;
+    });
+    win.on('ready-to-show', () => win.show());
+    const contents = win.webContents;
+    contents.setWindowOpenHandler(({ url }) => {
+      if (isExternalLink(url)) deps.openExternal(url);
+      return { action: 'deny' };
+    });
+    contents.on('will-navigate', (event, url) => {
+      if (!isAppUrl(url, deps.rendererHtml)) event.preventDefault();
+    });
+    contents.on('did-finish-load', () => {
+      router.attach(contents);
+      files.attach((paths) => contents.send(ipcChannels.openFiles, paths));
+    });
+    void win.loadFile(deps.rendererHtml);
+    return win;
+  };
+
+  app.on('second-instance', (_event, argv) => {
+    if (window) {
+      if (window.isMinimized()) window.restore();
+      window.focus();
+    } else openWindow();
+    files.add(filesFromArgv(argv, { packaged: app.isPackaged }));
+  });
+  app.on('open-file', (event, path) => {
+    event.preventDefault();
+    files.add([path]);
+  });
+  app.on('activate', () => {
+    if (!window && !quitting) openWindow();
+  });
+  app.on('window-all-closed', () => {
+    if (deps.platform !== 'darwin') app.quit();
+  });
+  app.on('before-quit', () => {
+    quitting = true;
+    keeper.flush();
+    engine.stop();
+  });
+
+  const ready = app.whenReady().then(() => {
+    engine.start();
+    setMenu(false);
+    openWindow();
+  });
+  return { ready, router, engine, window: () => window, commands: menuCommands };
+}

@@ -1,0 +1,77 @@
+// Runs the engine in a utility process (so the UI never waits on SQLite) and restarts it if it dies.
+import type { FromEngineProcess, ToEngineProcess } from '../ipc/contract.js';
+
+/** The part of Electron's UtilityProcess the host uses. */
+export interface EngineProcessLike {
+  postMessage(message: ToEngineProcess): void;
+  on(event: 'message', listener: (message: FromEngineProcess) => void): void;
+  on(event: 'exit', listener: (code: number) => void): void;
+  kill(): boolean;
+}
+
+export interface EngineHostOptions {
+  readonly fork: () => EngineProcessLike;
+  readonly onMessage: (message: FromEngineProcess) => void;
+  /** Called after a restart, so sessions can be reopened. */
+  readonly onRestart: () => void;
+  readonly schedule: (fn: () => void, ms: number) => void;
+  readonly log?: (message: string) => void;
+  /** Restarts allowed within `restartWindowMs` before giving up. */
+  readonly maxRestarts?: number;
+  readonly restartWindowMs?: number;
+  readonly now?: () => number;
+}
+
+export function createEngineHost(options: EngineHostOptions) {
+  const log = options.log ?? (() => undefined);
+  const now = options.now ?? (() => Date.now());
+  const maxRestarts = options.maxRestarts ?? 3;
+  const windowMs = options.restartWindowMs ?? 60_000;
+  let child: EngineProcessLike | undefined;
+  let stopping = false;
+  let restarts: number[] = [];
+  let backlog: ToEngineProcess[] = [];
+
+  const start = () => {
+    const current = options.fork();
+    child = current;
+    current.on('message', (message) => options.onMessage(message));
+    current.on('exit', (code) => {
+      if (child !== current) return;
+      child = undefined;
+      if (stopping) return;
+      const at = now();
+      restarts = restarts.filter((t) => at - t < windowMs);
+      if (restarts.length >= maxRestarts) {
+        log(`the engine process exited with code ${code} ${restarts.length + 1} times in a minute; not restarting`);
+        options.onMessage({ kind: 'failed', message: `the engine stopped (exit code ${code})` });
+        return;
+      }
+      restarts.push(at);
+      log(`the engine process exited with code ${code}; restarting`);
+      options.schedule(() => {
+        if (stopping) return;
+        start();
+        options.onRestart();
+      }, 500 * restarts.length);
+    });
+    for (const message of backlog) current.postMessage(message);
+    backlog = [];
+  };
+
+  return {
+    start,
+    send(message: ToEngineProcess) {
+      if (child) child.postMessage(message);
+      else if (!stopping) backlog.push(message);
+    },
+    stop() {
+      stopping = true;
+      child?.kill();
+      child = undefined;
+    },
+    get running() {
+      return child !== undefined;
+    },
+  };
+}

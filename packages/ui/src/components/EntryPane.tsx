@@ -1,0 +1,117 @@
+import { lazy, Suspense } from 'react';
+import { useTranslation } from 'react-i18next';
+import { formatDateTime } from '../lib/format.js';
+import { DocumentView } from './DocumentView.js';
+import { ErrorLine } from './ErrorLine.js';
+import { LazyHistoryPanel, LazyMarkdownPreview } from './lazyParts.js';
+import { useActions, useApp } from './StoreContext.js';
+
+// CodeMirror loads when the first note opens, not before the first screen.
+const MarkdownEditor = lazy(() => import('./MarkdownEditor.js'));
+
+/** The open entry: a note in the editor (with preview), or a document; its history beside it. */
+export function EntryPane() {
+  const { t, i18n } = useTranslation();
+  const entry = useApp((s) => s.entry);
+  const draft = useApp((s) => s.draft);
+  const revision = useApp((s) => s.draftRevision);
+  const dirty = useApp((s) => s.dirty);
+  const saving = useApp((s) => s.saving);
+  const conflict = useApp((s) => s.conflict);
+  const error = useApp((s) => s.entryError);
+  const selectedId = useApp((s) => s.selectedId);
+  const historyOpen = useApp((s) => s.historyOpen);
+  const showPreview = useApp((s) => s.prefs.showPreview);
+  const { editDraft, saveDraft, discardDraft, deleteEntry, restoreEntry, openHistory, setPrefs } = useActions();
+
+  if (selectedId === undefined) {
+    return (
+      <section className="entry-pane empty-pane" aria-label={t('editor.label')}>
+        <p className="muted">{t('editor.nothingOpen')}</p>
+      </section>
+    );
+  }
+  if (error) {
+    return (
+      <section className="entry-pane" aria-label={t('editor.label')}>
+        <ErrorLine error={error} small={false} />
+      </section>
+    );
+  }
+  if (!entry || !draft) {
+    return <section className="entry-pane" aria-label={t('editor.label')} aria-busy="true" />;
+  }
+
+  const readOnly = entry.deleted;
+  const saveState = saving ? t('editor.saving') : dirty ? t('editor.unsaved') : t('editor.saved');
+  return (
+    <div className="entry-area">
+      <section className="entry-pane" aria-label={t('editor.label')}>
+        <div className="entry-toolbar" role="toolbar" aria-label={t('editor.toolbar')}>
+          <span className="save-state muted small" role="status" data-testid="save-state">
+            {readOnly ? t('editor.inTrash') : saveState}
+          </span>
+          <span className="muted small">
+            {t('editor.version', { version: entry.version })} · {formatDateTime(entry.updatedAt, i18n.language)}
+          </span>
+          <span className="spacer" />
+          {entry.kind === 'note' ? (
+            <button type="button" aria-pressed={showPreview} onClick={() => setPrefs({ showPreview: !showPreview })}>
+              {t('editor.preview')}
+            </button>
+          ) : null}
+          <button type="button" aria-pressed={historyOpen} aria-keyshortcuts="Control+H" onClick={() => void openHistory(!historyOpen)}>
+            {t('history.open')}
+          </button>
+          {readOnly ? (
+            <button type="button" onClick={() => void restoreEntry()}>
+              {t('editor.restore')}
+            </button>
+          ) : (
+            <button type="button" className="danger" onClick={() => void deleteEntry()}>
+              {t('editor.delete')}
+            </button>
+          )}
+        </div>
+        {conflict ? (
+          <div className="banner banner-warning" role="alert">
+            <span>{t('editor.conflict')}</span>
+            <button type="button" onClick={() => void discardDraft()}>
+              {t('editor.loadTheirs')}
+            </button>
+            <button type="button" onClick={() => void saveDraft({ overwrite: true })}>
+              {t('editor.keepMine')}
+            </button>
+          </div>
+        ) : null}
+        <input
+          className="title-input"
+          aria-label={t('editor.title')}
+          placeholder={t('editor.untitled')}
+          value={draft.title}
+          readOnly={readOnly}
+          onChange={(e) => editDraft({ title: e.target.value })}
+        />
+        <input
+          className="tags-input"
+          aria-label={t('editor.tags')}
+          placeholder={t('editor.tagsPlaceholder')}
+          value={draft.tags}
+          readOnly={readOnly}
+          onChange={(e) => editDraft({ tags: e.target.value })}
+        />
+        {entry.kind === 'document' ? (
+          <DocumentView entry={entry} />
+        ) : (
+          <div className={`editor-split ${showPreview ? 'with-preview' : ''}`}>
+            <Suspense fallback={<div className="markdown-editor loading" aria-busy="true" />}>
+              <MarkdownEditor value={draft.body} revision={revision} readOnly={readOnly} label={t('editor.body')} onChange={(body) => editDraft({ body })} />
+            </Suspense>
+            {showPreview ? <LazyMarkdownPreview source={draft.body} label={t('editor.previewLabel')} /> : null}
+          </div>
+        )}
+      </section>
+      {historyOpen ? <LazyHistoryPanel /> : null}
+    </div>
+  );
+}

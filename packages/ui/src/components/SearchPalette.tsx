@@ -1,0 +1,94 @@
+import { useEffect, useRef, type KeyboardEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { searchModes } from '../engine/plannedApi.js';
+import { snippetHtml } from '../lib/snippet.js';
+import { Dialog } from './Dialog.js';
+import { ErrorLine } from './ErrorLine.js';
+import { useActions, useApp } from './StoreContext.js';
+
+/**
+ * The search palette (Ctrl/Cmd+K): results as you type, highlighted snippets, a mode toggle. It opens
+ * only when the engine offers `search`; otherwise the palette says search is not in this engine.
+ */
+export function SearchPalette() {
+  const { t } = useTranslation();
+  const open = useApp((s) => s.searchOpen);
+  const available = useApp((s) => s.methods.includes('search'));
+  const query = useApp((s) => s.searchQuery);
+  const mode = useApp((s) => s.searchMode);
+  const results = useApp((s) => s.searchResults);
+  const loading = useApp((s) => s.searchLoading);
+  const error = useApp((s) => s.searchError);
+  const tookMs = useApp((s) => s.searchTookMs);
+  const selected = useApp((s) => s.searchSelected);
+  const { openSearch, setSearchQuery, setSearchMode, moveSearchSelection, openEntry } = useActions();
+  const input = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    if (open) input.current?.select();
+  }, [open]);
+
+  const choose = (index: number) => {
+    const hit = results[index];
+    if (!hit) return;
+    openSearch(false);
+    void openEntry(hit.entryId);
+  };
+
+  const onKeyDown = (event: KeyboardEvent<HTMLInputElement>) => {
+    if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+      event.preventDefault();
+      moveSearchSelection(event.key === 'ArrowDown' ? 1 : -1);
+    } else if (event.key === 'Enter') {
+      event.preventDefault();
+      choose(selected);
+    }
+  };
+
+  return (
+    <Dialog open={open} label={t('search.label')} onClose={() => openSearch(false)} className="palette">
+      {available ? (
+        <>
+          <div className="palette-input">
+            <input
+              ref={input}
+              type="search"
+              role="combobox"
+              aria-expanded={results.length > 0}
+              aria-controls="search-results"
+              aria-activedescendant={results[selected] ? `hit-${selected}` : undefined}
+              aria-label={t('search.query')}
+              placeholder={t('search.placeholder')}
+              value={query}
+              onChange={(e) => setSearchQuery(e.target.value)}
+              onKeyDown={onKeyDown}
+            />
+            <div className="segmented" role="radiogroup" aria-label={t('search.mode')}>
+              {searchModes.map((m) => (
+                <button key={m} type="button" role="radio" aria-checked={mode === m} onClick={() => setSearchMode(m)}>
+                  {t(`search.modes.${m}`)}
+                </button>
+              ))}
+            </div>
+          </div>
+          <ErrorLine error={error} />
+          <ul id="search-results" className="search-results" role="listbox" aria-label={t('search.results')} aria-busy={loading}>
+            {results.map((hit, i) => (
+              <li key={hit.entryId} id={`hit-${i}`} role="option" aria-selected={i === selected} className={i === selected ? 'active' : ''} onClick={() => choose(i)}>
+                <div className="hit-title">{hit.title || t('editor.untitled')}</div>
+                <div className="hit-snippet" dangerouslySetInnerHTML={{ __html: snippetHtml(hit.snippet) }} />
+              </li>
+            ))}
+          </ul>
+          <p className="muted small" aria-live="polite">
+            {query.trim() === '' ? t('search.hint') : !loading ? t('search.count', { count: results.length, ms: Math.round(tookMs ?? 0) }) : ''}
+          </p>
+        </>
+      ) : (
+        <p className="muted" role="status">
+          {t('search.unavailable')}
+        </p>
+      )}
+    </Dialog>
+  );
+}

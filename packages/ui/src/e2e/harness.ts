@@ -1,0 +1,119 @@
+// Node-side harness for the browser tests and the UI benchmark: starts `cairn serve` on a free port with
+// a data directory, and launches Debian's Chromium through playwright-core. Not part of the UI bundle.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+/** The repository root, from src/e2e (tests) or dist/node (the compiled benchmark). */
+export const repoRoot = findRoot(dirname(fileURLToPath(import.meta.url)));
+export const cairnBin = join(repoRoot, 'apps', 'cli', 'bin', 'cairn.js');
+export const screenshotDir = join(repoRoot, 'test-results', 'screenshots');
+export const chromiumPath = process.env.CAIRN_CHROMIUM ?? '/usr/bin/chromium';
+
+function findRoot(from: string): string {
+  let dir = from;
+  while (!existsSync(join(dir, 'packages', 'ui', 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`cannot find the repository root above ${from}`);
+    dir = up;
+  }
+  return dir;
+}
+
+/** Builds the web bundle if a source is newer than it (cheap when it is up to date). */
+export function ensureUiBuilt(): void {
+  const result = spawnSync(process.execPath, [join(repoRoot, 'packages', 'ui', 'scripts', 'buildUi.mjs')], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`building the UI failed:\n${result.stdout}\n${result.stderr}`);
+}
+
+export interface ServeHandle {
+  /** The printed link (with the token). */
+  readonly url: string;
+  readonly origin: string;
+  readonly token: string;
+  readonly port: number;
+  readonly dataDir: string;
+  /** One engine call over HTTP, authorized by the token. */
+  rpc<T = unknown>(method: string, params?: unknown): Promise<T>;
+  /** Runs the CLI on the same data directory (another process). */
+  cli(...args: string[]): string;
+  stop(): Promise<void>;
+}
+
+/** Starts `cairn serve --port 0` on `dataDir` (a fresh temp folder by default). */
+export async function startServe(options: { dataDir?: string; keepData?: boolean } = {}): Promise<ServeHandle> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'cairn-e2e-'));
+  const child: ChildProcess = spawn(process.execPath, [cairnBin, '--data', dataDir, '--json', 'serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const first = await new Promise<string>((resolveLine, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.once('line', resolveLine);
+    child.once('exit', (code) => reject(new Error(`cairn serve exited with ${code}: ${stderr}`)));
+  });
+  const { url, port } = JSON.parse(first) as { url: string; port: number };
+  const parsed = new URL(url);
+  const token = parsed.searchParams.get('token')!;
+  const origin = parsed.origin;
+  return {
+    url,
+    origin,
+    token,
+    port,
+    dataDir,
+    async rpc<T>(method: string, params: unknown = {}) {
+      const response = await fetch(`${origin}/api/rpc`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+        body: JSON.stringify({ id: 1, method, params }),
+      });
+      const body = (await response.json()) as { ok: boolean; result?: T; error?: { code: string; message: string } };
+      if (!body.ok) throw new Error(`${method}: ${body.error?.code}: ${body.error?.message}`);
+      return body.result as T;
+    },
+    cli(...args: string[]) {
+      const result = spawnSync(process.execPath, [cairnBin, '--data', dataDir, ...args], { encoding: 'utf8' });
+      if (result.status !== 0) throw new Error(`cairn ${args.join(' ')} failed: ${result.stderr}`);
+      return result.stdout;
+    },
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((done) => child.once('exit', done));
+        child.kill('SIGTERM');
+        await Promise.race([exited, new Promise((done) => setTimeout(done, 3000))]);
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+      if (!options.keepData && options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(chromiumPath)) {
+    throw new Error(`Chromium is not at ${chromiumPath}: install it with \`apt-get install -y chromium\` (.ci/run does), or set CAIRN_CHROMIUM`);
+  }
+  return chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
+  });
+}
+
+/** Saves a screenshot of the page as test-results/screenshots/<name>.png. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(screenshotDir, { recursive: true });
+  const path = resolve(screenshotDir, `${name}.png`);
+  await page.screenshot({ path });
+  return path;
+}
+
+/** Fails the page's test on any uncaught error in the page. */
+export function watchPageErrors(page: Page, errors: string[]): void {
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+}

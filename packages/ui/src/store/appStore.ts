@@ -1,0 +1,186 @@
+import type { EngineNotice } from '@cairn/core';
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { EngineClient } from '../engine/engineClient.js';
+import { errorMessage } from '../engine/engineError.js';
+import { entrySlice } from './entrySlice.js';
+import { historySlice } from './historySlice.js';
+import { importSlice } from './importSlice.js';
+import { filterForView, librarySlice } from './librarySlice.js';
+import { loadPrefs, savePrefs, type KeyValueStorage } from './prefs.js';
+import { searchSlice } from './searchSlice.js';
+import type { SliceContext } from './sliceContext.js';
+import type { AppStore } from './state.js';
+
+export interface AppStoreOptions {
+  readonly storage?: KeyValueStorage;
+  readonly navigatorLanguage?: string;
+  /** Coalesces bursts of change notices (an import of a folder) into one refresh. */
+  readonly refreshDelayMs?: number;
+  readonly setTimer?: (fn: () => void, ms: number) => unknown;
+  readonly clearTimer?: (handle: unknown) => void;
+}
+
+export const TOAST_MS = 5000;
+
+/**
+ * The UI's one store. It holds read models the engine pushes or answers with; its actions send commands.
+ * Business rules stay in the engine's deciders: the store only asks and shows.
+ */
+export function createAppStore(engine: EngineClient, options: AppStoreOptions = {}): StoreApi<AppStore> {
+  const setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
+  const clearTimer = options.clearTimer ?? ((handle) => clearTimeout(handle as ReturnType<typeof setTimeout>));
+  const refreshDelay = options.refreshDelayMs ?? 80;
+  let unsubscribers: (() => void)[] = [];
+  let nextToast = 1;
+
+  return createStore<AppStore>()((set, get) => {
+    const ctx: SliceContext = { engine, set, get, storage: options.storage, setTimer, clearTimer };
+    const library = librarySlice(ctx);
+    const entry = entrySlice(ctx);
+    const history = historySlice(ctx);
+    const search = searchSlice(ctx);
+    const imports = importSlice(ctx);
+
+    let pendingIds = new Set<string>();
+    let refreshTimer: unknown;
+    const flushChanges = () => {
+      refreshTimer = undefined;
+      const ids = pendingIds;
+      pendingIds = new Set();
+      const state = get();
+      void state.refreshLibrary();
+      void state.loadTags();
+      if (state.view === 'activity') void state.loadActivity();
+      if (state.selectedId !== undefined && ids.has(state.selectedId)) {
+        void state.reloadEntry();
+        void state.reloadHistory();
+      }
+    };
+
+    const onNotice = (notice: EngineNotice) => {
+      switch (notice.type) {
+        case 'changed':
+          for (const id of notice.entryIds) pendingIds.add(id);
+          if (refreshTimer === undefined) refreshTimer = setTimer(flushChanges, refreshDelay);
+          imports.importNotice(notice);
+          return;
+        case 'progress':
+          set((state) => ({ progress: { ...state.progress, [notice.task]: { done: notice.done, total: notice.total } } }));
+          return;
+        default: {
+          const unknown: never = notice;
+          return unknown;
+        }
+      }
+    };
+
+    const reloadAll = () => {
+      const state = get();
+      void state.refreshLibrary();
+      void state.loadTags();
+      if (state.view === 'activity') void state.loadActivity();
+      if (state.selectedId !== undefined) void state.reloadEntry();
+    };
+
+    return {
+      connection: 'connecting',
+      connectedOnce: false,
+      methods: [],
+      prefs: loadPrefs(options.storage, options.navigatorLanguage),
+      view: 'all',
+      settingsOpen: false,
+      toasts: [],
+      tags: [],
+      status: undefined,
+      progress: {},
+      activity: [],
+      activityLoading: false,
+      ...library,
+      ...entry,
+      ...history,
+      ...search,
+      ...imports,
+
+      start() {
+        unsubscribers.push(engine.subscribe(onNotice));
+        unsubscribers.push(
+          engine.onState((connection) => {
+            const wasClosed = get().connection === 'closed';
+            set({ connection });
+            if (connection === 'open' && wasClosed) reloadAll();
+          }),
+        );
+        get().resetLibrary();
+        void get().loadTags();
+        return Promise.resolve();
+      },
+
+      stop() {
+        for (const unsubscribe of unsubscribers) unsubscribe();
+        unsubscribers = [];
+      },
+
+      has: (method) => engine.has(method),
+
+      setPrefs(patch) {
+        const prefs = { ...get().prefs, ...patch };
+        set({ prefs });
+        savePrefs(options.storage, prefs);
+      },
+
+      setView(view) {
+        if (view === get().view) return;
+        set({ view, filter: filterForView(view, get().filter.tag) });
+        if (view === 'activity') void get().loadActivity();
+        else get().resetLibrary();
+      },
+
+      setTagFilter(tag) {
+        const view = get().view === 'activity' ? 'all' : get().view;
+        set({ view, filter: filterForView(view, tag) });
+        get().resetLibrary();
+      },
+
+      openSettings(open) {
+        set({ settingsOpen: open });
+        if (open) void get().loadStatus();
+      },
+
+      toast(toast) {
+        const id = nextToast++;
+        set((state) => ({ toasts: [...state.toasts.slice(-3), { ...toast, id }] }));
+        setTimer(() => get().dismissToast(id), toast.kind === 'error' ? TOAST_MS * 2 : TOAST_MS);
+      },
+
+      dismissToast(id) {
+        set((state) => ({ toasts: state.toasts.filter((t) => t.id !== id) }));
+      },
+
+      async loadStatus() {
+        try {
+          set({ status: await engine.call('status', {}) });
+        } catch (error) {
+          get().toast({ kind: 'error', key: 'settings.statusFailed', detail: errorMessage(error) });
+        }
+      },
+
+      async loadTags() {
+        try {
+          set({ tags: await engine.call('tags', {}) });
+        } catch {
+          // the sidebar keeps the tags it had; the next change tries again
+        }
+      },
+
+      async loadActivity() {
+        set({ activityLoading: true });
+        try {
+          set({ activity: await engine.call('activity', { limit: 200 }), activityLoading: false });
+        } catch (error) {
+          set({ activityLoading: false });
+          get().toast({ kind: 'error', key: 'activity.loadFailed', detail: errorMessage(error) });
+        }
+      },
+    };
+  });
+}

@@ -16,7 +16,6 @@ import { ConcurrencyError, ConflictError, NotFoundError, ValidationError } from 
 import { isUuid, systemEnvironment, type Environment } from '../ids/ids.js';
 import { DocumentQueries } from '../ingest/documentQueries.js';
 import { JobQueue } from '../jobs/jobQueue.js';
-import { activityProjection } from '../projections/activityProjection.js';
 import { documentsProjection } from '../projections/documentsProjection.js';
 import { entriesProjection } from '../projections/entriesProjection.js';
 import { tagCountsProjection } from '../projections/tagCountsProjection.js';
@@ -110,10 +109,10 @@ export class Engine {
     this.dataDir = resolve(options.dataDir);
     this.env = options.environment ?? systemEnvironment;
     this.store = new SqliteEventStore(db, eventCatalog);
-    this.readModels = new ReadModels(db, this.store, { inline: [entriesProjection, documentsProjection], async: [activityProjection, tagCountsProjection] }, eventCatalog);
+    this.readModels = new ReadModels(db, this.store, { inline: [entriesProjection, documentsProjection], async: [tagCountsProjection] }, eventCatalog);
     this.readModels.repair();
     this.repository = new EntryRepository(db, this.store, options.snapshotEvery === undefined ? {} : { snapshotEvery: options.snapshotEvery });
-    this.queries = new EntryQueries(db);
+    this.queries = new EntryQueries(db, eventCatalog);
     this.jobs = new JobQueue(db, this.env);
     this.blobs = new BlobStore(this.dataDir);
     this.documents = new DocumentQueries(db);
@@ -311,7 +310,6 @@ export class Engine {
 
   activity(options: { before?: number; limit?: number } = {}): ActivityItem[] {
     this.assertOpen();
-    this.catchUp();
     return this.queries.activity(options);
   }
 

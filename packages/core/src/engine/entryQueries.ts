@@ -1,8 +1,9 @@
 import type { Statement } from 'better-sqlite3';
 import { NotFoundError, ValidationError } from '../errors/cairnError.js';
-import { changedFields } from '../projections/activityProjection.js';
+import { changedFields } from './changedFields.js';
+import type { EventCatalog } from '../domain/shared/eventCatalog.js';
 import type { EntryEvent, EntryKind } from '../domain/entry/events.js';
-import type { RecordedEvent } from '../domain/shared/envelope.js';
+import type { EventMetadata, RecordedEvent } from '../domain/shared/envelope.js';
 import type { JsonObject } from '../domain/shared/json.js';
 import type { Database } from '../store/database.js';
 import type { EntryState } from '../domain/entry/state.js';
@@ -33,10 +34,18 @@ export class EntryQueries {
   private readonly activityStatement: Statement;
   private readonly tagsStatement: Statement;
 
-  constructor(private readonly db: Database) {
+  constructor(
+    private readonly db: Database,
+    private readonly catalog: EventCatalog,
+  ) {
     this.byId = db.prepare(`SELECT ${summaryColumns}, body, attributes FROM entries WHERE id = ?`);
+    // The feed is the log itself, newest first: no read model to keep or rebuild. Processing stages
+    // of a document are left out (its outcome is not).
     this.activityStatement = db.prepare(
-      `SELECT position, entry_id, event_type, title, fields, actor_id, device_id, at FROM activity WHERE position < ? ORDER BY position DESC LIMIT ?`,
+      `SELECT e.position, e.aggregate_id, e.type, e.schema_version, e.data, e.metadata, n.title
+         FROM events e LEFT JOIN entries n ON n.id = e.aggregate_id
+        WHERE e.position < ? AND e.aggregate_type = 'entry' AND e.type != 'DocumentStatusChanged'
+        ORDER BY e.position DESC LIMIT ?`,
     );
     this.tagsStatement = db.prepare(`SELECT tag, entry_count FROM tag_counts ORDER BY entry_count DESC, tag`);
   }
@@ -79,27 +88,48 @@ export class EntryQueries {
     return (this.tagsStatement.all() as { tag: string; entry_count: number }[]).map((r) => ({ tag: r.tag, count: r.entry_count }));
   }
 
+  /**
+   * Recent changes across all entries, newest first. The title is the one the change set, else the
+   * entry's current title (so a renamed entry is found under its name now).
+   */
   activity(options: { before?: number; limit?: number } = {}): ActivityItem[] {
     const rows = this.activityStatement.all(options.before ?? Number.MAX_SAFE_INTEGER, options.limit ?? 50) as {
       position: number;
-      entry_id: string;
-      event_type: string;
-      title: string;
-      fields: string;
-      actor_id: string;
-      device_id: string;
-      at: string;
+      aggregate_id: string;
+      type: string;
+      schema_version: number;
+      data: string;
+      metadata: string;
+      title: string | null;
     }[];
-    return rows.map((r) => ({
-      position: r.position,
-      entryId: r.entry_id,
-      eventType: r.event_type,
-      title: r.title,
-      fields: JSON.parse(r.fields) as string[],
-      actorId: r.actor_id,
-      deviceId: r.device_id,
-      at: r.at,
-    }));
+    return rows.map((r) => {
+      const metadata = JSON.parse(r.metadata) as EventMetadata;
+      const data = this.catalog.upcast(r.type, r.schema_version, JSON.parse(r.data) as unknown);
+      const event = { type: r.type, data } as unknown as EntryEvent;
+      return {
+        position: r.position,
+        entryId: r.aggregate_id,
+        eventType: r.type,
+        title: titleSetBy(event) ?? r.title ?? '',
+        fields: changedFields(event),
+        actorId: metadata.actorId,
+        deviceId: metadata.deviceId,
+        at: metadata.at,
+      };
+    });
+  }
+}
+
+function titleSetBy(event: EntryEvent): string | undefined {
+  switch (event.type) {
+    case 'EntryCreated':
+    case 'DocumentImported':
+      return event.data.title;
+    case 'EntryUpdated':
+    case 'EntryReverted':
+      return event.data.changes.title;
+    default:
+      return undefined;
   }
 }
 

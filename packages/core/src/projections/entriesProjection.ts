@@ -74,7 +74,13 @@ const upsertSql = `INSERT INTO entries (${columns}) VALUES (?, ?, ?, ?, ?, ?, ?,
     attributes = excluded.attributes, deleted = excluded.deleted, version = excluded.version, updated_at = excluded.updated_at,
     updated_by = excluded.updated_by, position = excluded.position`;
 
-function rowValues(state: EntryState, provenance: Provenance, last: RecordedEvent): unknown[] {
+/** What a row needs of the last event it folded. */
+interface LastChange {
+  readonly position: number;
+  readonly metadata: { readonly at: string; readonly actorId: string };
+}
+
+function rowValues(state: EntryState, provenance: Provenance, last: LastChange): unknown[] {
   return [
     state.id,
     state.kind,
@@ -145,7 +151,8 @@ const HELD_BODY_CHARS = 512;
 interface ReplayState {
   state: EntryState;
   provenance: Provenance;
-  last: RecordedEvent;
+  /** Only what the row needs of the last event, not the event (which holds the whole body). */
+  last: LastChange;
   /** Position of the event that set the body / attributes when they are not held. */
   bodyAt: number;
   attributesAt: number;
@@ -184,7 +191,7 @@ class EntriesReplayer implements ProjectionReplayer {
       this.entries.set(event.aggregateId, {
         state,
         provenance: held?.provenance ?? { createdAt: event.metadata.at, createdBy: event.metadata.actorId },
-        last: event,
+        last: { position: event.position, metadata: { at: event.metadata.at, actorId: event.metadata.actorId } },
         bodyAt: setsBody ? event.position : (held?.bodyAt ?? 0),
         attributesAt: setsAttributes ? event.position : (held?.attributesAt ?? 0),
       });

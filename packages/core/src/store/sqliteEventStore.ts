@@ -23,6 +23,8 @@ interface EventRow {
   metadata: string;
 }
 
+type RawEventRow = [number, string, string, string, number, string, number, string, string];
+
 const eventColumns = 'position, event_id, aggregate_type, aggregate_id, version, type, schema_version, data, metadata';
 
 /**
@@ -36,6 +38,7 @@ export class SqliteEventStore implements EventStore {
   private readonly maxVersion: Statement;
   private readonly streamRange: Statement;
   private readonly allAfter: Statement;
+  private readonly allAfterRaw: Statement;
   private readonly headStatement: Statement;
   private readonly hooks: AppendHook[] = [];
 
@@ -51,6 +54,7 @@ export class SqliteEventStore implements EventStore {
     this.maxVersion = db.prepare(`SELECT max(version) FROM events WHERE aggregate_id = ?`).pluck();
     this.streamRange = db.prepare(`SELECT ${eventColumns} FROM events WHERE aggregate_id = ? AND version BETWEEN ? AND ? ORDER BY version`);
     this.allAfter = db.prepare(`SELECT ${eventColumns} FROM events WHERE position > ? ORDER BY position LIMIT ?`);
+    this.allAfterRaw = db.prepare(`SELECT ${eventColumns} FROM events WHERE position > ? ORDER BY position LIMIT ?`).raw();
     this.headStatement = db.prepare(`SELECT coalesce(max(position), 0) FROM events`).pluck();
   }
 
@@ -154,10 +158,23 @@ export class SqliteEventStore implements EventStore {
   *iterate(after = 0, batchSize = 5_000): Generator<RecordedEvent> {
     let position = after;
     for (;;) {
-      const rows = this.allAfter.all(position, batchSize) as EventRow[];
-      for (const row of rows) yield this.fromRow(row);
+      // Arrays rather than row objects: a replay reads every event, and allocation is what it pays for.
+      const rows = this.allAfterRaw.all(position, batchSize) as RawEventRow[];
+      for (const [position, eventId, aggregateType, aggregateId, version, type, schemaVersion, data, metadata] of rows) {
+        yield upcastRecorded(this.catalog, {
+          position,
+          eventId,
+          aggregateType,
+          aggregateId,
+          version,
+          type,
+          schemaVersion,
+          data: JSON.parse(data) as unknown,
+          metadata: JSON.parse(metadata) as EventMetadata,
+        });
+      }
       if (rows.length < batchSize) return;
-      position = rows[rows.length - 1]!.position;
+      position = rows[rows.length - 1]![0];
     }
   }
 

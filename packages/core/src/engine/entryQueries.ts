@@ -128,8 +128,14 @@ function titleSetBy(event: EntryEvent): string | undefined {
     case 'EntryUpdated':
     case 'EntryReverted':
       return event.data.changes.title;
-    default:
+    case 'EntryDeleted':
+    case 'EntryRestored':
+    case 'DocumentStatusChanged':
+    case 'DocumentProcessed':
+    case 'DocumentProcessingFailed':
       return undefined;
+    default:
+      return assertNever(event);
   }
 }
 
@@ -181,4 +187,8 @@ export function historyItem(event: RecordedEvent): HistoryItem {
     fields: changedFields(entryEvent),
   };
   return entryEvent.type === 'EntryReverted' ? { ...item, revertedTo: entryEvent.data.toVersion } : item;
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unhandled entry event ${JSON.stringify(value)}`);
 }

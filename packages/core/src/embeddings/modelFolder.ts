@@ -18,7 +18,19 @@ export interface ModelInfo {
   readonly modelId: string;
   readonly queryPrefix: string;
   readonly passagePrefix: string;
+  /**
+   * How much the model's ranking counts against BM25 in hybrid fusion (0–1), as declared in
+   * `cairn-model.json`; undefined for a model nobody measured (see {@link unmeasuredModelWeight}).
+   */
+  readonly hybridWeight: number | undefined;
 }
+
+/**
+ * The hybrid weight of a model whose quality nobody declared: small enough that it never reorders
+ * what BM25 found (a weak model would make results worse), while it still adds the entries BM25
+ * missed — below BM25's own — and breaks BM25's exact ties.
+ */
+export const unmeasuredModelWeight = 0.001;
 
 export type ModelCheck = { readonly ok: true; readonly info: ModelInfo } | { readonly ok: false; readonly reason: string };
 
@@ -30,6 +42,7 @@ export interface ModelManifest {
   readonly source?: string;
   readonly queryPrefix?: string;
   readonly passagePrefix?: string;
+  readonly hybridWeight?: number;
   readonly files?: readonly { path: string; size: number; sha256: string }[];
 }
 
@@ -63,6 +76,7 @@ export function inspectModelFolder(path: string): ModelCheck {
       modelId: `${manifest.name ?? basename(dir)}@${fingerprint(dir, onnx)}`,
       queryPrefix: manifest.queryPrefix ?? defaultPrefixes.query,
       passagePrefix: manifest.passagePrefix ?? defaultPrefixes.passage,
+      hybridWeight: typeof manifest.hybridWeight === 'number' && manifest.hybridWeight >= 0 && manifest.hybridWeight <= 1 ? manifest.hybridWeight : undefined,
     },
   };
 }

@@ -46,6 +46,8 @@ export interface EngineOptions {
   readonly vectorFormat?: VectorFormat;
   /** Threads for the embedding model (default: the ONNX runtime's choice). */
   readonly modelThreads?: number;
+  /** The semantic list's weight in hybrid fusion (default: the model's declared weight). */
+  readonly semanticWeight?: number;
 }
 
 export interface ExecuteOptions {
@@ -121,6 +123,7 @@ export class Engine {
       ...(options.modelDir !== undefined && { modelDir: options.modelDir }),
       ...(options.vectorFormat !== undefined && { vectorFormat: options.vectorFormat }),
       ...(options.modelThreads !== undefined && { modelThreads: options.modelThreads }),
+      ...(options.semanticWeight !== undefined && { semanticWeight: options.semanticWeight }),
       onProgress: (task, done, total) => this.emit({ type: 'progress', task, done, total }),
       onBackgroundError: (error) => (options.onBackgroundError ?? (() => undefined))(error),
     });

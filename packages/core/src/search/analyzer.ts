@@ -57,14 +57,18 @@ const notTermChar = /[^\p{L}\p{N}\p{M}.]+/gu;
 const marks = /\p{M}+/gu;
 const latinWithMarks = /^[\p{Script=Latin}\p{M}\p{N}.'’]+$/u;
 
-/** Words of `text` with offsets. Punctuation, spaces and symbols are not words. */
-export function analyze(text: string): Token[] {
+/**
+ * Words of `text` with offsets. Punctuation, spaces and symbols are not words. With `segmentCjk`
+ * false, runs of dictionary scripts are skipped (the caller finds CJK terms by substring instead).
+ */
+export function analyze(text: string, options: { segmentCjk?: boolean } = {}): Token[] {
   const tokens: Token[] = [];
   for (const match of text.matchAll(wordPattern)) {
     if (match[1] === undefined) {
       addWord(tokens, match[0], match.index);
       continue;
     }
+    if (options.segmentCjk === false) continue;
     for (const segment of segmenter.segment(match[0])) {
       if (segment.isWordLike) addWord(tokens, segment.segment, match.index + segment.index);
     }

@@ -31,6 +31,8 @@ export interface BeirEvalOptions {
   readonly mode?: SearchMode;
   readonly modelDir?: string;
   readonly vectorFormat?: VectorFormat;
+  /** The semantic list's weight in hybrid fusion (default: the model's declared weight). */
+  readonly semanticWeight?: number;
   /** Where the temporary data directory goes (default: the OS temp folder). */
   readonly workDir?: string;
   /** Only the first N judged queries (for quick runs). */
@@ -50,6 +52,8 @@ export interface BeirEvalResult {
   readonly documents: number;
   readonly chunks: number;
   readonly model: string | null;
+  /** The semantic weight used in hybrid fusion. */
+  readonly semanticWeight: number | null;
   readonly indexSeconds: number;
   readonly embedSeconds: number | null;
 }
@@ -84,6 +88,7 @@ export async function runBeirEval(options: BeirEvalOptions): Promise<BeirEvalRes
     backgroundEmbedding: false,
     ...(options.modelDir !== undefined && { modelDir: options.modelDir }),
     ...(options.vectorFormat !== undefined && { vectorFormat: options.vectorFormat }),
+    ...(options.semanticWeight !== undefined && { semanticWeight: options.semanticWeight }),
   });
   try {
     log(`importing ${corpusFile}`);
@@ -140,6 +145,7 @@ export async function runBeirEval(options: BeirEvalOptions): Promise<BeirEvalRes
       documents: idOf.size,
       chunks: status.chunks,
       model: mode === 'lexical' ? null : model.name,
+      semanticWeight: mode === 'hybrid' ? engine.search.semanticWeight() : null,
       indexSeconds: round(indexSeconds, 2),
       embedSeconds: embedSeconds === null ? null : round(embedSeconds, 2),
     };

@@ -6,7 +6,7 @@ import type { EntryKind } from '../domain/entry/events.js';
 import { UnsupportedError, ValidationError } from '../errors/cairnError.js';
 import { Embedder } from '../embeddings/embedder.js';
 import { defaultModelName, downloadModel, type DownloadOptions } from '../embeddings/modelDownload.js';
-import { inspectModelFolder, type ModelCheck, type ModelInfo } from '../embeddings/modelFolder.js';
+import { inspectModelFolder, unmeasuredModelWeight, type ModelCheck, type ModelInfo } from '../embeddings/modelFolder.js';
 import { VectorBackfill } from '../embeddings/vectorBackfill.js';
 import { VectorStore, type VectorFormat } from '../embeddings/vectorStore.js';
 import type { Database } from '../store/database.js';
@@ -31,12 +31,12 @@ export interface SearchServiceOptions {
   readonly vectorFormat?: VectorFormat;
   /** Threads for the model (default: the ONNX runtime's choice, all cores). */
   readonly modelThreads?: number;
+  /** The semantic list's weight in hybrid fusion (BM25's is 1); default: the model's declared weight. */
+  readonly semanticWeight?: number;
   readonly onProgress?: (task: string, done: number, total: number) => void;
   readonly onBackgroundError?: (error: unknown) => void;
 }
 
-/** How much each list counts in hybrid fusion (see CONTEXT.md: measured on SciFact and CMRC 2018). */
-export const hybridWeights = { lexical: 1, semantic: 0.5 } as const;
 export const defaultSearchLimit = 20;
 export const maxSearchLimit = 1_000;
 
@@ -136,8 +136,8 @@ export class SearchService {
             ? semanticHits
             : reciprocalRankFusion(
                 [
-                  { name: 'lexical', hits: lexicalHits, weight: hybridWeights.lexical },
-                  { name: 'semantic', hits: semanticHits, weight: hybridWeights.semantic },
+                  { name: 'lexical', hits: lexicalHits, weight: 1 },
+                  { name: 'semantic', hits: semanticHits, weight: this.semanticWeight() },
                 ],
                 limit,
               );
@@ -147,6 +147,12 @@ export class SearchService {
     const response = { results: this.toResults(hits, query), mode, notices };
     this.cache.set(version, key, response);
     return { ...response, tookMs: elapsed(started), cached: false };
+  }
+
+  /** The semantic list's weight in hybrid fusion: given for this process, else declared by the model. */
+  semanticWeight(): number {
+    const check = this.resolveModel().check;
+    return this.options.semanticWeight ?? (check?.ok ? check.info.hybridWeight : undefined) ?? unmeasuredModelWeight;
   }
 
   /** Changes whenever the index does: new events in the search projection, new vectors, another model. */
@@ -244,6 +250,7 @@ export class SearchService {
       source: resolved.source,
       dims: info?.dims ?? null,
       modelId: info?.modelId ?? null,
+      hybridWeight: info ? this.semanticWeight() : null,
       reason,
       vectors: {
         embedded: current ? chunks - pending : 0,

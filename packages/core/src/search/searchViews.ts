@@ -56,6 +56,8 @@ export interface ModelStatus {
   readonly source: 'option' | 'setting' | 'downloaded' | null;
   readonly dims: number | null;
   readonly modelId: string | null;
+  /** The semantic list's weight against BM25's 1 in hybrid fusion (declared by the model, or the small default for an unmeasured one). */
+  readonly hybridWeight: number | null;
   /** Why semantic search is not available, and what to do. */
   readonly reason: string | null;
   readonly vectors: {

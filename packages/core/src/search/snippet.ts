@@ -20,7 +20,7 @@ export function escapeHtml(text: string): string {
 export function makeSnippet(text: string, terms: ReadonlySet<string>, maxChars = 220): string {
   if (!text) return '';
   const width = hasCjk(text) ? Math.round(maxChars * 0.5) : maxChars;
-  const matches = terms.size === 0 ? [] : analyze(text).filter((t) => terms.has(t.term));
+  const matches = terms.size === 0 ? [] : findTerms(text, terms);
   let start = 0;
   if (matches.length > 0) {
     // The window that holds the most distinct terms, starting a little before its first match.
@@ -49,6 +49,30 @@ export function makeSnippet(text: string, terms: ReadonlySet<string>, maxChars =
   out += escapeHtml(text.slice(cursor, end));
   if (end < text.length) out += '…';
   return out.replace(/\s+/g, ' ').trim();
+}
+
+interface Match {
+  readonly term: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * Where the terms occur: alphabetic words by analysis (stemmed terms match inflected words), CJK
+ * terms by substring (segmenting every result's text with the dictionary would cost more than the
+ * search itself).
+ */
+function findTerms(text: string, terms: ReadonlySet<string>): Match[] {
+  const matches: Match[] = analyze(text, { segmentCjk: false }).filter((t) => terms.has(t.term));
+  for (const term of terms) {
+    if (!hasCjk(term)) continue;
+    for (let at = text.indexOf(term); at >= 0; at = text.indexOf(term, at + term.length)) matches.push({ term, start: at, end: at + term.length });
+  }
+  matches.sort((a, b) => a.start - b.start || b.end - a.end);
+  // Overlapping CJK matches (数据 in 数据库 and 据库): keep the first.
+  const kept: Match[] = [];
+  for (const match of matches) if (kept.length === 0 || match.start >= kept[kept.length - 1]!.end) kept.push(match);
+  return kept;
 }
 
 /** Moves a cut forward to just after whitespace, so a word is not cut in half (not past `limit`). */

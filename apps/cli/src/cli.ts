@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
-import { createLocalEngineApi, Engine, isCairnError, resolveDataDir, systemEnvironment, toErrorData, type EngineApi, type ErrorCode } from '@cairn/core';
+import { createLocalEngineApi, Engine, isCairnError, resolveDataDir, resolveModelDir, systemEnvironment, toErrorData, type EngineApi, type ErrorCode } from '@cairn/core';
 import type { CommandContext, CommandSpec, OptionValues } from './command.js';
 import { benchCommand } from './commands/benchCommand.js';
 import { addCommand, editCommand, historyCommand, listCommand, restoreCommand, revertCommand, rmCommand, showCommand } from './commands/entryCommands.js';
 import { activityCommand, logCommand, rebuildCommand, statusCommand, tagsCommand } from './commands/logCommands.js';
+import { evalCommand, modelCommand, searchCommand } from './commands/searchCommands.js';
 import { createOutput, type Output } from './output.js';
 import { usageError } from './usageError.js';
 
@@ -21,6 +22,9 @@ export const commands: readonly CommandSpec[] = [
   activityCommand,
   statusCommand,
   rebuildCommand,
+  searchCommand,
+  modelCommand,
+  evalCommand,
   benchCommand,
 ];
 
@@ -134,7 +138,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (parsed.positionals.length < required.length) {
       throw usageError(`${command.name} needs ${required.map((p) => (p === 'ID' ? 'an entry id' : p)).join(' and ')}`, command.usage);
     }
-    if (parsed.positionals.length > command.positionals.length) {
+    // A last positional named `X...` takes every remaining argument (`cairn search two words`).
+    if (parsed.positionals.length > command.positionals.length && !command.positionals.at(-1)?.endsWith('...')) {
       throw usageError(`${command.name}: unexpected argument "${parsed.positionals[command.positionals.length]}"`, command.usage);
     }
     const dataDir = resolveDataDir(typeof parsed.values.data === 'string' ? parsed.values.data : globals.data);
@@ -144,7 +149,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       dataDir,
       api() {
         if (!api) {
-          engine = Engine.open({ dataDir, autoCatchUp: false });
+          const modelDir = resolveModelDir(typeof parsed.values['model-dir'] === 'string' ? parsed.values['model-dir'] : undefined);
+          engine = Engine.open({ dataDir, autoCatchUp: false, ...(modelDir !== undefined && { modelDir }) });
           api = createLocalEngineApi(engine, systemEnvironment.newId);
         }
         return api;

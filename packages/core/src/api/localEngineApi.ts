@@ -15,7 +15,7 @@ export function parseParams<M extends EngineApiMethod>(method: M, params: unknow
 
 /** The engine API over an engine in this process. */
 export function createLocalEngineApi(engine: Engine, newId: () => string): EngineApi {
-  const handlers: { [M in EngineApiMethod]: (p: EngineApiParams<M>) => EngineApiResults[M] } = {
+  const handlers: { [M in EngineApiMethod]: (p: EngineApiParams<M>) => EngineApiResults[M] | Promise<EngineApiResults[M]> } = {
     createEntry: (p) =>
       engine.execute({
         type: 'CreateEntry',
@@ -41,6 +41,12 @@ export function createLocalEngineApi(engine: Engine, newId: () => string): Engin
     status: () => engine.status(),
     rebuild: () => engine.rebuild(),
     digest: () => ({ digest: engine.digest() }),
+    search: (p) => engine.search.search(p),
+    searchStatus: () => engine.search.status(),
+    modelStatus: () => engine.search.modelStatus(),
+    downloadModel: (p) => engine.search.downloadModel(p),
+    useModel: ({ dir }) => engine.search.useModel(dir),
+    embedPending: (p) => engine.search.embedPending(p),
   };
   const api = { subscribe: (listener: Parameters<EngineApi['subscribe']>[0]) => engine.subscribe(listener) } as EngineApi;
   for (const method of Object.keys(handlers) as EngineApiMethod[]) {

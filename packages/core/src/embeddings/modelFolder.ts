@@ -104,3 +104,10 @@ function fingerprint(dir: string, onnx: string): string {
   }
   return hash.digest('hex').slice(0, 16);
 }
+
+/** `--model-dir DIR`, else `CAIRN_MODEL_DIR`, else none (the data directory's own model, if any). */
+export function resolveModelDir(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (flag !== undefined && flag !== '') return resolve(flag);
+  if (env.CAIRN_MODEL_DIR) return resolve(env.CAIRN_MODEL_DIR);
+  return undefined;
+}

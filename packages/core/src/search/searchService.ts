@@ -177,6 +177,11 @@ export class SearchService {
     const embedder = await this.loadEmbedder();
     const text = query.semanticText || query.phrases.map((p) => p.join(' ')).join(' ');
     const [vector] = await embedder.embedQueries([text]);
+    return this.nearestEntries(vector!, query, limit);
+  }
+
+  /** The entries whose chunks are nearest to `vector`, one per entry, filters and exclusions applied. */
+  nearestEntries(vector: Float32Array, query: SearchQuery, limit: number): EntryHit[] {
     const filter = entryFilterSql(query);
     const excluded = this.lexical.excludedEntries(query);
     const mapChunks = this.options.db.prepare(
@@ -197,6 +202,33 @@ export class SearchService {
       // Filters are applied after the nearest-neighbour search: look further ahead when they are set.
       filter ? limit * 20 + 100 : limit * 3 + 20,
     );
+  }
+
+  /**
+   * Stores precomputed vectors for the current model (benchmarks and tools; normal operation embeds
+   * through the back-fill). Chunks whose input now has a vector leave the queue.
+   */
+  storeVectors(items: readonly { inputHash: string; vector: Float32Array }[]): void {
+    const check = this.resolveModel().check;
+    if (!check?.ok) throw new UnsupportedError(this.unavailableReason(this.resolveModel()) ?? 'no model');
+    if (this.vectors.prepare(check.info.modelId, check.info.dims)) this.backfill.requeueAll();
+    this.options.db.transaction(() => {
+      this.vectors.put(items);
+      this.vectors.touch();
+    })();
+    this.options.db.prepare(`DELETE FROM search_embed_queue WHERE chunk_id IN (SELECT c.id FROM search_chunks c JOIN search_vectors v ON v.input_hash = c.input_hash)`).run();
+  }
+
+  /** Indexed chunks in id order: their embedding-input key, entry title and text (benchmarks and tools). */
+  chunks(limit = Number.MAX_SAFE_INTEGER): { inputHash: string; title: string; text: string }[] {
+    return this.options.db
+      .prepare(`SELECT c.input_hash AS inputHash, e.title, c.text FROM search_chunks c JOIN search_entries e ON e.entry_id = c.entry_id ORDER BY c.id LIMIT ?`)
+      .all(limit) as { inputHash: string; title: string; text: string }[];
+  }
+
+  /** Query vectors from the current model (what a search embeds), for benchmarks and tools. */
+  async embedQueries(texts: readonly string[]): Promise<Float32Array[]> {
+    return (await this.loadEmbedder()).embedQueries(texts);
   }
 
   /** Entries that pass the filters, most recently changed first (a query of filters only). */
@@ -286,14 +318,18 @@ export class SearchService {
   }
 
   /** Embeds queued chunks now (up to `max`), reporting progress. */
-  async embedPending(options: { max?: number; onProgress?: (done: number, total: number) => void } = {}): Promise<EmbedResult> {
+  async embedPending(options: { max?: number; batchSize?: number; onProgress?: (done: number, total: number) => void } = {}): Promise<EmbedResult> {
     this.options.catchUp();
     const reason = this.unavailableReason(this.resolveModel());
     if (reason !== undefined) throw new UnsupportedError(`cannot compute vectors: ${reason}`);
     if (this.running) await this.running.catch(() => 0);
     const total = Math.min(this.backfill.pending(), options.max ?? Number.POSITIVE_INFINITY);
     const report = options.onProgress ?? ((done: number, all: number) => this.options.onProgress?.('embed', done, all));
-    const embedded = await this.runBackfill({ ...(options.max !== undefined && { max: options.max }), onProgress: (p) => report(p.embedded, total) });
+    const embedded = await this.runBackfill({
+      ...(options.max !== undefined && { max: options.max }),
+      ...(options.batchSize !== undefined && { batchSize: options.batchSize }),
+      onProgress: (p) => report(p.embedded, total),
+    });
     return { embedded, pending: this.backfill.pending() };
   }
 
@@ -311,7 +347,7 @@ export class SearchService {
     if (embedder) void embedder.then((e) => e.close()).catch(() => undefined);
   }
 
-  private runBackfill(options: { max?: number; onProgress?: (p: { embedded: number; pending: number }) => void }): Promise<number> {
+  private runBackfill(options: { max?: number; batchSize?: number; onProgress?: (p: { embedded: number; pending: number }) => void }): Promise<number> {
     const run = (async () => {
       const embedder = await this.loadEmbedder();
       const count = await this.backfill.run(embedder, options);

@@ -268,6 +268,7 @@ export class SearchService {
   // ── the embedding model ───────────────────────────────────────────────────────────────────────
 
   modelStatus(): ModelStatus {
+    this.options.catchUp();
     const resolved = this.resolveModel();
     const stored = this.vectors.model();
     const pending = this.backfill.pending();

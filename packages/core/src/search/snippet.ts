@@ -25,16 +25,23 @@ export function makeSnippet(text: string, terms: ReadonlySet<string>, maxChars =
   if (matches.length > 0) {
     // The window that holds the most distinct terms, starting a little before its first match.
     let bestStart = matches[0]!.start;
+    let bestEnd = matches[0]!.end;
     let bestCount = 0;
     for (let i = 0; i < matches.length; i++) {
       const seen = new Set<string>();
-      for (let j = i; j < matches.length && matches[j]!.end - matches[i]!.start <= width; j++) seen.add(matches[j]!.term);
+      let last = matches[i]!.end;
+      for (let j = i; j < matches.length && matches[j]!.end - matches[i]!.start <= width; j++) {
+        if (!seen.has(matches[j]!.term)) last = matches[j]!.end;
+        seen.add(matches[j]!.term);
+      }
       if (seen.size > bestCount) {
         bestCount = seen.size;
         bestStart = matches[i]!.start;
+        bestEnd = last;
       }
     }
-    start = Math.max(0, bestStart - Math.round(width * 0.2));
+    // Some context before the first match, but never so much that the window's last new term falls out.
+    start = Math.max(0, bestStart - Math.min(Math.round(width * 0.2), Math.max(0, width - (bestEnd - bestStart))));
     if (start > 0) start = snapForward(text, start, bestStart);
   }
   let end = Math.min(text.length, start + width);

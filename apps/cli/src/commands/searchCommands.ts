@@ -90,6 +90,7 @@ export const modelCommand: CommandSpec = {
         status = await api.modelStatus({});
         break;
       }
+      case undefined:
       default:
         throw usageError(`unknown model action "${action}"; use status, download, use or embed`, modelUsage);
     }

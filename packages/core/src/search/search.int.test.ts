@@ -218,3 +218,20 @@ describe('search projection and document events (fed directly, as ingestion will
     }
   });
 });
+
+describe('search through the engine API (what the UI calls)', () => {
+  it('validates params and returns the documented shape', async () => {
+    const { createLocalEngineApi } = await import('../api/localEngineApi.js');
+    const { handleRpc } = await import('../api/rpc.js');
+    const api = createLocalEngineApi(engine, uuidv7);
+    await api.createEntry({ title: '会议记录 Meeting notes', body: '讨论了数据同步', tags: ['work'] });
+    const response = await api.search({ query: '数据', tag: 'work', kind: 'note' });
+    expect(response).toMatchObject({ mode: 'lexical', cached: false, notices: [] });
+    expect(response.results[0]).toMatchObject({ title: '会议记录 Meeting notes', kind: 'note', tags: ['work'] });
+    expect(response.results[0]!.snippet).toBe('讨论了<mark>数据</mark>同步');
+    expect(await errorCode(() => api.search({ query: 'x', limit: 5_000 }))).toBe('validation');
+    expect(await errorCode(() => api.search({ query: 'x', mode: 'fuzzy' as 'lexical' }))).toBe('validation');
+    const rpc = await handleRpc(api, { id: 1, method: 'searchStatus', params: {} });
+    expect(rpc).toMatchObject({ ok: true, result: { entries: 1, chunks: 1, model: { state: 'missing' } } });
+  });
+});

@@ -87,7 +87,7 @@ export async function runSearchBench(options: SearchBenchOptions = {}): Promise<
     // 1. The index: copies of SciFact until it holds the target number of chunks.
     log(`indexing SciFact copies up to ${targetChunks} chunks`);
     const engine = Engine.open({ dataDir: join(root, 'large'), autoCatchUp: false, backgroundEmbedding: false, modelDir, vectorFormat: format });
-    let started = performance.now();
+    const started = performance.now();
     let chunks = 0;
     let entries = 0;
     for (let copy = 1; chunks < targetChunks; copy++) {

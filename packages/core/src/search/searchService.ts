@@ -192,7 +192,7 @@ export class SearchService {
       limit,
       excluded,
       (k) => {
-        const neighbours = this.vectors.nearest(vector!, k);
+        const neighbours = this.vectors.nearest(vector, k);
         const order = new Map(neighbours.map((n, i) => [n.vectorId, i]));
         const rows = mapChunks.all(...(filter?.params ?? []), JSON.stringify(neighbours.map((n) => n.vectorId))) as { vectorId: number; chunkId: number; entryId: string }[];
         rows.sort((a, b) => order.get(a.vectorId)! - order.get(b.vectorId)! || a.chunkId - b.chunkId);

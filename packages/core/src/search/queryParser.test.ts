@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { CairnError } from '../errors/cairnError.js';
+import { errorCodeOf } from '../testing/errorCode.js';
 import { matchExpression } from './lexicalSearch.js';
 import { maxQueryTerms, parseQuery } from './queryParser.js';
 
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return error instanceof CairnError ? error.code : 'not a CairnError';
-  }
-  return undefined;
-}
 
 describe('query parser', () => {
   it('plain words are alternatives, phrases are required, stop words are dropped', () => {
@@ -36,9 +28,9 @@ describe('query parser', () => {
     expect(q.types).toEqual([{ mimeTypes: ['application/pdf'] }, { mimeTypes: [], prefix: 'image/' }]);
   });
 
-  it('refuses invalid filter values with a validation error, and searches unknown filters as words', () => {
-    expect(code(() => parseQuery('kind:book'))).toBe('validation');
-    expect(code(() => parseQuery('type:exe'))).toBe('validation');
+  it('refuses invalid filter values with a validation error, and searches unknown filters as words', async () => {
+    expect(await errorCodeOf(() => parseQuery('kind:book'))).toBe('validation');
+    expect(await errorCodeOf(() => parseQuery('type:exe'))).toBe('validation');
     const q = parseQuery('color:red');
     expect(q.terms).toEqual(['color', 'red']);
     expect(q.notices[0]).toContain('color:');

@@ -2,9 +2,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RecordedEvent } from '../domain/shared/envelope.js';
 import { Engine } from '../engine/engine.js';
-import { CairnError } from '../errors/cairnError.js';
 import { uuidv7 } from '../ids/uuidv7.js';
 import { openDatabase } from '../store/database.js';
+import { errorCodeOf } from '../testing/errorCode.js';
 import { makeTempDir } from '../testing/tempDir.js';
 import { createSearchProjection } from './searchProjection.js';
 import { SearchService } from './searchService.js';
@@ -32,14 +32,7 @@ async function titles(query: string, params: Omit<SearchParams, 'query'> = {}): 
   return (await engine.search.search({ query, ...params })).results.map((r) => r.title);
 }
 
-async function errorCode(fn: () => Promise<unknown>): Promise<string | undefined> {
-  try {
-    await fn();
-  } catch (error) {
-    return error instanceof CairnError ? error.code : `not a CairnError: ${String(error)}`;
-  }
-  return undefined;
-}
+const errorCode = errorCodeOf;
 
 describe('search (lexical, through the engine)', () => {
   it('finds two-character Chinese words and mixed Chinese-English titles by either part', async () => {

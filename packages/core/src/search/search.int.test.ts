@@ -147,6 +147,13 @@ describe('search (lexical, through the engine)', () => {
     add('数据同步', 'sync data');
     const id = add('Gone', 'deleted text');
     engine.execute({ type: 'DeleteEntry', entryId: id });
+    // Edits seen by the index one at a time, and several in one catch-up batch.
+    const edited = add('Draft', 'v1');
+    await titles('v1');
+    for (let v = 2; v <= 5; v++) engine.execute({ type: 'UpdateEntry', entryId: edited, body: `v${v} text` });
+    engine.execute({ type: 'DeleteEntry', entryId: edited });
+    engine.execute({ type: 'RestoreEntry', entryId: edited });
+    expect(await titles('v5')).toEqual(['Draft']);
     const before = engine.digest();
     const rebuilt = engine.rebuild();
     expect(rebuilt.digest).toBe(before);

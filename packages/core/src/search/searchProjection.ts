@@ -78,7 +78,8 @@ export function createSearchProjection(readText: TextReader): ProjectionDefiniti
     digestQueries: [
       `SELECT entry_id, kind, title, body, tags, mime_type, text_sha256, deleted, updated_position FROM search_entries ORDER BY entry_id`,
       `SELECT tag, entry_id FROM search_entry_tags ORDER BY tag, entry_id`,
-      `SELECT id, entry_id, ord, source, start, end, input_hash FROM search_chunks ORDER BY id`,
+      // Chunk ids depend on how the log was batched (an entry touched twice in one batch is indexed once), so they are not hashed.
+      `SELECT entry_id, ord, source, start, end, input_hash FROM search_chunks ORDER BY entry_id, ord`,
     ],
     createHandler: (db) => new SearchHandler(db, readText),
   };
@@ -111,6 +112,11 @@ interface EntryState {
   mimeType: string | null;
   textSha256: string | null;
   deleted: boolean;
+}
+
+/** True when what the index holds for an entry (its chunks and their FTS rows) must be rebuilt. */
+function contentChanged(a: EntryState, b: EntryState): boolean {
+  return a.deleted !== b.deleted || a.title !== b.title || a.body !== b.body || a.textSha256 !== b.textSha256 || a.tags.join('\n') !== b.tags.join('\n');
 }
 
 class SearchHandler implements ProjectionHandler {
@@ -147,28 +153,31 @@ class SearchHandler implements ProjectionHandler {
     this.enqueue = db.prepare(`INSERT OR IGNORE INTO search_embed_queue (chunk_id) VALUES (?)`);
   }
 
+  /**
+   * Entry state is updated event by event; chunks are rebuilt once per batch for each entry whose
+   * indexed content changed (an entry edited ten times in one batch is analyzed once).
+   */
   apply(events: readonly RecordedEvent[]): void {
+    const touched = new Map<string, EntryState | undefined>();
     for (const event of events) {
       if (event.aggregateType !== entryAggregateType) continue;
-      this.applyOne(event);
+      const id = event.aggregateId;
+      const before = this.load(id);
+      const next = before ? this.evolve(before, event) : this.create(event);
+      if (!next || next === before) continue;
+      this.putEntry.run(id, next.kind, next.title, next.body, JSON.stringify(next.tags), next.mimeType, next.textSha256, next.deleted ? 1 : 0, event.position);
+      const oldTags = before && !before.deleted ? before.tags : [];
+      const newTags = next.deleted ? [] : next.tags;
+      for (const tag of oldTags) if (!newTags.includes(tag)) this.deleteTag.run(tag, id);
+      for (const tag of newTags) if (!oldTags.includes(tag)) this.insertTag.run(tag, id);
+      if (!touched.has(id)) touched.set(id, before);
     }
-  }
-
-  private applyOne(event: RecordedEvent): void {
-    const id = event.aggregateId;
-    const before = this.load(id);
-    const next = before ? this.evolve(before, event) : this.create(event);
-    if (!next || next === before) return;
-    this.putEntry.run(id, next.kind, next.title, next.body, JSON.stringify(next.tags), next.mimeType, next.textSha256, next.deleted ? 1 : 0, event.position);
-    const oldTags = before && !before.deleted ? before.tags : [];
-    const newTags = next.deleted ? [] : next.tags;
-    for (const tag of oldTags) if (!newTags.includes(tag)) this.deleteTag.run(tag, id);
-    for (const tag of newTags) if (!oldTags.includes(tag)) this.insertTag.run(tag, id);
-    const contentChanged =
-      !before || before.deleted !== next.deleted || before.title !== next.title || before.body !== next.body || before.textSha256 !== next.textSha256 || before.tags.join('\n') !== next.tags.join('\n');
-    if (!contentChanged) return;
-    this.unindex(id);
-    if (!next.deleted) this.index(id, next);
+    for (const [id, indexed] of touched) {
+      const current = this.load(id)!;
+      if (indexed && !contentChanged(indexed, current)) continue;
+      if (indexed) this.unindex(id);
+      if (!current.deleted) this.index(id, current);
+    }
   }
 
   /** The first event of an entry stream: an entry, or a document (ingestion's event, read by shape). */

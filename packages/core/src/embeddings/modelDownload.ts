@@ -109,10 +109,10 @@ async function fetchFile(url: string, destination: string, file: string, options
   }
   if (lastError !== undefined) {
     const have = existsSync(part) ? statSync(part).size : 0;
-    throw new CairnError('unsupported', `download of ${file} was interrupted (${(lastError as Error).message}) after ${have} bytes; run the download again to resume`, {
-      file,
-      bytes: have,
-    });
+    const cause = (lastError as Error & { cause?: Error }).cause;
+    const reason = `${(lastError as Error).message}${cause?.message ? `: ${cause.message}` : ''}`;
+    if (have === 0) throw new CairnError('unsupported', `cannot download ${file} from ${url} (${reason}); check the connection, or use a local folder with --model-dir`, { file });
+    throw new CairnError('unsupported', `download of ${file} was interrupted (${reason}) after ${have} bytes; run the download again to resume`, { file, bytes: have });
   }
   const state = readState(stateFile);
   const checksum = pinned(options, file) ?? state.checksum;

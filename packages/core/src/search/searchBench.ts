@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import BetterSqlite3 from 'better-sqlite3';
 import type { EntryCommand } from '../domain/entry/commands.js';
 import { Engine } from '../engine/engine.js';
 import { NotFoundError } from '../errors/cairnError.js';
-import { inspectModelFolder, modelLocation } from '../embeddings/modelFolder.js';
+import { inspectModelFolder } from '../embeddings/modelFolder.js';
 import { VectorStore, vectorFormats, type VectorFormat } from '../embeddings/vectorStore.js';
 import { uuidv7 } from '../ids/uuidv7.js';
 import { percentile } from './beirEval.js';
@@ -125,10 +127,14 @@ export async function runSearchBench(options: SearchBenchOptions = {}): Promise<
     const vectorKnn: SearchBenchResult['vectorKnn'] = {};
     let exact: number[][] = [];
     for (const candidate of vectorFormats) {
-      const db = new BetterSqlite3(':memory:');
+      const db = new BetterSqlite3(join(root, `vectors-${candidate}.db`));
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
       const store = new VectorStore(db, candidate);
       store.prepare('bench', dims);
-      db.transaction(() => store.put(rows.map((r) => ({ inputHash: r.inputHash, vector: syntheticVector(r.textHash, r.inputHash, dims) }))))();
+      for (let i = 0; i < rows.length; i += 5_000) {
+        db.transaction(() => store.put(rows.slice(i, i + 5_000).map((r) => ({ inputHash: r.inputHash, vector: syntheticVector(r.textHash, r.inputHash, dims) }))))();
+      }
       const found: number[][] = [];
       const times: number[] = [];
       for (const vector of queryVectors) {
@@ -237,8 +243,6 @@ function seededGaussian(seed: string, dims: number): Float32Array {
   return out;
 }
 
-type Extractor = (texts: string[], options: { pooling: 'mean'; normalize: boolean }) => Promise<unknown>;
-
 async function measureThroughput(docs: readonly SciDoc[], modelDir: string, count: number, batchSize: number, dataDir: string, log: (m: string) => void): Promise<SearchBenchResult['embedding']> {
   const engine = Engine.open({ dataDir, autoCatchUp: false, backgroundEmbedding: false, modelDir });
   try {
@@ -248,22 +252,16 @@ async function measureThroughput(docs: readonly SciDoc[], modelDir: string, coun
       .chunks(count)
       .map((r) => `passage: ${embeddingInput(r.title, r.text).slice(0, 4_000)}`)
       .sort((a, b) => a.length - b.length);
-    // The bare loop: the same pipeline, texts (in the order the back-fill batches them) and batch size.
-    const info = inspectModelFolder(modelDir);
-    if (!info.ok) throw new NotFoundError(info.reason);
-    const { env, pipeline } = await import('@huggingface/transformers');
-    env.allowRemoteModels = false;
-    env.localModelPath = modelLocation(info.info).parentDir;
-    const extract = (await pipeline('feature-extraction', modelLocation(info.info).name, { dtype: info.info.dtype, device: 'cpu' })) as unknown as Extractor;
-    await extract(['warm up'], { pooling: 'mean', normalize: true });
+    // The bare loop: the same model, texts (in the order the back-fill batches them) and batch size, in a child process.
+    const textsFile = `${dataDir}-texts.json`;
+    writeFileSync(textsFile, JSON.stringify(texts));
     log(`  bare loop: ${texts.length} texts`);
-    let t0 = performance.now();
-    for (let i = 0; i < texts.length; i += batchSize) await extract(texts.slice(i, i + batchSize), { pooling: 'mean', normalize: true });
-    const bare = texts.length / (ms(t0) / 1000);
-    await (extract as unknown as { dispose?: () => Promise<void> }).dispose?.();
+    const child = spawnSync(process.execPath, [fileURLToPath(new URL('./bareEmbedLoop.js', import.meta.url)), modelDir, String(batchSize), textsFile], { encoding: 'utf8' });
+    if (child.status !== 0) throw new Error(`the bare embedding loop failed: ${child.stderr}`);
+    const bare = (JSON.parse(child.stdout) as { textsPerSecond: number }).textsPerSecond;
     log(`  pipeline: ${texts.length} texts`);
     await engine.search.embedQueries(['warm up']);
-    t0 = performance.now();
+    const t0 = performance.now();
     const result = await engine.search.embedPending({ batchSize });
     const pipelineRate = result.embedded / (ms(t0) / 1000);
     return { texts: result.embedded, batchSize, bareTextsPerSecond: round(bare), pipelineTextsPerSecond: round(pipelineRate), ratio: round(pipelineRate / bare) };

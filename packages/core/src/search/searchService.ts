@@ -85,7 +85,7 @@ export class SearchService {
     this.checkpoint = db.prepare(`SELECT position FROM checkpoints WHERE name = ?`).pluck();
     this.chunkDetails = db.prepare(
       `SELECT c.id, c.entry_id, c.source, c.start, c.end, c.text, e.title, e.kind, e.tags
-       FROM search_chunks c JOIN search_entries e ON e.entry_id = c.entry_id WHERE c.id IN (SELECT value FROM json_each(?))`,
+       FROM json_each(?) j CROSS JOIN search_chunks c ON c.id = j.value CROSS JOIN search_entries e ON e.entry_id = c.entry_id`,
     );
   }
 
@@ -184,9 +184,11 @@ export class SearchService {
   nearestEntries(vector: Float32Array, query: SearchQuery, limit: number): EntryHit[] {
     const filter = entryFilterSql(query);
     const excluded = this.lexical.excludedEntries(query);
+    // json_each first: the planner must look up the few neighbours, not scan the chunks.
     const mapChunks = this.options.db.prepare(
-      `SELECT v.id AS vectorId, c.id AS chunkId, c.entry_id AS entryId FROM search_vectors v JOIN search_chunks c ON c.input_hash = v.input_hash
-       ${filter ? `JOIN search_entries e ON e.entry_id = c.entry_id WHERE ${filter.where} AND` : 'WHERE'} v.id IN (SELECT value FROM json_each(?))`,
+      `SELECT v.id AS vectorId, c.id AS chunkId, c.entry_id AS entryId
+       FROM json_each(?) j CROSS JOIN search_vectors v ON v.id = j.value CROSS JOIN search_chunks c ON c.input_hash = v.input_hash
+       ${filter ? `JOIN search_entries e ON e.entry_id = c.entry_id WHERE ${filter.where}` : ''}`,
     );
     return collectEntries(
       limit,
@@ -194,7 +196,7 @@ export class SearchService {
       (k) => {
         const neighbours = this.vectors.nearest(vector, k);
         const order = new Map(neighbours.map((n, i) => [n.vectorId, i]));
-        const rows = mapChunks.all(...(filter?.params ?? []), JSON.stringify(neighbours.map((n) => n.vectorId))) as { vectorId: number; chunkId: number; entryId: string }[];
+        const rows = mapChunks.all(JSON.stringify(neighbours.map((n) => n.vectorId)), ...(filter?.params ?? [])) as { vectorId: number; chunkId: number; entryId: string }[];
         rows.sort((a, b) => order.get(a.vectorId)! - order.get(b.vectorId)! || a.chunkId - b.chunkId);
         const page: ChunkRow[] = rows.map((r) => ({ chunkId: r.chunkId, entryId: r.entryId, score: neighbours[order.get(r.vectorId)!]!.similarity }));
         return { rows: page, exhausted: neighbours.length < k };

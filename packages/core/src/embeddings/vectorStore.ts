@@ -9,7 +9,7 @@ import type { Database } from '../store/database.js';
  * time; `search_vector_state` records which model (and format) made them, and a different model
  * empties them so everything is embedded again.
  *
- * Formats (chosen by measurement, see BENCHMARKS.md): `float32` (exact cosine KNN), `int8` (scaled
+ * Formats (chosen by measurement, see BENCHMARKS.md): `float32` (exact KNN), `int8` (scaled
  * int8 KNN re-ranked with float32 copies) and `bit` (binary Hamming KNN re-ranked with float32 copies).
  */
 export const vectorFormats = ['float32', 'int8', 'bit'] as const;
@@ -68,7 +68,8 @@ export class VectorStore {
       if (this.dims !== dims) this.bind(dims);
       return false;
     }
-    const column = this.format === 'float32' ? `float[${dims}] distance_metric=cosine` : this.format === 'int8' ? `int8[${dims}]` : `bit[${roundUp8(dims)}]`;
+    // Vectors are unit length, so Euclidean distance ranks like cosine — and sqlite-vec computes it faster.
+    const column = this.format === 'float32' ? `float[${dims}]` : this.format === 'int8' ? `int8[${dims}]` : `bit[${roundUp8(dims)}]`;
     this.db.transaction(() => {
       this.db.exec(`DROP TABLE IF EXISTS search_vec; DROP TABLE IF EXISTS search_vectors;`);
       this.db.exec(`
@@ -125,7 +126,8 @@ export class VectorStore {
     const s = this.require();
     const fetch = Math.min(maxK, Math.max(1, k * rerankFactor[this.format]));
     const rows = s.knn.all(this.encode(query), fetch) as { rowid: number; distance: number }[];
-    if (this.format === 'float32') return rows.slice(0, k).map((r) => ({ vectorId: r.rowid, similarity: 1 - r.distance }));
+    // For unit vectors, cosine similarity = 1 − d²/2.
+    if (this.format === 'float32') return rows.slice(0, k).map((r) => ({ vectorId: r.rowid, similarity: 1 - (r.distance * r.distance) / 2 }));
     // Quantized: re-rank the candidates by exact cosine similarity on their float32 copies.
     const scored = rows.map((r) => {
       const blob = s.floats.get(r.rowid) as Buffer;

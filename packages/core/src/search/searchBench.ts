@@ -54,7 +54,12 @@ export interface SearchBenchResult {
   readonly semanticKnn: { queries: number; p50Ms: number; p95Ms: number };
   readonly hybrid: { queries: number; p50Ms: number; p95Ms: number; model: string };
   readonly embedding: { texts: number; batchSize: number; bareTextsPerSecond: number; pipelineTextsPerSecond: number; ratio: number };
+  /** Peak RSS of the process (worker threads included; the bare loop's child process not). */
   readonly maxRssMB: number;
+  /** Peak anonymous RSS (sampled between phases): RSS without file pages such as the memory-mapped database. */
+  readonly maxAnonymousRssMB: number;
+  /** Anonymous RSS at the end of each phase. */
+  readonly anonymousRssByPhaseMB: Record<string, number>;
   readonly targets: Record<string, { target: string; met: boolean }>;
 }
 
@@ -82,8 +87,13 @@ export async function runSearchBench(options: SearchBenchOptions = {}): Promise<
   const queries = readFileSync(join(scifact, 'queries.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { text: string }).text).slice(0, queryCount);
   const root = mkdtempSync(join(options.workDir ?? tmpdir(), 'cairn-search-bench-'));
   let maxRss = 0;
-  const sampleRss = () => {
+  let maxAnon = 0;
+  const anonByPhase: Record<string, number> = {};
+  const sampleRss = (phase?: string) => {
     maxRss = Math.max(maxRss, process.memoryUsage().rss, process.resourceUsage().maxRSS * 1024);
+    const anon = anonymousRss();
+    maxAnon = Math.max(maxAnon, anon);
+    if (phase) anonByPhase[phase] = Math.round(anon / 2 ** 20);
   };
   try {
     // 1. The index: copies of SciFact until it holds the target number of chunks.
@@ -109,10 +119,12 @@ export async function runSearchBench(options: SearchBenchOptions = {}): Promise<
       log(`  copy ${copy}: ${chunks} chunks`);
     }
     const indexSeconds = ms(started) / 1000;
+    sampleRss('indexed');
 
     // 2. Lexical.
     log('lexical queries');
     const lexicalTimes = await timeQueries(queries, (q) => engine.search.search({ query: q, mode: 'lexical', limit: 10 }));
+    sampleRss('lexical');
 
     // 3. Vectors: synthetic, clustered per source chunk, stored for the benchmark model.
     log('storing synthetic vectors');
@@ -123,12 +135,14 @@ export async function runSearchBench(options: SearchBenchOptions = {}): Promise<
 
     // 4. KNN per format on the same vectors, outside the engine, with recall against exact search.
     log('vector formats');
-    const queryVectors = queries.map((q, i) => syntheticVector(hashText(q), `q${i}`, dims));
+    // A query lies near the chunks it is about: a noisier member of a random chunk's cluster.
+    const queryVectors = queries.map((_, i) => syntheticVector(rows[(i * 7_919) % rows.length]!.textHash, `q${i}`, dims, 0.8));
     const vectorKnn: SearchBenchResult['vectorKnn'] = {};
     let exact: number[][] = [];
     for (const candidate of vectorFormats) {
       const db = new BetterSqlite3(join(root, `vectors-${candidate}.db`));
       db.pragma('journal_mode = WAL');
+      db.pragma(`mmap_size = ${512 * 2 ** 20}`);
       db.pragma('synchronous = NORMAL');
       const store = new VectorStore(db, candidate);
       store.prepare('bench', dims);
@@ -145,7 +159,7 @@ export async function runSearchBench(options: SearchBenchOptions = {}): Promise<
       if (candidate === 'float32') exact = found;
       const recall = found.reduce((sum, ids, i) => sum + ids.filter((id) => exact[i]!.includes(id)).length / 10, 0) / found.length;
       vectorKnn[candidate] = { p50Ms: round(percentile(times, 0.5)), p95Ms: round(percentile(times, 0.95)), recallAt10: round(recall) };
-      sampleRss();
+      sampleRss(`format ${candidate}`);
       db.close();
     }
 
@@ -159,21 +173,23 @@ export async function runSearchBench(options: SearchBenchOptions = {}): Promise<
       engine.search.nearestEntries(vector, parsed[i]!, 10);
       knnTimes.push(ms(t0));
     });
+    sampleRss();
     await engine.search.search({ query: 'warm up', mode: 'hybrid', limit: 10 });
     const hybridTimes = await timeQueries(queries, (q) => engine.search.search({ query: `${q} `, mode: 'hybrid', limit: 10 }));
-    sampleRss();
+    sampleRss('hybrid');
     const vectorCount = engine.search.modelStatus().vectors.embedded;
     engine.close();
 
     // 6. Embedding throughput: the back-fill pipeline against a bare loop, same texts and batch size.
     log('embedding throughput');
     const embedding = await measureThroughput(docs, modelDir, options.embedTexts ?? 256, batchSize, join(root, 'throughput'), log);
-    sampleRss();
+    sampleRss('throughput');
 
     const lexical = { queries: lexicalTimes.length, p50Ms: round(percentile(lexicalTimes, 0.5)), p95Ms: round(percentile(lexicalTimes, 0.95)) };
     const semanticKnn = { queries: knnTimes.length, p50Ms: round(percentile(knnTimes, 0.5)), p95Ms: round(percentile(knnTimes, 0.95)) };
     const hybrid = { queries: hybridTimes.length, p50Ms: round(percentile(hybridTimes, 0.5)), p95Ms: round(percentile(hybridTimes, 0.95)), model: model.info.name };
     const maxRssMB = Math.round(maxRss / 2 ** 20);
+    const maxAnonymousRssMB = Math.round(maxAnon / 2 ** 20);
     return {
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
       index: { entries, chunks, vectors: vectorCount, seconds: round(indexSeconds) },
@@ -184,6 +200,8 @@ export async function runSearchBench(options: SearchBenchOptions = {}): Promise<
       hybrid,
       embedding,
       maxRssMB,
+      maxAnonymousRssMB,
+      anonymousRssByPhaseMB: anonByPhase,
       targets: {
         lexical: { target: 'p95 <= 10 ms', met: lexical.p95Ms <= 10 },
         vectorKnn: { target: 'p95 <= 30 ms', met: semanticKnn.p95Ms <= 30 },
@@ -194,6 +212,16 @@ export async function runSearchBench(options: SearchBenchOptions = {}): Promise<
     };
   } finally {
     rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** RssAnon from /proc (Linux); 0 elsewhere. */
+function anonymousRss(): number {
+  try {
+    const match = /RssAnon:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
   }
 }
 
@@ -208,7 +236,7 @@ async function timeQueries(queries: readonly string[], run: (query: string) => P
 }
 
 function engineChunks(engine: Engine): { inputHash: string; textHash: string }[] {
-  return engine.search.chunks().map((r) => ({ inputHash: r.inputHash, textHash: hashText(r.text) }));
+  return Array.from(engine.search.chunks(), (r) => ({ inputHash: r.inputHash, textHash: hashText(r.text) }));
 }
 
 function hashText(text: string): string {
@@ -216,13 +244,13 @@ function hashText(text: string): string {
 }
 
 /** A unit vector near the direction seeded by `cluster`, perturbed by `member` (deterministic). */
-function syntheticVector(cluster: string, member: string, dims: number): Float32Array {
+function syntheticVector(cluster: string, member: string, dims: number, spread = 0.35): Float32Array {
   const base = seededGaussian(cluster, dims);
   const noise = seededGaussian(member, dims);
   const v = new Float32Array(dims);
   let norm = 0;
   for (let i = 0; i < dims; i++) {
-    v[i] = base[i]! + 0.35 * noise[i]!;
+    v[i] = base[i]! + spread * noise[i]!;
     norm += v[i]! * v[i]!;
   }
   norm = Math.sqrt(norm) || 1;
@@ -248,8 +276,7 @@ async function measureThroughput(docs: readonly SciDoc[], modelDir: string, coun
   try {
     engine.executeBatch(docs.slice(0, count).map((doc) => ({ type: 'CreateEntry', entryId: uuidv7(), kind: 'document', title: doc.title || doc._id, body: doc.text })));
     engine.catchUp();
-    const texts = engine.search
-      .chunks(count)
+    const texts = Array.from(engine.search.chunks(count))
       .map((r) => `passage: ${embeddingInput(r.title, r.text).slice(0, 4_000)}`)
       .sort((a, b) => a.length - b.length);
     // The bare loop: the same model, texts (in the order the back-fill batches them) and batch size, in a child process.

@@ -79,10 +79,6 @@ export class SearchService {
   constructor(private readonly options: SearchServiceOptions) {
     const { db } = options;
     db.exec(`CREATE TABLE IF NOT EXISTS search_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID`);
-    // Nearest-neighbour search reads every vector; through memory-mapped I/O instead of the page cache
-    // it is ~3× faster (BENCHMARKS.md). The map must cover the whole file (vectors are written last);
-    // mapped pages are the OS's file cache — they count in RSS but are shared and evictable.
-    db.pragma(`mmap_size = ${4 * 2 ** 30}`);
     this.lexical = new LexicalSearch(db);
     this.vectors = new VectorStore(db, options.vectorFormat);
     this.backfill = new VectorBackfill(db, this.vectors, () => !this.closed);

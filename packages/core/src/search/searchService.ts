@@ -120,10 +120,13 @@ export class SearchService {
       hits = this.lexical.search(query, limit);
     } else {
       const depth = Math.max(limit, 50);
+      // The worker embeds the query while this thread runs the lexical search.
+      const queryVector = this.embedQuery(query);
+      queryVector.catch(() => undefined);
       const lexicalHits = mode === 'hybrid' ? this.lexical.search(query, depth) : [];
       let semanticHits: EntryHit[] | undefined;
       try {
-        semanticHits = await this.semanticSearch(query, mode === 'hybrid' ? depth : limit);
+        semanticHits = this.nearestEntries(await queryVector, query, mode === 'hybrid' ? depth : limit);
       } catch (error) {
         if (mode === 'semantic') throw error;
         notices.push(`lexical results only: ${(error as Error).message}`);
@@ -173,11 +176,11 @@ export class SearchService {
     };
   }
 
-  private async semanticSearch(query: SearchQuery, limit: number): Promise<EntryHit[]> {
+  private async embedQuery(query: SearchQuery): Promise<Float32Array> {
     const embedder = await this.loadEmbedder();
     const text = query.semanticText || query.phrases.map((p) => p.join(' ')).join(' ');
     const [vector] = await embedder.embedQueries([text]);
-    return this.nearestEntries(vector!, query, limit);
+    return vector!;
   }
 
   /** The entries whose chunks are nearest to `vector`, one per entry, filters and exclusions applied. */

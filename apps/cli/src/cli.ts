@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
-import { createLocalEngineApi, Engine, IngestRuntime, isCairnError, resolveDataDir, systemEnvironment, toErrorData, type EngineApi, type ErrorCode } from '@cairn/core';
+import { createLocalEngineApi, Engine, IngestRuntime, isCairnError, resolveDataDir, resolveModelDir, systemEnvironment, toErrorData, type EngineApi, type ErrorCode } from '@cairn/core';
 import type { CommandContext, CommandSpec, OptionValues } from './command.js';
 import { benchCommand } from './commands/benchCommand.js';
 import { addCommand, editCommand, historyCommand, listCommand, restoreCommand, revertCommand, rmCommand, showCommand } from './commands/entryCommands.js';
 import { importCommand, jobsCommand, openCommand, processCommand, retryCommand, textCommand } from './commands/ingestCommands.js';
 import { activityCommand, logCommand, rebuildCommand, statusCommand, tagsCommand } from './commands/logCommands.js';
+import { evalCommand, modelCommand, searchCommand } from './commands/searchCommands.js';
 import { serveCommand } from './commands/serveCommand.js';
 import { createOutput, type Output } from './output.js';
 import { usageError } from './usageError.js';
@@ -23,6 +24,9 @@ export const commands: readonly CommandSpec[] = [
   activityCommand,
   statusCommand,
   rebuildCommand,
+  searchCommand,
+  modelCommand,
+  evalCommand,
   importCommand,
   jobsCommand,
   retryCommand,
@@ -154,7 +158,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       dataDir,
       api() {
         if (!api) {
-          engine = Engine.open({ dataDir, autoCatchUp: false });
+          const modelDir = resolveModelDir(typeof parsed.values['model-dir'] === 'string' ? parsed.values['model-dir'] : undefined);
+          engine = Engine.open({ dataDir, autoCatchUp: false, ...(modelDir !== undefined && { modelDir }) });
           api = createLocalEngineApi(engine, systemEnvironment.newId);
         }
         return api;

@@ -62,6 +62,25 @@ export type { RebuildResult } from './projections/readModels.js';
 export { DATABASE_FILE, SCHEMA_VERSION } from './store/database.js';
 export { defaultDataDir, resolveDataDir } from './store/dataDir.js';
 export type { EventStore } from './store/eventStore.js';
+export { runBeirEval, type BeirEvalOptions, type BeirEvalResult } from './search/beirEval.js';
+export { runSearchBench, type SearchBenchOptions, type SearchBenchResult } from './search/searchBench.js';
+export { documentTypeNames } from './search/mimeTypes.js';
+export { snippetMarkup } from './search/snippet.js';
+export {
+  modelStates,
+  searchModes,
+  type EmbedResult,
+  type ModelState,
+  type ModelStatus,
+  type SearchMode,
+  type SearchParams,
+  type SearchResponse,
+  type SearchResult,
+  type SearchStatus,
+} from './search/searchViews.js';
+export { defaultModelName, defaultModelUrl } from './embeddings/modelDownload.js';
+export { resolveModelDir } from './embeddings/modelFolder.js';
+export { vectorFormats, type VectorFormat } from './embeddings/vectorStore.js';
 export { MemoryEventStore } from './store/memoryEventStore.js';
 export type { EntryKind, EventMetadata, JsonObject, JsonValue, RecordedEvent } from './domain/index.js';
 export {

@@ -1,41 +1,67 @@
-import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseOcrLanguages, runSearchBench, vectorFormats } from '@cairn/core';
 import { runCoreBench, runIngestBench } from '@cairn/core/bench';
 import type { CommandSpec } from '../command.js';
-import { parseOcrLanguages } from '@cairn/core';
-import { intOption } from '../parse.js';
+import { intOption, oneOf } from '../parse.js';
 import { usageError } from '../usageError.js';
 
-const benchUsage = 'bench core [--events N] | bench ingest [--files N] [--eval DIR] [--ocr-lang eng]';
+const benchUsage =
+  'bench core [--events N] | bench ingest [--files N] [--eval DIR] [--ocr-lang eng] | bench search [--chunks N] [--queries N] [--scifact DIR] [--model-dir D] [--format float32|int8|bit]';
+
 export const benchCommand: CommandSpec = {
   name: 'bench',
-  summary: 'measure the engine or ingestion (JSON): appends, rebuild, open + list; OCR, import throughput; memory',
+  summary: 'measure the engine, ingestion or search (JSON): appends, rebuild, open + list; OCR, import; search latency, embedding; memory',
   usage: benchUsage,
-  options: { events: { type: 'string' }, files: { type: 'string' }, eval: { type: 'string' }, 'ocr-lang': { type: 'string' } },
+  options: {
+    events: { type: 'string' },
+    files: { type: 'string' },
+    eval: { type: 'string' },
+    'ocr-lang': { type: 'string' },
+    chunks: { type: 'string' },
+    queries: { type: 'string' },
+    scifact: { type: 'string' },
+    'model-dir': { type: 'string' },
+    format: { type: 'string' },
+  },
   positionals: ['SUITE'],
   async run(ctx, { values, positionals }) {
-    if (positionals[0] === 'ingest') {
+    const log = (message: string) => process.stderr.write(`${message}\n`);
+    const suite = positionals[0];
+    if (suite === 'ingest') {
       const files = intOption(values.files, '--files', benchUsage, 1);
       // The shared evaluation data sits beside the repository (../shared/eval from its root).
       const evalDir = values.eval !== undefined ? resolve(String(values.eval)) : resolve(fileURLToPath(new URL('../../../../../shared/eval', import.meta.url)));
-      const result = await runIngestBench({
-        ...(files !== undefined && { files }),
-        ...(existsSync(evalDir) && { evalDir }),
-        ...(values['ocr-lang'] !== undefined && { ocrLanguages: parseOcrLanguages(String(values['ocr-lang'])) }),
-        log: (message) => process.stderr.write(`${message}\n`),
-      });
-      ctx.out.data(result);
+      ctx.out.data(
+        await runIngestBench({
+          ...(files !== undefined && { files }),
+          ...(existsSync(evalDir) && { evalDir }),
+          ...(values['ocr-lang'] !== undefined && { ocrLanguages: parseOcrLanguages(String(values['ocr-lang'])) }),
+          log,
+        }),
+      );
       return;
     }
-    if (positionals[0] !== 'core') throw usageError(`unknown benchmark "${positionals[0]}"; available: core, ingest`, benchUsage);
+    if (suite === 'search') {
+      const chunks = intOption(values.chunks, '--chunks', benchUsage, 100);
+      const queries = intOption(values.queries, '--queries', benchUsage, 1);
+      const format = oneOf(values.format, vectorFormats, '--format', benchUsage);
+      ctx.out.data(
+        await runSearchBench({
+          ...(chunks !== undefined && { chunks }),
+          ...(queries !== undefined && { queries }),
+          ...(values.scifact !== undefined && { scifactDir: String(values.scifact) }),
+          ...(values['model-dir'] !== undefined && { modelDir: String(values['model-dir']) }),
+          ...(format !== undefined && { vectorFormat: format }),
+          log,
+        }),
+      );
+      return;
+    }
+    if (suite !== 'core') throw usageError(`unknown benchmark "${suite}"; available: core, ingest, search`, benchUsage);
     const events = intOption(values.events, '--events', benchUsage, 10_000);
     const bin = fileURLToPath(new URL('../../bin/cairn.js', import.meta.url));
-    const result = await runCoreBench({
-      ...(events !== undefined && { events }),
-      cliCommand: [process.execPath, bin],
-      log: (message) => process.stderr.write(`${message}\n`),
-    });
-    ctx.out.data(result);
+    ctx.out.data(await runCoreBench({ ...(events !== undefined && { events }), cliCommand: [process.execPath, bin], log }));
   },
 };

@@ -5,6 +5,7 @@ import { jsonObjectSchema, jsonValueSchema } from '../domain/shared/json.js';
 import { entrySorts, type ActivityItem, type CommandResult, type EngineNotice, type EngineStatus, type EntryList, type EntryView, type HistoryItem, type TagCount } from '../engine/views.js';
 import { ingestionApiSchemas, type IngestionApiResults } from '../ingest/ingestionApi.js';
 import type { RebuildResult } from '../projections/readModels.js';
+import { searchModes, type EmbedResult, type ModelStatus, type SearchResponse, type SearchStatus } from '../search/searchViews.js';
 
 /**
  * The engine API: the one typed facade every front end (CLI, web mode, desktop) uses. Each method
@@ -62,6 +63,21 @@ export const engineApiSchemas = {
   digest: z.object({}).strict(),
   // Ingestion: importPaths, importBytes, getDocument, documentText, exportOriginal, jobs, retryJob.
   ...ingestionApiSchemas,
+  search: z
+    .object({
+      query: z.string().max(100_000),
+      mode: z.enum(searchModes).optional(),
+      limit: z.number().int().positive().max(1_000).optional(),
+      tag: z.union([z.string(), z.array(z.string()).max(50)]).optional(),
+      kind: z.enum(entryKinds).optional(),
+      type: z.string().max(200).optional(),
+    })
+    .strict(),
+  searchStatus: z.object({}).strict(),
+  modelStatus: z.object({}).strict(),
+  downloadModel: z.object({ url: z.string().url().optional(), force: z.boolean().optional() }).strict(),
+  useModel: z.object({ dir: z.string().min(1).max(4_096) }).strict(),
+  embedPending: z.object({ max: z.number().int().positive().optional() }).strict(),
 } as const;
 
 export type EngineApiMethod = keyof typeof engineApiSchemas;
@@ -82,6 +98,12 @@ export interface EngineApiResults extends IngestionApiResults {
   status: EngineStatus;
   rebuild: RebuildResult;
   digest: { digest: string };
+  search: SearchResponse;
+  searchStatus: SearchStatus;
+  modelStatus: ModelStatus;
+  downloadModel: ModelStatus;
+  useModel: ModelStatus;
+  embedPending: EmbedResult;
 }
 
 export type EngineApi = {

@@ -47,6 +47,12 @@ export function createLocalEngineApi(engine: Engine, newId: () => string, option
     rebuild: () => engine.rebuild(),
     digest: () => ({ digest: engine.digest() }),
     ...(ingestionHandlers(engine, newId, options.ingestion) as unknown as Pick<typeof handlers, keyof ReturnType<typeof ingestionHandlers>>),
+    search: (p) => engine.search.search(p),
+    searchStatus: () => engine.search.status(),
+    modelStatus: () => engine.search.modelStatus(),
+    downloadModel: (p) => engine.search.downloadModel(p),
+    useModel: ({ dir }) => engine.search.useModel(dir),
+    embedPending: (p) => engine.search.embedPending(p),
   };
   const api = { subscribe: (listener: Parameters<EngineApi['subscribe']>[0]) => engine.subscribe(listener) } as EngineApi;
   for (const method of Object.keys(handlers) as EngineApiMethod[]) {

@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import type { Statement } from 'better-sqlite3';
-import { BlobStore } from '../blobs/blobStore.js';
+import { BlobStore, isSha256 } from '../blobs/blobStore.js';
 import { eventCatalog } from '../domain/catalog.js';
 import { isDocumentCommand, type DocumentCommand } from '../domain/document/commands.js';
 import { decideDocument } from '../domain/document/decide.js';
@@ -22,6 +22,9 @@ import { tagCountsProjection } from '../projections/tagCountsProjection.js';
 import { ReadModels, type RebuildResult } from '../projections/readModels.js';
 import { openDatabase, SCHEMA_VERSION, type Database } from '../store/database.js';
 import { SqliteEventStore } from '../store/sqliteEventStore.js';
+import type { VectorFormat } from '../embeddings/vectorStore.js';
+import { createSearchProjection } from '../search/searchProjection.js';
+import { SearchService } from '../search/searchService.js';
 import { EntryQueries, historyItem, viewFromEvents } from './entryQueries.js';
 import { EntryRepository } from './entryRepository.js';
 import type { ActivityItem, CommandResult, EngineChange, EngineNotice, EngineProgress, EngineStatus, EntryList, EntryView, HistoryItem, ListEntriesQuery, TagCount } from './views.js';
@@ -40,8 +43,18 @@ export interface EngineOptions {
   readonly autoCatchUp?: boolean;
   /** How often to look for events appended by other processes while someone is subscribed. */
   readonly pollIntervalMs?: number;
-  /** Where background failures (catch-up, polling) are reported. */
+  /** Where background failures (catch-up, polling, embedding) are reported. */
   readonly onBackgroundError?: (error: unknown) => void;
+  /** An embedding model folder for this process (`--model-dir`, `CAIRN_MODEL_DIR`); wins over `model use`. */
+  readonly modelDir?: string;
+  /** Compute vectors for new chunks in the background (default: as autoCatchUp). */
+  readonly backgroundEmbedding?: boolean;
+  /** How vectors are stored (benchmarks compare them); default float32. */
+  readonly vectorFormat?: VectorFormat;
+  /** Threads for the embedding model (default: the ONNX runtime's choice). */
+  readonly modelThreads?: number;
+  /** The semantic list's weight in hybrid fusion (default: the model's declared weight). */
+  readonly semanticWeight?: number;
 }
 
 export interface ExecuteOptions {
@@ -78,6 +91,8 @@ export class Engine {
   readonly blobs: BlobStore;
   /** Reads of the `documents` read model (imported files and their processing). */
   readonly documents: DocumentQueries;
+  /** Search (lexical, semantic, hybrid), the query cache and the embedding model. */
+  readonly search: SearchService;
   private readonly store: SqliteEventStore;
   private readonly readModels: ReadModels;
   private readonly repository: EntryRepository;
@@ -109,13 +124,26 @@ export class Engine {
     this.dataDir = resolve(options.dataDir);
     this.env = options.environment ?? systemEnvironment;
     this.store = new SqliteEventStore(db, eventCatalog);
-    this.readModels = new ReadModels(db, this.store, { inline: [entriesProjection, documentsProjection], async: [tagCountsProjection] }, eventCatalog);
+    this.blobs = new BlobStore(this.dataDir);
+    const searchProjection = createSearchProjection((sha256) => (isSha256(sha256) && this.blobs.has(sha256) ? this.blobs.readText(sha256) : undefined));
+    this.readModels = new ReadModels(db, this.store, { inline: [entriesProjection, documentsProjection], async: [tagCountsProjection, searchProjection] }, eventCatalog);
     this.readModels.repair();
     this.repository = new EntryRepository(db, this.store, options.snapshotEvery === undefined ? {} : { snapshotEvery: options.snapshotEvery });
     this.queries = new EntryQueries(db, eventCatalog);
     this.jobs = new JobQueue(db, this.env);
-    this.blobs = new BlobStore(this.dataDir);
     this.documents = new DocumentQueries(db);
+    this.search = new SearchService({
+      db,
+      dataDir: this.dataDir,
+      catchUp: () => this.catchUp(),
+      backgroundEmbedding: options.backgroundEmbedding ?? options.autoCatchUp !== false,
+      ...(options.modelDir !== undefined && { modelDir: options.modelDir }),
+      ...(options.vectorFormat !== undefined && { vectorFormat: options.vectorFormat }),
+      ...(options.modelThreads !== undefined && { modelThreads: options.modelThreads }),
+      ...(options.semanticWeight !== undefined && { semanticWeight: options.semanticWeight }),
+      onProgress: (task, done, total) => this.emit({ type: 'progress', task, done, total }),
+      onBackgroundError: (error) => (options.onBackgroundError ?? (() => undefined))(error),
+    });
     this.meta = this.loadMeta(options.actorId);
     this.lastHlcStatement = db.prepare(`SELECT json_extract(metadata, '$.hlc') FROM events ORDER BY position DESC LIMIT 1`).pluck();
     this.notifiedHead = this.store.head();
@@ -376,6 +404,7 @@ export class Engine {
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.listeners.clear();
     this.guard(() => this.readModels.catchUp());
+    this.search.close();
     this.closed = true;
     this.db.close();
   }
@@ -398,6 +427,7 @@ export class Engine {
     setImmediate(() => {
       this.catchUpScheduled = false;
       if (!this.closed) this.guard(() => this.readModels.catchUp());
+      if (!this.closed) this.search.kick();
     });
   }
 

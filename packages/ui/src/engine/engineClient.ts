@@ -4,6 +4,7 @@ import type { ConnectionState, EngineTransport, HostBridge } from './transport.j
 
 /** Planned methods the core contract does not define yet; once it does, its types take over. */
 type PlannedOnly = Exclude<PlannedMethod, EngineApiMethod>;
+// eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- every planned method has landed; phase 2 removes plannedApi.ts
 export type Method = EngineApiMethod | PlannedOnly;
 export type Params<M extends Method> = M extends EngineApiMethod ? EngineApiParams<M> : M extends PlannedOnly ? PlannedParams[M] : never;
 export type Result<M extends Method> = M extends EngineApiMethod ? EngineApiResults[M] : M extends PlannedOnly ? PlannedResults[M] : never;

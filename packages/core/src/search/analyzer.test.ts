@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { analyze, estimateTokens, indexText } from './analyzer.js';
+
+const terms = (text: string) => analyze(text).map((t) => t.term);
+
+describe('analyzer', () => {
+  it('splits Chinese into words, Simplified and Traditional alike', () => {
+    expect(terms('数据同步很重要')).toEqual(['数据', '同步', '很', '重要']);
+    expect(terms('資料同步很重要')).toEqual(['資料', '同步', '很', '重要']);
+  });
+
+  it('keeps offsets into the original text', () => {
+    const text = 'Cairn的数据同步 works';
+    for (const token of analyze(text)) expect(text.slice(token.start, token.end).toLowerCase()).toContain(token.term.slice(0, 2));
+    expect(analyze(text).map((t) => text.slice(t.start, t.end))).toEqual(['Cairn', '的', '数据', '同步', 'works']);
+  });
+
+  it('stems English, folds case, diacritics, possessives and full-width letters', () => {
+    expect(terms('Running runners ran')).toEqual(['run', 'runner', 'ran']);
+    expect(terms("Café NAÏVE Cairn's ＣＡＩＲＮ")).toEqual(['cafe', 'naiv', 'cairn', 'cairn']);
+    expect(terms('studies studied')).toEqual(['studi', 'studi']);
+  });
+
+  it('splits mixed Chinese-English text at the script change', () => {
+    expect(terms('使用sqlite数据库')).toEqual(['使用', 'sqlite', '数据', '库']);
+  });
+
+  it('drops punctuation and FTS5 syntax, keeping terms of letters, digits and inner dots', () => {
+    expect(terms('"quoted" (paren) * NEAR: a-b 3.5mg e.g.')).toEqual(['quot', 'paren', 'near', 'a', 'b', '3.5mg', 'e.g']);
+    for (const term of terms('x"y\'z(*)^:')) expect(term).toMatch(/^[\p{L}\p{N}\p{M}.]+$/u);
+  });
+
+  it('marks English and Chinese stop words (queries drop them)', () => {
+    expect(analyze('the cat 的 猫').map((t) => t.stop)).toEqual([true, false, true, false]);
+  });
+
+  it('joins the index form with spaces and estimates tokens per script', () => {
+    expect(indexText('Data sync, 数据同步')).toBe('data sync 数据 同步');
+    expect(estimateTokens('数据同步')).toBe(4);
+    expect(estimateTokens('ten words here')).toBe(4);
+  });
+});

@@ -1,0 +1,271 @@
+import { createHash } from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
+import { z } from 'zod';
+import { entryAggregateType, type EntryEvent } from '../domain/entry/events.js';
+import type { RecordedEvent } from '../domain/shared/envelope.js';
+import type { ProjectionDefinition, ProjectionHandler } from '../projections/projection.js';
+import type { Database } from '../store/database.js';
+import { ftsTokenizer, indexText } from './analyzer.js';
+import { chunkText } from './chunker.js';
+import { normalizeMimeType } from './mimeTypes.js';
+
+/**
+ * The search index, an async read model of the log (DESIGN.md §4):
+ *
+ * - `search_entries` / `search_entry_tags`: what search needs to know per entry (title, body, tags,
+ *   kind, MIME type and extracted-text blob of documents, deleted flag), kept here so the index
+ *   depends on the log alone, like every projection;
+ * - `search_chunks`: the entry's body and, for documents, the extracted text of the latest
+ *   `DocumentProcessed`, cut into chunks with offsets into their source (`source` says which);
+ * - `search_fts`: a contentless FTS5 table, one row per chunk (rowid = chunk id), columns title, body
+ *   and tags holding analyzed terms (see analyzer.ts); BM25 weights the title over the body;
+ * - `search_embed_queue`: chunks waiting for a vector. The embedder (embeddings/vectorBackfill.ts)
+ *   takes them off the queue in the same transaction that stores their vectors.
+ *
+ * Deleted entries leave the index and come back when restored. The digest covers the entry and chunk
+ * tables; the FTS table is derived from the chunks, and the queue is work in progress.
+ */
+export const searchProjectionName = 'search';
+export const searchTables = ['search_fts', 'search_embed_queue', 'search_chunks', 'search_entry_tags', 'search_entries'] as const;
+
+/** Reads an extracted-text blob; undefined when it is not (yet) stored on this device. */
+export type TextReader = (sha256: string) => string | undefined;
+
+/** Document events are defined by ingestion; they are read here by name and shape, defensively. */
+const documentImportedShape = z.object({
+  title: z.string(),
+  tags: z.array(z.string()).default([]),
+  file: z.object({ mimeType: z.string() }).partial().default({}),
+});
+const documentProcessedShape = z.object({ textSha256: z.string(), mimeType: z.string().optional() });
+
+/** Column weights for BM25: title, body, tags. */
+export const bm25Weights = { title: 4, body: 1, tags: 2 } as const;
+
+export function createSearchProjection(readText: TextReader): ProjectionDefinition {
+  return {
+    name: searchProjectionName,
+    version: 1,
+    schema: `
+      CREATE TABLE IF NOT EXISTS search_entries (
+        entry_id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        title TEXT NOT NULL,
+        body TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        mime_type TEXT,
+        text_sha256 TEXT,
+        deleted INTEGER NOT NULL,
+        updated_position INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS search_entry_tags (tag TEXT NOT NULL, entry_id TEXT NOT NULL, PRIMARY KEY (tag, entry_id)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS search_chunks (
+        id INTEGER PRIMARY KEY,
+        entry_id TEXT NOT NULL,
+        ord INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        input_hash TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS search_chunks_by_entry ON search_chunks (entry_id, ord);
+      CREATE INDEX IF NOT EXISTS search_chunks_by_input ON search_chunks (input_hash);
+      CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(title, body, tags, content='', contentless_delete=1, tokenize="${ftsTokenizer}");
+      CREATE TABLE IF NOT EXISTS search_embed_queue (chunk_id INTEGER PRIMARY KEY);
+    `,
+    tables: searchTables,
+    digestQueries: [
+      `SELECT entry_id, kind, title, body, tags, mime_type, text_sha256, deleted, updated_position FROM search_entries ORDER BY entry_id`,
+      `SELECT tag, entry_id FROM search_entry_tags ORDER BY tag, entry_id`,
+      // Chunk ids depend on how the log was batched (an entry touched twice in one batch is indexed once), so they are not hashed.
+      `SELECT entry_id, ord, source, start, end, input_hash FROM search_chunks ORDER BY entry_id, ord`,
+    ],
+    createHandler: (db) => new SearchHandler(db, readText),
+  };
+}
+
+/** What a chunk's vector is computed from: the entry title and the chunk text. */
+export function embeddingInput(title: string, text: string): string {
+  return text ? `${title}\n${text}` : title;
+}
+
+export function inputHash(input: string): string {
+  return createHash('sha256').update(input).digest('hex').slice(0, 32);
+}
+
+interface SearchEntryRow {
+  kind: string;
+  title: string;
+  body: string;
+  tags: string;
+  mime_type: string | null;
+  text_sha256: string | null;
+  deleted: number;
+}
+
+interface EntryState {
+  kind: string;
+  title: string;
+  body: string;
+  tags: string[];
+  mimeType: string | null;
+  textSha256: string | null;
+  deleted: boolean;
+}
+
+/** True when what the index holds for an entry (its chunks and their FTS rows) must be rebuilt. */
+function contentChanged(a: EntryState, b: EntryState): boolean {
+  return a.deleted !== b.deleted || a.title !== b.title || a.body !== b.body || a.textSha256 !== b.textSha256 || a.tags.join('\n') !== b.tags.join('\n');
+}
+
+class SearchHandler implements ProjectionHandler {
+  private readonly getEntry: Statement;
+  private readonly putEntry: Statement;
+  private readonly insertTag: Statement;
+  private readonly deleteTag: Statement;
+  private readonly chunkIds: Statement;
+  private readonly deleteChunks: Statement;
+  private readonly deleteFts: Statement;
+  private readonly dequeue: Statement;
+  private readonly insertChunk: Statement;
+  private readonly insertFts: Statement;
+  private readonly enqueue: Statement;
+
+  constructor(
+    db: Database,
+    private readonly readText: TextReader,
+  ) {
+    this.getEntry = db.prepare(`SELECT kind, title, body, tags, mime_type, text_sha256, deleted FROM search_entries WHERE entry_id = ?`);
+    this.putEntry = db.prepare(
+      `INSERT INTO search_entries (entry_id, kind, title, body, tags, mime_type, text_sha256, deleted, updated_position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (entry_id) DO UPDATE SET kind = excluded.kind, title = excluded.title, body = excluded.body, tags = excluded.tags,
+         mime_type = excluded.mime_type, text_sha256 = excluded.text_sha256, deleted = excluded.deleted, updated_position = excluded.updated_position`,
+    );
+    this.insertTag = db.prepare(`INSERT OR IGNORE INTO search_entry_tags (tag, entry_id) VALUES (?, ?)`);
+    this.deleteTag = db.prepare(`DELETE FROM search_entry_tags WHERE tag = ? AND entry_id = ?`);
+    this.chunkIds = db.prepare(`SELECT id FROM search_chunks WHERE entry_id = ?`).pluck();
+    this.deleteChunks = db.prepare(`DELETE FROM search_chunks WHERE entry_id = ?`);
+    this.deleteFts = db.prepare(`DELETE FROM search_fts WHERE rowid = ?`);
+    this.dequeue = db.prepare(`DELETE FROM search_embed_queue WHERE chunk_id = ?`);
+    this.insertChunk = db.prepare(`INSERT INTO search_chunks (entry_id, ord, source, start, end, text, input_hash) VALUES (?, ?, ?, ?, ?, ?, ?)`);
+    this.insertFts = db.prepare(`INSERT INTO search_fts (rowid, title, body, tags) VALUES (?, ?, ?, ?)`);
+    this.enqueue = db.prepare(`INSERT OR IGNORE INTO search_embed_queue (chunk_id) VALUES (?)`);
+  }
+
+  /**
+   * Entry state is updated event by event; chunks are rebuilt once per batch for each entry whose
+   * indexed content changed (an entry edited ten times in one batch is analyzed once).
+   */
+  apply(events: readonly RecordedEvent[]): void {
+    const touched = new Map<string, EntryState | undefined>();
+    for (const event of events) {
+      if (event.aggregateType !== entryAggregateType) continue;
+      const id = event.aggregateId;
+      const before = this.load(id);
+      const next = before ? this.evolve(before, event) : this.create(event);
+      if (!next || next === before) continue;
+      this.putEntry.run(id, next.kind, next.title, next.body, JSON.stringify(next.tags), next.mimeType, next.textSha256, next.deleted ? 1 : 0, event.position);
+      const oldTags = before && !before.deleted ? before.tags : [];
+      const newTags = next.deleted ? [] : next.tags;
+      for (const tag of oldTags) if (!newTags.includes(tag)) this.deleteTag.run(tag, id);
+      for (const tag of newTags) if (!oldTags.includes(tag)) this.insertTag.run(tag, id);
+      if (!touched.has(id)) touched.set(id, before);
+    }
+    for (const [id, indexed] of touched) {
+      const current = this.load(id)!;
+      if (indexed && !contentChanged(indexed, current)) continue;
+      if (indexed) this.unindex(id);
+      if (!current.deleted) this.index(id, current);
+    }
+  }
+
+  /** The first event of an entry stream: an entry, or a document (ingestion's event, read by shape). */
+  private create(event: RecordedEvent): EntryState | undefined {
+    if (event.type === 'EntryCreated') {
+      const data = (event as RecordedEvent & EntryEvent & { type: 'EntryCreated' }).data;
+      return { kind: data.kind, title: data.title, body: data.body, tags: data.tags, mimeType: null, textSha256: null, deleted: false };
+    }
+    if (event.type === 'DocumentImported') {
+      const parsed = documentImportedShape.safeParse(event.data);
+      if (!parsed.success) return undefined;
+      const mime = parsed.data.file.mimeType;
+      return { kind: 'document', title: parsed.data.title, body: '', tags: [...parsed.data.tags].sort(), mimeType: mime ? normalizeMimeType(mime) : null, textSha256: null, deleted: false };
+    }
+    return undefined;
+  }
+
+  private evolve(state: EntryState, raw: RecordedEvent): EntryState {
+    const event = raw as RecordedEvent & EntryEvent;
+    switch (raw.type) {
+      case 'EntryUpdated':
+      case 'EntryReverted': {
+        const changes = (event as RecordedEvent & EntryEvent & { type: 'EntryUpdated' | 'EntryReverted' }).data.changes as {
+          title?: string;
+          body?: string;
+          tags?: string[];
+          deleted?: boolean;
+        };
+        return {
+          ...state,
+          title: changes.title ?? state.title,
+          body: changes.body ?? state.body,
+          tags: changes.tags ?? state.tags,
+          deleted: changes.deleted ?? state.deleted,
+        };
+      }
+      case 'EntryDeleted':
+        return state.deleted ? state : { ...state, deleted: true };
+      case 'EntryRestored':
+        return state.deleted ? { ...state, deleted: false } : state;
+      case 'DocumentProcessed': {
+        const parsed = documentProcessedShape.safeParse(raw.data);
+        if (!parsed.success) return state;
+        return { ...state, textSha256: parsed.data.textSha256, mimeType: parsed.data.mimeType ? normalizeMimeType(parsed.data.mimeType) : state.mimeType };
+      }
+      default:
+        // DocumentProcessingFailed keeps the last good text; unknown events change nothing here.
+        return state;
+    }
+  }
+
+  private load(id: string): EntryState | undefined {
+    const row = this.getEntry.get(id) as SearchEntryRow | undefined;
+    if (!row) return undefined;
+    return {
+      kind: row.kind,
+      title: row.title,
+      body: row.body,
+      tags: JSON.parse(row.tags) as string[],
+      mimeType: row.mime_type,
+      textSha256: row.text_sha256,
+      deleted: row.deleted === 1,
+    };
+  }
+
+  private unindex(id: string): void {
+    for (const chunkId of this.chunkIds.all(id) as number[]) {
+      this.deleteFts.run(chunkId);
+      this.dequeue.run(chunkId);
+    }
+    this.deleteChunks.run(id);
+  }
+
+  private index(id: string, entry: EntryState): void {
+    const pieces: { source: string; start: number; end: number; text: string }[] = chunkText(entry.body).map((c) => ({ source: 'body', ...c }));
+    if (entry.textSha256) {
+      const text = this.readText(entry.textSha256);
+      if (text !== undefined) pieces.push(...chunkText(text).map((c) => ({ source: 'text', ...c })));
+    }
+    // An entry with no text is still found by its title and tags.
+    if (pieces.length === 0) pieces.push({ source: 'body', start: 0, end: 0, text: '' });
+    const title = indexText(entry.title);
+    const tags = indexText(entry.tags.join(' '));
+    pieces.forEach((piece, ord) => {
+      const hash = inputHash(embeddingInput(entry.title, piece.text));
+      const chunkId = this.insertChunk.run(id, ord, piece.source, piece.start, piece.end, piece.text, hash).lastInsertRowid;
+      this.insertFts.run(chunkId, title, indexText(piece.text), tags);
+      this.enqueue.run(chunkId);
+    });
+  }
+}

@@ -1,0 +1,424 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Statement } from 'better-sqlite3';
+import type { EntryKind } from '../domain/entry/events.js';
+import { UnsupportedError, ValidationError } from '../errors/cairnError.js';
+import { Embedder } from '../embeddings/embedder.js';
+import { defaultModelName, downloadModel, type DownloadOptions } from '../embeddings/modelDownload.js';
+import { inspectModelFolder, unmeasuredModelWeight, type ModelCheck, type ModelInfo } from '../embeddings/modelFolder.js';
+import { VectorBackfill } from '../embeddings/vectorBackfill.js';
+import { VectorStore, type VectorFormat } from '../embeddings/vectorStore.js';
+import type { Database } from '../store/database.js';
+import { entryFilterSql } from './entryFilter.js';
+import { reciprocalRankFusion } from './fusion.js';
+import { collectEntries, LexicalSearch, type ChunkRow, type EntryHit } from './lexicalSearch.js';
+import { QueryCache, normalizeQueryText } from './queryCache.js';
+import { hasFilters, hasSearchText, parseQuery, type SearchQuery } from './queryParser.js';
+import { searchProjectionName } from './searchProjection.js';
+import type { EmbedResult, ModelStatus, SearchMode, SearchParams, SearchResponse, SearchResult, SearchStatus } from './searchViews.js';
+import { makeSnippet } from './snippet.js';
+
+export interface SearchServiceOptions {
+  readonly db: Database;
+  readonly dataDir: string;
+  /** Brings the async read models (the search index among them) up to the head of the log. */
+  readonly catchUp: () => void;
+  /** A model folder given for this process (`--model-dir`, `CAIRN_MODEL_DIR`); wins over the setting. */
+  readonly modelDir?: string;
+  /** Embed new chunks in the background after each change (long-running processes). */
+  readonly backgroundEmbedding: boolean;
+  readonly vectorFormat?: VectorFormat;
+  /** Threads for the model (default: the ONNX runtime's choice, all cores). */
+  readonly modelThreads?: number;
+  /** The semantic list's weight in hybrid fusion (BM25's is 1); default: the model's declared weight. */
+  readonly semanticWeight?: number;
+  readonly onProgress?: (task: string, done: number, total: number) => void;
+  readonly onBackgroundError?: (error: unknown) => void;
+}
+
+export const defaultSearchLimit = 20;
+export const maxSearchLimit = 1_000;
+
+interface ResolvedModel {
+  readonly check: ModelCheck | undefined;
+  readonly source: ModelStatus['source'];
+}
+
+interface ChunkDetail {
+  id: number;
+  entry_id: string;
+  source: 'body' | 'text';
+  start: number;
+  end: number;
+  text: string;
+  title: string;
+  kind: EntryKind;
+  tags: string;
+}
+
+/**
+ * Search over the index the search projection keeps: lexical (FTS5 BM25), semantic (vectors of the
+ * chunks, nearest to the query's vector) and hybrid (reciprocal rank fusion of both), one result per
+ * entry, with snippets; a query cache keyed by the index version; and the embedding model's life
+ * cycle (which model, loading it in a worker, back-filling vectors, download).
+ */
+export class SearchService {
+  private readonly lexical: LexicalSearch;
+  private readonly vectors: VectorStore;
+  private readonly backfill: VectorBackfill;
+  private readonly cache = new QueryCache<Omit<SearchResponse, 'tookMs' | 'cached'>>();
+  private readonly checkpoint: Statement;
+  private readonly chunkDetails: Statement;
+  private resolved: ResolvedModel | undefined;
+  private embedder: Promise<Embedder> | undefined;
+  private loadError: string | undefined;
+  private running: Promise<number> | undefined;
+  private closed = false;
+
+  constructor(private readonly options: SearchServiceOptions) {
+    const { db } = options;
+    db.exec(`CREATE TABLE IF NOT EXISTS search_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID`);
+    this.lexical = new LexicalSearch(db);
+    this.vectors = new VectorStore(db, options.vectorFormat);
+    this.backfill = new VectorBackfill(db, this.vectors, () => !this.closed);
+    this.checkpoint = db.prepare(`SELECT position FROM checkpoints WHERE name = ?`).pluck();
+    this.chunkDetails = db.prepare(
+      `SELECT c.id, c.entry_id, c.source, c.start, c.end, c.text, e.title, e.kind, e.tags
+       FROM json_each(?) j CROSS JOIN search_chunks c ON c.id = j.value CROSS JOIN search_entries e ON e.entry_id = c.entry_id`,
+    );
+  }
+
+  // ── search ────────────────────────────────────────────────────────────────────────────────────
+
+  async search(params: SearchParams): Promise<SearchResponse> {
+    const started = performance.now();
+    const limit = params.limit ?? defaultSearchLimit;
+    if (!Number.isInteger(limit) || limit < 1 || limit > maxSearchLimit) throw new ValidationError(`limit must be between 1 and ${maxSearchLimit}`);
+    const tags = params.tag === undefined ? [] : typeof params.tag === 'string' ? [params.tag] : [...params.tag];
+    const query = parseQuery(params.query, { tags, kinds: params.kind ? [params.kind] : [], types: params.type ? [params.type] : [] });
+    this.options.catchUp();
+    const notices = [...query.notices];
+    const model = this.resolveModel();
+    const modelReason = this.unavailableReason(model);
+    let mode: SearchMode = params.mode ?? (modelReason === undefined ? 'hybrid' : 'lexical');
+    if (mode !== 'lexical' && modelReason !== undefined) {
+      if (mode === 'semantic') throw new UnsupportedError(`semantic search needs an embedding model: ${modelReason}`);
+      mode = 'lexical';
+      notices.push(`lexical results only: ${modelReason}`);
+    }
+    const key = JSON.stringify([normalizeQueryText(params.query), [...query.tags].sort(), [...query.kinds].sort(), params.type ?? null, mode, limit]);
+    const version = this.indexVersion();
+    const cached = this.cache.get(version, key);
+    if (cached) return { ...cached, tookMs: elapsed(started), cached: true };
+
+    let hits: EntryHit[];
+    if (!hasSearchText(query)) {
+      hits = hasFilters(query) ? this.filteredEntries(query, limit) : [];
+      if (!hasFilters(query)) notices.push(params.query.trim() === '' ? 'type something to search for' : 'the query has no words to search for');
+    } else if (mode === 'lexical') {
+      hits = this.lexical.search(query, limit);
+    } else {
+      const depth = Math.max(limit, 50);
+      // The worker embeds the query while this thread runs the lexical search.
+      const queryVector = this.embedQuery(query);
+      queryVector.catch(() => undefined);
+      const lexicalHits = mode === 'hybrid' ? this.lexical.search(query, depth) : [];
+      let semanticHits: EntryHit[] | undefined;
+      try {
+        semanticHits = this.nearestEntries(await queryVector, query, mode === 'hybrid' ? depth : limit);
+      } catch (error) {
+        if (mode === 'semantic') throw error;
+        notices.push(`lexical results only: ${(error as Error).message}`);
+        mode = 'lexical';
+      }
+      hits =
+        semanticHits === undefined
+          ? lexicalHits.slice(0, limit)
+          : mode === 'semantic'
+            ? semanticHits
+            : reciprocalRankFusion(
+                [
+                  { name: 'lexical', hits: lexicalHits, weight: 1 },
+                  { name: 'semantic', hits: semanticHits, weight: this.semanticWeight() },
+                ],
+                limit,
+              );
+      const pending = this.backfill.pending();
+      if (pending > 0 && semanticHits !== undefined) notices.push(`${pending} chunks are still waiting for vectors; they are found by words only`);
+    }
+    const response = { results: this.toResults(hits, query), mode, notices };
+    this.cache.set(version, key, response);
+    return { ...response, tookMs: elapsed(started), cached: false };
+  }
+
+  /** The semantic list's weight in hybrid fusion: given for this process, else declared by the model. */
+  semanticWeight(): number {
+    const check = this.resolveModel().check;
+    return this.options.semanticWeight ?? (check?.ok ? check.info.hybridWeight : undefined) ?? unmeasuredModelWeight;
+  }
+
+  /** Changes whenever the index does: new events in the search projection, new vectors, another model. */
+  indexVersion(): string {
+    const position = (this.checkpoint.get(searchProjectionName) as number | undefined) ?? 0;
+    return `${position}:${this.vectors.generation()}`;
+  }
+
+  status(): SearchStatus {
+    this.options.catchUp();
+    const count = (sql: string) => this.options.db.prepare(sql).pluck().get() as number;
+    return {
+      entries: count(`SELECT count(*) FROM search_entries WHERE deleted = 0`),
+      chunks: count(`SELECT count(*) FROM search_chunks`),
+      indexVersion: this.indexVersion(),
+      cache: this.cache.stats(),
+      model: this.modelStatus(),
+    };
+  }
+
+  private async embedQuery(query: SearchQuery): Promise<Float32Array> {
+    const embedder = await this.loadEmbedder();
+    const text = query.semanticText || query.phrases.map((p) => p.join(' ')).join(' ');
+    const [vector] = await embedder.embedQueries([text]);
+    return vector!;
+  }
+
+  /** The entries whose chunks are nearest to `vector`, one per entry, filters and exclusions applied. */
+  nearestEntries(vector: Float32Array, query: SearchQuery, limit: number): EntryHit[] {
+    const filter = entryFilterSql(query);
+    const excluded = this.lexical.excludedEntries(query);
+    // json_each first: the planner must look up the few neighbours, not scan the chunks.
+    const mapChunks = this.options.db.prepare(
+      `SELECT v.id AS vectorId, c.id AS chunkId, c.entry_id AS entryId
+       FROM json_each(?) j CROSS JOIN search_vectors v ON v.id = j.value CROSS JOIN search_chunks c ON c.input_hash = v.input_hash
+       ${filter ? `JOIN search_entries e ON e.entry_id = c.entry_id WHERE ${filter.where}` : ''}`,
+    );
+    return collectEntries(
+      limit,
+      excluded,
+      (k) => {
+        const neighbours = this.vectors.nearest(vector, k);
+        const order = new Map(neighbours.map((n, i) => [n.vectorId, i]));
+        const rows = mapChunks.all(JSON.stringify(neighbours.map((n) => n.vectorId)), ...(filter?.params ?? [])) as { vectorId: number; chunkId: number; entryId: string }[];
+        rows.sort((a, b) => order.get(a.vectorId)! - order.get(b.vectorId)! || a.chunkId - b.chunkId);
+        const page: ChunkRow[] = rows.map((r) => ({ chunkId: r.chunkId, entryId: r.entryId, score: neighbours[order.get(r.vectorId)!]!.similarity }));
+        return { rows: page, exhausted: neighbours.length < k };
+      },
+      // Filters are applied after the nearest-neighbour search: look further ahead when they are set.
+      filter ? limit * 20 + 100 : limit * 3 + 20,
+    );
+  }
+
+  /**
+   * Stores precomputed vectors for the current model (benchmarks and tools; normal operation embeds
+   * through the back-fill). Chunks whose input now has a vector leave the queue.
+   */
+  storeVectors(items: readonly { inputHash: string; vector: Float32Array }[]): void {
+    const check = this.resolveModel().check;
+    if (!check?.ok) throw new UnsupportedError(this.unavailableReason(this.resolveModel()) ?? 'no model');
+    if (this.vectors.prepare(check.info.modelId, check.info.dims)) this.backfill.requeueAll();
+    this.options.db.transaction(() => {
+      this.vectors.put(items);
+      this.vectors.touch();
+    })();
+    this.options.db.prepare(`DELETE FROM search_embed_queue WHERE chunk_id IN (SELECT c.id FROM search_chunks c JOIN search_vectors v ON v.input_hash = c.input_hash)`).run();
+  }
+
+  /** Indexed chunks in id order, one at a time: embedding-input key, entry title and text (benchmarks and tools). */
+  *chunks(limit = Number.MAX_SAFE_INTEGER): Generator<{ inputHash: string; title: string; text: string }> {
+    const rows = this.options.db
+      .prepare(`SELECT c.input_hash AS inputHash, e.title, c.text FROM search_chunks c JOIN search_entries e ON e.entry_id = c.entry_id ORDER BY c.id LIMIT ?`)
+      .iterate(limit) as Iterable<{ inputHash: string; title: string; text: string }>;
+    yield* rows;
+  }
+
+  /** Query vectors from the current model (what a search embeds), for benchmarks and tools. */
+  async embedQueries(texts: readonly string[]): Promise<Float32Array[]> {
+    return (await this.loadEmbedder()).embedQueries(texts);
+  }
+
+  /** Entries that pass the filters, most recently changed first (a query of filters only). */
+  private filteredEntries(query: SearchQuery, limit: number): EntryHit[] {
+    const filter = entryFilterSql(query)!;
+    const excluded = this.lexical.excludedEntries(query);
+    const rows = this.options.db
+      .prepare(
+        `SELECT e.entry_id AS entryId, (SELECT min(c.id) FROM search_chunks c WHERE c.entry_id = e.entry_id) AS chunkId
+         FROM search_entries e WHERE e.deleted = 0 AND ${filter.where} ORDER BY e.updated_position DESC LIMIT ?`,
+      )
+      .all(...filter.params, limit + excluded.size) as { entryId: string; chunkId: number }[];
+    return rows.filter((r) => !excluded.has(r.entryId) && r.chunkId !== null).slice(0, limit).map((r) => ({ ...r, score: 0 }));
+  }
+
+  private toResults(hits: readonly EntryHit[], query: SearchQuery): SearchResult[] {
+    if (hits.length === 0) return [];
+    const details = new Map((this.chunkDetails.all(JSON.stringify(hits.map((h) => h.chunkId))) as ChunkDetail[]).map((d) => [d.id, d]));
+    const terms = new Set([...query.terms, ...query.phrases.flat()]);
+    const results: SearchResult[] = [];
+    for (const hit of hits) {
+      const detail = details.get(hit.chunkId);
+      if (!detail) continue;
+      results.push({
+        entryId: hit.entryId,
+        title: detail.title,
+        snippet: makeSnippet(detail.text, terms),
+        score: Math.round(hit.score * 1e6) / 1e6,
+        kind: detail.kind,
+        tags: JSON.parse(detail.tags) as string[],
+        chunk: { source: detail.source, start: detail.start, end: detail.end },
+      });
+    }
+    return results;
+  }
+
+  // ── the embedding model ───────────────────────────────────────────────────────────────────────
+
+  modelStatus(): ModelStatus {
+    this.options.catchUp();
+    const resolved = this.resolveModel();
+    const stored = this.vectors.model();
+    const pending = this.backfill.pending();
+    const chunks = this.options.db.prepare(`SELECT count(*) FROM search_chunks`).pluck().get() as number;
+    const info = resolved.check?.ok ? resolved.check.info : undefined;
+    const current = info !== undefined && stored?.modelId === info.modelId;
+    const reason = this.unavailableReason(resolved) ?? null;
+    return {
+      state: resolved.check === undefined ? 'missing' : !resolved.check.ok ? 'invalid' : this.loadError !== undefined ? 'error' : 'ready',
+      name: info?.name ?? null,
+      dir: info?.dir ?? null,
+      source: resolved.source,
+      dims: info?.dims ?? null,
+      modelId: info?.modelId ?? null,
+      hybridWeight: info ? this.semanticWeight() : null,
+      reason,
+      vectors: {
+        embedded: current ? chunks - pending : 0,
+        pending: current ? pending : chunks,
+        modelId: stored?.modelId ?? null,
+        format: stored?.format ?? null,
+      },
+    };
+  }
+
+  /** Makes `dir` the model of this data directory (remembered), and queues re-embedding if it differs. */
+  async useModel(dir: string): Promise<ModelStatus> {
+    const check = inspectModelFolder(dir);
+    if (!check.ok) throw new ValidationError(check.reason, { dir });
+    this.options.db
+      .prepare(`INSERT INTO search_settings (key, value) VALUES ('model_dir', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`)
+      .run(check.info.dir);
+    await this.resetModel();
+    this.kick();
+    return this.modelStatus();
+  }
+
+  /** Downloads the default model into `<data>/models/` (resumable, checksummed), then uses it unless another model is set. */
+  async downloadModel(options: Omit<DownloadOptions, 'modelsDir'> = {}): Promise<ModelStatus> {
+    await downloadModel({
+      ...options,
+      modelsDir: join(this.options.dataDir, 'models'),
+      onProgress: options.onProgress ?? ((done, total) => this.options.onProgress?.('model-download', done, total)),
+    });
+    await this.resetModel();
+    this.kick();
+    return this.modelStatus();
+  }
+
+  /** Embeds queued chunks now (up to `max`), reporting progress. */
+  async embedPending(options: { max?: number; batchSize?: number; onProgress?: (done: number, total: number) => void } = {}): Promise<EmbedResult> {
+    this.options.catchUp();
+    const reason = this.unavailableReason(this.resolveModel());
+    if (reason !== undefined) throw new UnsupportedError(`cannot compute vectors: ${reason}`);
+    if (this.running) await this.running.catch(() => 0);
+    const total = Math.min(this.backfill.pending(), options.max ?? Number.POSITIVE_INFINITY);
+    const report = options.onProgress ?? ((done: number, all: number) => this.options.onProgress?.('embed', done, all));
+    const embedded = await this.runBackfill({
+      ...(options.max !== undefined && { max: options.max }),
+      ...(options.batchSize !== undefined && { batchSize: options.batchSize }),
+      onProgress: (p) => report(p.embedded, total),
+    });
+    return { embedded, pending: this.backfill.pending() };
+  }
+
+  /** After the index changed: back-fill vectors in the background, when enabled and a model is there. */
+  kick(): void {
+    if (!this.options.backgroundEmbedding || this.closed || this.running) return;
+    if (this.unavailableReason(this.resolveModel()) !== undefined || this.backfill.pending() === 0) return;
+    this.runBackfill({}).catch((error: unknown) => this.options.onBackgroundError?.(error));
+  }
+
+  close(): void {
+    this.closed = true;
+    const embedder = this.embedder;
+    this.embedder = undefined;
+    if (embedder) void embedder.then((e) => e.close()).catch(() => undefined);
+  }
+
+  private runBackfill(options: { max?: number; batchSize?: number; onProgress?: (p: { embedded: number; pending: number }) => void }): Promise<number> {
+    const run = (async () => {
+      const embedder = await this.loadEmbedder();
+      const count = await this.backfill.run(embedder, options);
+      if (!this.closed && this.backfill.pending() === 0 && this.vectors.collectGarbage() > 0) this.vectors.touch();
+      return count;
+    })();
+    this.running = run;
+    const clear = () => {
+      if (this.running === run) this.running = undefined;
+    };
+    run.then(clear, clear);
+    return run;
+  }
+
+  /** The model to use: the folder given for this process, else the one set with `model use`, else the downloaded default. */
+  private resolveModel(): ResolvedModel {
+    if (this.resolved) return this.resolved;
+    let resolved: ResolvedModel;
+    const setting = this.options.db.prepare(`SELECT value FROM search_settings WHERE key = 'model_dir'`).pluck().get() as string | undefined;
+    const downloaded = join(this.options.dataDir, 'models', defaultModelName);
+    if (this.options.modelDir) resolved = { check: inspectModelFolder(resolve(this.options.modelDir)), source: 'option' };
+    else if (setting) resolved = { check: inspectModelFolder(setting), source: 'setting' };
+    else if (existsSync(downloaded)) resolved = { check: inspectModelFolder(downloaded), source: 'downloaded' };
+    else resolved = { check: undefined, source: null };
+    this.resolved = resolved;
+    return resolved;
+  }
+
+  private unavailableReason(resolved: ResolvedModel): string | undefined {
+    if (resolved.check === undefined) {
+      return `no embedding model; run "cairn model download" (or set CAIRN_MODEL_DIR / --model-dir to a local model folder)`;
+    }
+    if (!resolved.check.ok) return resolved.check.reason;
+    return this.loadError;
+  }
+
+  /** Starts the worker once; makes the vector tables fit the model (re-queueing every chunk when it changed). */
+  private loadEmbedder(): Promise<Embedder> {
+    if (this.embedder) return this.embedder;
+    const check = this.resolveModel().check;
+    if (!check?.ok) return Promise.reject(new UnsupportedError(this.unavailableReason(this.resolveModel()) ?? 'no model'));
+    const info: ModelInfo = check.info;
+    if (this.vectors.prepare(info.modelId, info.dims)) this.backfill.requeueAll();
+    const started = Embedder.start(info, this.options.modelThreads === undefined ? {} : { threads: this.options.modelThreads });
+    this.embedder = started;
+    started.catch((error: unknown) => {
+      this.loadError = (error as Error).message;
+      if (this.embedder === started) this.embedder = undefined;
+    });
+    return started;
+  }
+
+  private async resetModel(): Promise<void> {
+    const embedder = this.embedder;
+    this.embedder = undefined;
+    this.resolved = undefined;
+    this.loadError = undefined;
+    if (this.running) await this.running.catch(() => 0);
+    if (embedder) await embedder.then((e) => e.close()).catch(() => undefined);
+    const check = this.resolveModel().check;
+    if (check?.ok && this.vectors.prepare(check.info.modelId, check.info.dims)) this.backfill.requeueAll();
+  }
+}
+
+function elapsed(started: number): number {
+  return Math.round((performance.now() - started) * 100) / 100;
+}

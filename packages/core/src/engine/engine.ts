@@ -126,7 +126,7 @@ export class Engine {
     this.store = new SqliteEventStore(db, eventCatalog);
     this.blobs = new BlobStore(this.dataDir);
     const searchProjection = createSearchProjection((sha256) => (isSha256(sha256) && this.blobs.has(sha256) ? this.blobs.readText(sha256) : undefined));
-    this.readModels = new ReadModels(db, this.store, { inline: [entriesProjection, documentsProjection], async: [tagCountsProjection, searchProjection] }, eventCatalog);
+    this.readModels = new ReadModels(db, this.store, { inline: [entriesProjection, documentsProjection], async: [tagCountsProjection, searchProjection] });
     this.readModels.repair();
     this.repository = new EntryRepository(db, this.store, options.snapshotEvery === undefined ? {} : { snapshotEvery: options.snapshotEvery });
     this.queries = new EntryQueries(db, eventCatalog);

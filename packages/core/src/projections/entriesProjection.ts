@@ -4,10 +4,9 @@ import { entryAggregateType, type EntryEvent, type EntryKind } from '../domain/e
 import { initialEntryState, type EntryState } from '../domain/entry/state.js';
 import type { RecordedEvent } from '../domain/shared/envelope.js';
 import type { JsonObject } from '../domain/shared/json.js';
-import type { EventCatalog } from '../domain/shared/eventCatalog.js';
-import { upcastRecorded } from '../store/upcastRecorded.js';
 import type { Database } from '../store/database.js';
-import type { ProjectionDefinition, ProjectionHandler, ProjectionReplayer } from './projection.js';
+import type { LogReader, ProjectionDefinition, ProjectionHandler, ProjectionReplayer } from './projection.js';
+import { assert } from '../errors/cairnError.js';
 
 /**
  * Inline read models of entries: `entries` (the current state of every entry) and `entry_tags` (one
@@ -46,7 +45,7 @@ export const entriesProjection: ProjectionDefinition = {
     `SELECT tag, entry_id FROM entry_tags ORDER BY tag, entry_id`,
   ],
   createHandler: (db) => new EntriesHandler(db),
-  createReplayer: (db, catalog) => new EntriesReplayer(db, catalog),
+  createReplayer: (db, log) => new EntriesReplayer(db, log),
 };
 
 interface EntryRow {
@@ -165,14 +164,11 @@ interface ReplayState {
  */
 class EntriesReplayer implements ProjectionReplayer {
   private readonly entries = new Map<string, ReplayState>();
-  private readonly eventAt: Statement;
 
   constructor(
     private readonly db: Database,
-    private readonly catalog: EventCatalog,
-  ) {
-    this.eventAt = db.prepare(`SELECT position, event_id, aggregate_type, aggregate_id, version, type, schema_version, data, metadata FROM events WHERE position = ?`);
-  }
+    private readonly log: LogReader,
+  ) {}
 
   apply(events: readonly RecordedEvent[]): void {
     for (const event of events) {
@@ -218,18 +214,8 @@ class EntriesReplayer implements ProjectionReplayer {
 
   /** The state right after the event at `position`, as far as the fields that event set. */
   private reread(position: number, state: EntryState): EntryState {
-    const row = this.eventAt.get(position) as { position: number; event_id: string; aggregate_type: string; aggregate_id: string; version: number; type: string; schema_version: number; data: string; metadata: string };
-    const event = upcastRecorded(this.catalog, {
-      position: row.position,
-      eventId: row.event_id,
-      aggregateType: row.aggregate_type,
-      aggregateId: row.aggregate_id,
-      version: row.version,
-      type: row.type,
-      schemaVersion: row.schema_version,
-      data: JSON.parse(row.data) as unknown,
-      metadata: JSON.parse(row.metadata) as RecordedEvent['metadata'],
-    });
+    const event = this.log.eventAt(position);
+    assert(event, `the event at position ${position} is in the log`);
     return evolveEntry({ ...state, version: event.version - 1 }, event as unknown as EntryEvent);
   }
 }

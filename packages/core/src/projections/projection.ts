@@ -1,5 +1,4 @@
 import type { RecordedEvent } from '../domain/shared/envelope.js';
-import type { EventCatalog } from '../domain/shared/eventCatalog.js';
 import type { Database } from '../store/database.js';
 
 /**
@@ -22,7 +21,12 @@ export interface ProjectionDefinition {
    * Optional fast path for rebuilds: sees the whole log once, in order, then writes. Must produce
    * exactly the rows the handler produces (the rebuild digest tests hold both to it).
    */
-  createReplayer?(db: Database, catalog: EventCatalog): ProjectionReplayer;
+  createReplayer?(db: Database, log: LogReader): ProjectionReplayer;
+}
+
+/** What a replay may read back from the log besides the events it is fed. */
+export interface LogReader {
+  eventAt(position: number): RecordedEvent | undefined;
 }
 
 export interface ProjectionReplayer {

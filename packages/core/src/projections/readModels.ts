@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import type { RecordedEvent } from '../domain/shared/envelope.js';
-import type { EventCatalog } from '../domain/shared/eventCatalog.js';
 import type { Database } from '../store/database.js';
 import type { SqliteEventStore } from '../store/sqliteEventStore.js';
 import { createProjectionTables, dropProjectionTables, type ProjectionDefinition, type ProjectionHandler, type ProjectionReplayer } from './projection.js';
@@ -41,7 +40,6 @@ export class ReadModels {
     private readonly db: Database,
     private readonly store: SqliteEventStore,
     private readonly set: ReadModelSet,
-    private readonly catalog: EventCatalog,
   ) {
     this.getCheckpoint = db.prepare(`SELECT name, position, model_version FROM checkpoints WHERE name = ?`);
     this.setCheckpoint = db.prepare(
@@ -126,7 +124,7 @@ export class ReadModels {
         createProjectionTables(this.db, projection);
       }
       const handlers = projections.map((p): ProjectionReplayer => {
-        if (p.createReplayer) return p.createReplayer(this.db, this.catalog);
+        if (p.createReplayer) return p.createReplayer(this.db, this.store);
         const handler = p.createHandler(this.db);
         return { apply: (events) => handler.apply(events), finish: () => undefined };
       });

@@ -40,6 +40,7 @@ export class SqliteEventStore implements EventStore {
   private readonly allAfter: Statement;
   private readonly allAfterRaw: Statement;
   private readonly headStatement: Statement;
+  private readonly atPosition: Statement;
   private readonly hooks: AppendHook[] = [];
 
   constructor(
@@ -56,6 +57,7 @@ export class SqliteEventStore implements EventStore {
     this.allAfter = db.prepare(`SELECT ${eventColumns} FROM events WHERE position > ? ORDER BY position LIMIT ?`);
     this.allAfterRaw = db.prepare(`SELECT ${eventColumns} FROM events WHERE position > ? ORDER BY position LIMIT ?`).raw();
     this.headStatement = db.prepare(`SELECT coalesce(max(position), 0) FROM events`).pluck();
+    this.atPosition = db.prepare(`SELECT ${eventColumns} FROM events WHERE position = ?`);
   }
 
   /** Hooks run in the append transaction, in the order added. */
@@ -176,6 +178,12 @@ export class SqliteEventStore implements EventStore {
       if (rows.length < batchSize) return;
       position = rows[rows.length - 1]![0];
     }
+  }
+
+  /** The event at a position, upcast, or undefined. */
+  eventAt(position: number): RecordedEvent | undefined {
+    const row = this.atPosition.get(position) as EventRow | undefined;
+    return row && this.fromRow(row);
   }
 
   streamVersion(aggregateId: string): number {

@@ -154,11 +154,19 @@ describe('search (lexical, through the engine)', () => {
     engine.execute({ type: 'DeleteEntry', entryId: edited });
     engine.execute({ type: 'RestoreEntry', entryId: edited });
     expect(await titles('v5')).toEqual(['Draft']);
+    // Long bodies (a replay does not hold them in memory) set once, then left alone or replaced.
+    const kept = add('Long kept', `${'lorem ipsum '.repeat(100)}zebra`);
+    engine.execute({ type: 'UpdateEntry', entryId: kept, title: 'Long kept, renamed' });
+    const replaced = add('Long replaced', `${'dolor sit '.repeat(100)}giraffe`);
+    engine.execute({ type: 'UpdateEntry', entryId: replaced, body: `${'amet '.repeat(150)}okapi` });
     const before = engine.digest();
     const rebuilt = engine.rebuild();
     expect(rebuilt.digest).toBe(before);
     expect(await titles('同步')).toEqual(['数据同步']);
     expect(await titles('deleted')).toEqual([]);
+    expect(await titles('zebra')).toEqual(['Long kept, renamed']);
+    expect(await titles('okapi')).toEqual(['Long replaced']);
+    expect(await titles('giraffe')).toEqual([]);
   });
 });
 

@@ -3,7 +3,8 @@ import type { Statement } from 'better-sqlite3';
 import { z } from 'zod';
 import { entryAggregateType, type EntryEvent } from '../domain/entry/events.js';
 import type { RecordedEvent } from '../domain/shared/envelope.js';
-import type { ProjectionDefinition, ProjectionHandler } from '../projections/projection.js';
+import type { LogReader, ProjectionDefinition, ProjectionHandler, ProjectionReplayer } from '../projections/projection.js';
+import { assert } from '../errors/cairnError.js';
 import type { Database } from '../store/database.js';
 import { ftsTokenizer, indexText } from './analyzer.js';
 import { chunkText } from './chunker.js';
@@ -82,6 +83,7 @@ export function createSearchProjection(readText: TextReader): ProjectionDefiniti
       `SELECT entry_id, ord, source, start, end, input_hash FROM search_chunks ORDER BY entry_id, ord`,
     ],
     createHandler: (db) => new SearchHandler(db, readText),
+    createReplayer: (db, log) => new SearchReplayer(db, readText, log),
   };
 }
 
@@ -163,7 +165,7 @@ class SearchHandler implements ProjectionHandler {
       if (event.aggregateType !== entryAggregateType) continue;
       const id = event.aggregateId;
       const before = this.load(id);
-      const next = before ? this.evolve(before, event) : this.create(event);
+      const next = before ? evolveSearchState(before, event) : createSearchState(event);
       if (!next || next === before) continue;
       this.putEntry.run(id, next.kind, next.title, next.body, JSON.stringify(next.tags), next.mimeType, next.textSha256, next.deleted ? 1 : 0, event.position);
       const oldTags = before && !before.deleted ? before.tags : [];
@@ -180,8 +182,57 @@ class SearchHandler implements ProjectionHandler {
     }
   }
 
+  private load(id: string): EntryState | undefined {
+    const row = this.getEntry.get(id) as SearchEntryRow | undefined;
+    if (!row) return undefined;
+    return {
+      kind: row.kind,
+      title: row.title,
+      body: row.body,
+      tags: JSON.parse(row.tags) as string[],
+      mimeType: row.mime_type,
+      textSha256: row.text_sha256,
+      deleted: row.deleted === 1,
+    };
+  }
+
+  private unindex(id: string): void {
+    for (const chunkId of this.chunkIds.all(id) as number[]) {
+      this.deleteFts.run(chunkId);
+      this.dequeue.run(chunkId);
+    }
+    this.deleteChunks.run(id);
+  }
+
+  /** Writes an entry's final state as a replay found it: its row, its tags, and (live) its chunks. */
+  writeReplayed(id: string, entry: EntryState, position: number): void {
+    this.putEntry.run(id, entry.kind, entry.title, entry.body, JSON.stringify(entry.tags), entry.mimeType, entry.textSha256, entry.deleted ? 1 : 0, position);
+    if (entry.deleted) return;
+    for (const tag of entry.tags) this.insertTag.run(tag, id);
+    this.index(id, entry);
+  }
+
+  private index(id: string, entry: EntryState): void {
+    const pieces: { source: string; start: number; end: number; text: string }[] = chunkText(entry.body).map((c) => ({ source: 'body', ...c }));
+    if (entry.textSha256) {
+      const text = this.readText(entry.textSha256);
+      if (text !== undefined) pieces.push(...chunkText(text).map((c) => ({ source: 'text', ...c })));
+    }
+    // An entry with no text is still found by its title and tags.
+    if (pieces.length === 0) pieces.push({ source: 'body', start: 0, end: 0, text: '' });
+    const title = indexText(entry.title);
+    const tags = indexText(entry.tags.join(' '));
+    pieces.forEach((piece, ord) => {
+      const hash = inputHash(embeddingInput(entry.title, piece.text));
+      const chunkId = this.insertChunk.run(id, ord, piece.source, piece.start, piece.end, piece.text, hash).lastInsertRowid;
+      this.insertFts.run(chunkId, title, indexText(piece.text), tags);
+      this.enqueue.run(chunkId);
+    });
+  }
+}
+
   /** The first event of an entry stream: an entry, or a document (ingestion's event, read by shape). */
-  private create(event: RecordedEvent): EntryState | undefined {
+export function createSearchState(event: RecordedEvent): EntryState | undefined {
     if (event.type === 'EntryCreated') {
       const data = (event as RecordedEvent & EntryEvent & { type: 'EntryCreated' }).data;
       return { kind: data.kind, title: data.title, body: data.body, tags: data.tags, mimeType: null, textSha256: null, deleted: false };
@@ -195,7 +246,7 @@ class SearchHandler implements ProjectionHandler {
     return undefined;
   }
 
-  private evolve(state: EntryState, raw: RecordedEvent): EntryState {
+export function evolveSearchState(state: EntryState, raw: RecordedEvent): EntryState {
     const event = raw as RecordedEvent & EntryEvent;
     switch (raw.type) {
       case 'EntryUpdated':
@@ -229,43 +280,53 @@ class SearchHandler implements ProjectionHandler {
     }
   }
 
-  private load(id: string): EntryState | undefined {
-    const row = this.getEntry.get(id) as SearchEntryRow | undefined;
-    if (!row) return undefined;
-    return {
-      kind: row.kind,
-      title: row.title,
-      body: row.body,
-      tags: JSON.parse(row.tags) as string[],
-      mimeType: row.mime_type,
-      textSha256: row.text_sha256,
-      deleted: row.deleted === 1,
-    };
+/** Bodies up to this length are held in memory during a replay; longer ones are re-read at the end. */
+const HELD_BODY_CHARS = 512;
+
+/**
+ * Rebuilds the index in one pass: folds every entry to its final state in memory, then indexes each
+ * live entry once (not once per change, as catching up does). Long bodies are not held; the event
+ * that set them is re-read at the end.
+ */
+class SearchReplayer implements ProjectionReplayer {
+  private readonly entries = new Map<string, { state: EntryState; position: number; bodyAt: number }>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly readText: TextReader,
+    private readonly log: LogReader,
+  ) {}
+
+  apply(events: readonly RecordedEvent[]): void {
+    for (const event of events) {
+      if (event.aggregateType !== entryAggregateType) continue;
+      const held = this.entries.get(event.aggregateId);
+      const before = held && (held.state.body === NOT_HELD ? { ...held.state, body: NOT_HELD } : held.state);
+      const next = before ? evolveSearchState(before, event) : createSearchState(event);
+      if (!next || next === before) continue;
+      const setsBody = next.body !== (before?.body ?? undefined);
+      const bodyAt = setsBody ? event.position : (held?.bodyAt ?? 0);
+      const state = next.body.length > HELD_BODY_CHARS ? { ...next, body: NOT_HELD } : next;
+      this.entries.set(event.aggregateId, { state, position: event.position, bodyAt });
+    }
   }
 
-  private unindex(id: string): void {
-    for (const chunkId of this.chunkIds.all(id) as number[]) {
-      this.deleteFts.run(chunkId);
-      this.dequeue.run(chunkId);
+  finish(): void {
+    const handler = new SearchHandler(this.db, this.readText);
+    for (const id of [...this.entries.keys()].sort()) {
+      const { state, position, bodyAt } = this.entries.get(id)!;
+      handler.writeReplayed(id, state.body === NOT_HELD ? { ...state, body: this.bodyAt(bodyAt) } : state, position);
     }
-    this.deleteChunks.run(id);
+    this.entries.clear();
   }
 
-  private index(id: string, entry: EntryState): void {
-    const pieces: { source: string; start: number; end: number; text: string }[] = chunkText(entry.body).map((c) => ({ source: 'body', ...c }));
-    if (entry.textSha256) {
-      const text = this.readText(entry.textSha256);
-      if (text !== undefined) pieces.push(...chunkText(text).map((c) => ({ source: 'text', ...c })));
-    }
-    // An entry with no text is still found by its title and tags.
-    if (pieces.length === 0) pieces.push({ source: 'body', start: 0, end: 0, text: '' });
-    const title = indexText(entry.title);
-    const tags = indexText(entry.tags.join(' '));
-    pieces.forEach((piece, ord) => {
-      const hash = inputHash(embeddingInput(entry.title, piece.text));
-      const chunkId = this.insertChunk.run(id, ord, piece.source, piece.start, piece.end, piece.text, hash).lastInsertRowid;
-      this.insertFts.run(chunkId, title, indexText(piece.text), tags);
-      this.enqueue.run(chunkId);
-    });
+  private bodyAt(position: number): string {
+    const event = this.log.eventAt(position);
+    assert(event, `the event at position ${position} is in the log`);
+    const created = createSearchState(event);
+    return created?.body ?? evolveSearchState({ kind: '', title: '', body: NOT_HELD, tags: [], mimeType: null, textSha256: null, deleted: false }, event).body;
   }
 }
+
+/** Stands in for a body not held in memory during a replay. */
+const NOT_HELD = '\u0000not-held';

@@ -2,16 +2,27 @@ import { errorMessage } from '../engine/engineError.js';
 import type { SliceContext } from './sliceContext.js';
 import type { AppActions, AppState } from './state.js';
 
-type SearchKeys = 'searchOpen' | 'searchQuery' | 'searchMode' | 'searchResults' | 'searchLoading' | 'searchError' | 'searchTookMs' | 'searchSelected';
-type SearchActionKeys = 'openSearch' | 'setSearchQuery' | 'setSearchMode' | 'moveSearchSelection';
+type SearchKeys =
+  | 'searchOpen'
+  | 'searchQuery'
+  | 'searchMode'
+  | 'searchResults'
+  | 'searchNotices'
+  | 'searchRanMode'
+  | 'searchLoading'
+  | 'searchError'
+  | 'searchTookMs'
+  | 'searchSelected';
+type SearchActionKeys = 'openSearch' | 'setSearchQuery' | 'setSearchMode' | 'moveSearchSelection' | 'refreshSearch';
 
 /** Keystrokes closer together than this share one query. */
 export const SEARCH_DEBOUNCE_MS = 25;
 export const SEARCH_LIMIT = 30;
 
 /**
- * The search palette's state, for the engine's `search` method (issue 3). Results come as you type;
- * an answer to an older query never replaces a newer one.
+ * The search palette's state, for the engine's `search`. Results come as you type; an answer to an older
+ * query never replaces a newer one. A change to the library (an import finishing, an edit in another tab)
+ * runs the open query again, so the results stay true.
  */
 export function searchSlice(ctx: SliceContext): Pick<AppState, SearchKeys> & Pick<AppActions, SearchActionKeys> {
   let timer: unknown;
@@ -22,16 +33,24 @@ export function searchSlice(ctx: SliceContext): Pick<AppState, SearchKeys> & Pic
     const { searchQuery: query, searchMode: mode, filter } = ctx.get();
     const mine = ++seq;
     if (query.trim() === '' || !ctx.engine.has('search')) {
-      ctx.set({ searchResults: [], searchLoading: false, searchError: undefined, searchTookMs: undefined, searchSelected: 0 });
+      ctx.set({ searchResults: [], searchNotices: [], searchRanMode: undefined, searchLoading: false, searchError: undefined, searchTookMs: undefined, searchSelected: 0 });
       return;
     }
     ctx.set({ searchLoading: true });
     try {
       const response = await ctx.engine.call('search', { query, mode, limit: SEARCH_LIMIT, ...(filter.tag !== undefined && { tag: filter.tag }) });
       if (mine !== seq) return;
-      ctx.set({ searchResults: response.results, searchTookMs: response.tookMs, searchLoading: false, searchError: undefined, searchSelected: 0 });
+      ctx.set({
+        searchResults: response.results,
+        searchNotices: response.notices,
+        searchRanMode: response.mode,
+        searchTookMs: response.tookMs,
+        searchLoading: false,
+        searchError: undefined,
+        searchSelected: 0,
+      });
     } catch (error) {
-      if (mine === seq) ctx.set({ searchLoading: false, searchError: errorMessage(error) });
+      if (mine === seq) ctx.set({ searchResults: [], searchNotices: [], searchLoading: false, searchError: errorMessage(error) });
     }
   };
 
@@ -45,6 +64,8 @@ export function searchSlice(ctx: SliceContext): Pick<AppState, SearchKeys> & Pic
     searchQuery: '',
     searchMode: 'hybrid',
     searchResults: [],
+    searchNotices: [],
+    searchRanMode: undefined,
     searchLoading: false,
     searchError: undefined,
     searchTookMs: undefined,
@@ -60,6 +81,10 @@ export function searchSlice(ctx: SliceContext): Pick<AppState, SearchKeys> & Pic
     setSearchMode(mode) {
       ctx.set({ searchMode: mode });
       schedule();
+    },
+    refreshSearch() {
+      const { searchOpen, searchQuery } = ctx.get();
+      if (searchOpen && searchQuery.trim() !== '') schedule();
     },
     moveSearchSelection(delta) {
       const { searchResults, searchSelected } = ctx.get();

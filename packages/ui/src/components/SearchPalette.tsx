@@ -26,6 +26,7 @@ export function SearchPalette() {
   const selected = useApp((s) => s.searchSelected);
   const notices = useApp((s) => s.searchNotices);
   const ranMode = useApp((s) => s.searchRanMode);
+  const resultsFor = useApp((s) => s.searchResultsFor);
   const { openSearch, setSearchQuery, setSearchMode, moveSearchSelection, openEntry } = useActions();
   const input = useRef<HTMLInputElement>(null);
 
@@ -77,7 +78,7 @@ export function SearchPalette() {
             </div>
           </div>
           <ErrorLine error={error} />
-          <ul id="search-results" className="search-results" role="listbox" aria-label={t('search.results')} aria-busy={loading}>
+          <ul id="search-results" className="search-results" role="listbox" aria-label={t('search.results')} aria-busy={loading} data-query={resultsFor}>
             {results.map((hit, i) => (
               <li key={hit.entryId} id={`hit-${i}`} role="option" aria-selected={i === selected} className={i === selected ? 'active' : ''} onClick={() => choose(i)}>
                 <div className="hit-title">

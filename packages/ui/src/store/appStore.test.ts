@@ -86,7 +86,7 @@ const entry = (over: Partial<EntryView> = {}): EntryView => ({
 const emptyList = () => ({ entries: [], total: 0, limit: 100, offset: 0 });
 
 describe('search slice', () => {
-  it('shows the answer to the newest query, never an older one that arrives late', async () => {
+  it('keeps one search with the engine at a time, sends only the newest query next, and never shows an older answer', async () => {
     const timers = manualTimers();
     const s = scriptedEngine({
       listEntries: emptyList,
@@ -103,15 +103,22 @@ describe('search slice', () => {
     s.holdCalls('search');
     store.getState().setSearchQuery('ca');
     timers.runAll();
-    store.getState().setSearchQuery('cairn');
-    timers.runAll();
+    for (const query of ['cai', 'cair', 'cairn']) {
+      store.getState().setSearchQuery(query);
+      timers.runAll();
+    }
+    // Typing went on while "ca" was with the engine: nothing else was sent.
+    expect(s.held.map((h) => h.method)).toEqual(['search']);
+    s.held[0]!.release();
+    await settle();
+    await settle();
+    expect(store.getState().searchResults).toEqual([]);
     expect(s.held.map((h) => h.method)).toEqual(['search', 'search']);
     s.held[1]!.release();
     await settle();
-    s.held[0]!.release();
     await settle();
     expect(store.getState().searchResults.map((r) => r.entryId)).toEqual(['cairn']);
-    expect(store.getState()).toMatchObject({ searchRanMode: 'lexical', searchNotices: ['no embedding model: searched by words'] });
+    expect(store.getState()).toMatchObject({ searchResultsFor: 'cairn', searchLoading: false, searchRanMode: 'lexical', searchNotices: ['no embedding model: searched by words'] });
     expect(s.calls.filter((c) => c.method === 'search').map((c) => c.params)).toEqual([
       { query: 'ca', mode: 'hybrid', limit: 30 },
       { query: 'cairn', mode: 'hybrid', limit: 30 },

@@ -9,14 +9,18 @@ type SearchKeys =
   | 'searchResults'
   | 'searchNotices'
   | 'searchRanMode'
+  | 'searchResultsFor'
   | 'searchLoading'
   | 'searchError'
   | 'searchTookMs'
   | 'searchSelected';
 type SearchActionKeys = 'openSearch' | 'setSearchQuery' | 'setSearchMode' | 'moveSearchSelection' | 'refreshSearch';
 
-/** Keystrokes closer together than this share one query. */
-export const SEARCH_DEBOUNCE_MS = 25;
+/**
+ * Changes within this long share one query. None: a query goes at once when the engine is free, and while
+ * it is busy only the newest query waits (see `busy`), which is what keeps results close to the last key.
+ */
+export const SEARCH_DEBOUNCE_MS = 0;
 export const SEARCH_LIMIT = 30;
 
 /**
@@ -26,32 +30,52 @@ export const SEARCH_LIMIT = 30;
  */
 export function searchSlice(ctx: SliceContext): Pick<AppState, SearchKeys> & Pick<AppActions, SearchActionKeys> {
   let timer: unknown;
-  let seq = 0;
+  /** A search is with the engine; at most one is, so a fast typist never queues stale queries behind it. */
+  let busy = false;
+  /** The query changed (or must run again) while one was with the engine. */
+  let again = false;
+  const asked = () => {
+    const { searchQuery, searchMode, filter } = ctx.get();
+    return JSON.stringify([searchQuery, searchMode, filter.tag ?? null]);
+  };
 
   const run = async () => {
     timer = undefined;
-    const { searchQuery: query, searchMode: mode, filter } = ctx.get();
-    const mine = ++seq;
-    if (query.trim() === '' || !ctx.engine.has('search')) {
-      ctx.set({ searchResults: [], searchNotices: [], searchRanMode: undefined, searchLoading: false, searchError: undefined, searchTookMs: undefined, searchSelected: 0 });
+    if (busy) {
+      again = true;
       return;
     }
+    const { searchQuery: query, searchMode: mode, filter } = ctx.get();
+    if (query.trim() === '' || !ctx.engine.has('search')) {
+      ctx.set({ searchResults: [], searchResultsFor: query, searchNotices: [], searchRanMode: undefined, searchLoading: false, searchError: undefined, searchTookMs: undefined, searchSelected: 0 });
+      return;
+    }
+    const key = asked();
+    busy = true;
+    again = false;
     ctx.set({ searchLoading: true });
     try {
       const response = await ctx.engine.call('search', { query, mode, limit: SEARCH_LIMIT, ...(filter.tag !== undefined && { tag: filter.tag }) });
-      if (mine !== seq) return;
-      ctx.set({
-        searchResults: response.results,
-        searchNotices: response.notices,
-        searchRanMode: response.mode,
-        searchTookMs: response.tookMs,
-        searchLoading: false,
-        searchError: undefined,
-        searchSelected: 0,
-      });
+      // An answer to a query the person has since changed is never shown.
+      if (asked() === key) {
+        ctx.set({
+          searchResults: response.results,
+          searchResultsFor: query,
+          searchNotices: response.notices,
+          searchRanMode: response.mode,
+          searchTookMs: response.tookMs,
+          searchLoading: again,
+          searchError: undefined,
+          searchSelected: 0,
+        });
+      }
     } catch (error) {
-      if (mine === seq) ctx.set({ searchResults: [], searchNotices: [], searchLoading: false, searchError: errorMessage(error) });
+      if (asked() === key) ctx.set({ searchResults: [], searchResultsFor: query, searchNotices: [], searchLoading: again, searchError: errorMessage(error) });
+    } finally {
+      busy = false;
     }
+    // The newest query goes as soon as the engine is free.
+    if (again || asked() !== key) void run();
   };
 
   const schedule = () => {
@@ -66,6 +90,7 @@ export function searchSlice(ctx: SliceContext): Pick<AppState, SearchKeys> & Pic
     searchResults: [],
     searchNotices: [],
     searchRanMode: undefined,
+    searchResultsFor: undefined,
     searchLoading: false,
     searchError: undefined,
     searchTookMs: undefined,

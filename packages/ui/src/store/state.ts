@@ -148,6 +148,8 @@ export interface AppState {
   readonly searchNotices: readonly string[];
   /** The mode that ran (hybrid falls back to lexical without a model). */
   readonly searchRanMode: SearchMode | undefined;
+  /** The query the results shown answer (the input may be ahead of it while a search runs). */
+  readonly searchResultsFor: string | undefined;
   readonly searchLoading: boolean;
   readonly searchError: string | undefined;
   readonly searchTookMs: number | undefined;

@@ -214,33 +214,35 @@ describe('engine host', () => {
     host.stop();
   });
 
-  it('stops the engine gracefully (it finishes the work in hand), and does not restart an engine it stopped', () => {
+  /** An engine host with one fake process, started, then asked to stop. */
+  function stoppingHost() {
     const p = new FakeProcess();
     const scheduled: (() => void)[] = [];
     const host = createEngineHost({ fork: () => p, onMessage: () => undefined, onRestart: () => undefined, schedule: (fn) => void scheduled.push(fn) });
     host.start();
-    let stopped = 0;
-    host.stop(() => stopped++);
+    const stops = { count: 0 };
+    host.stop(() => stops.count++);
+    return { p, scheduled, host, stopped: () => stops.count };
+  }
+
+  it('stops the engine gracefully (it finishes the work in hand), and does not restart an engine it stopped', () => {
+    const { p, scheduled, stopped } = stoppingHost();
     expect(p.posted).toEqual([{ kind: 'shutdown' }]);
+    expect(stopped()).toBe(0);
     p.emit('exit', 0);
-    expect(stopped).toBe(1);
+    expect(stopped()).toBe(1);
     expect(p.killed).toBe(false);
     // The deadline passes after the exit: nothing more happens, and nothing restarts.
     scheduled.forEach((fn) => fn());
     expect(p.killed).toBe(false);
-    expect(stopped).toBe(1);
+    expect(stopped()).toBe(1);
   });
 
   it('kills an engine that does not exit in time after being asked to', () => {
-    const p = new FakeProcess();
-    const scheduled: (() => void)[] = [];
-    const host = createEngineHost({ fork: () => p, onMessage: () => undefined, onRestart: () => undefined, schedule: (fn) => void scheduled.push(fn) });
-    host.start();
-    let stopped = 0;
-    host.stop(() => stopped++);
+    const { p, scheduled, host, stopped } = stoppingHost();
     scheduled.shift()!();
     expect(p.killed).toBe(true);
-    expect(stopped).toBe(1);
+    expect(stopped()).toBe(1);
     expect(host.running).toBe(false);
   });
 });

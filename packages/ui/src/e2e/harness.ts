@@ -158,3 +158,34 @@ export async function textPng(lines: readonly string[], size = 72): Promise<Buff
   lines.forEach((line, i) => context.fillText(line, size / 2, size * 1.6 * (i + 1) - size * 0.3));
   return canvas.encode('png');
 }
+
+export interface AppSession {
+  readonly serve: ServeHandle;
+  readonly browser: Browser;
+  readonly page: Page;
+  /** Uncaught errors and console errors of the page. */
+  readonly errors: string[];
+  close(): Promise<void>;
+}
+
+/** One `cairn serve` on a fresh data directory, Chromium, and a page with the app open (English, 1360×860). */
+export async function openApp(): Promise<AppSession> {
+  ensureUiBuilt();
+  const [serve, browser] = await Promise.all([startServe(), launchChromium()]);
+  const context = await browser.newContext({ viewport: { width: 1360, height: 860 }, locale: 'en-US' });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  watchPageErrors(page, errors);
+  await page.goto(serve.url);
+  await page.getByRole('button', { name: 'New note' }).waitFor();
+  return {
+    serve,
+    browser,
+    page,
+    errors,
+    async close() {
+      await browser.close();
+      await serve.stop();
+    },
+  };
+}

@@ -1,32 +1,24 @@
 // In Chromium against `cairn serve` (which runs ingestion): files dropped on the window are imported and
 // processed (OCR included), found by search in English and Chinese, shown as documents with their
 // original; bad files fail with the engine's reason; settings show the model and OCR languages.
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropFiles, ensureUiBuilt, launchChromium, screenshot, startServe, textPng, watchPageErrors, type ServeHandle } from './harness.js';
+import { dropFiles, openApp, screenshot, textPng, type AppSession, type ServeHandle } from './harness.js';
 
+let app: AppSession;
 let serve: ServeHandle;
-let browser: Browser;
 let page: Page;
-const pageErrors: string[] = [];
+let pageErrors: string[];
 let png: Buffer;
 
 const MARKDOWN = '# 数据同步笔记\n\nThe lighthouse keeper notes how 数据同步 works between devices: every change is kept.\n';
 
 beforeAll(async () => {
-  ensureUiBuilt();
-  [serve, browser, png] = await Promise.all([startServe(), launchChromium(), textPng(['HARBOR LANTERN'])]);
-  const context = await browser.newContext({ viewport: { width: 1360, height: 860 }, locale: 'en-US' });
-  page = await context.newPage();
-  watchPageErrors(page, pageErrors);
-  await page.goto(serve.url);
-  await page.getByRole('button', { name: 'New note' }).waitFor();
+  [app, png] = await Promise.all([openApp(), textPng(['HARBOR LANTERN'])]);
+  ({ serve, page, errors: pageErrors } = app);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await serve?.stop();
-});
+afterAll(() => app?.close());
 
 const panel = () => page.getByRole('dialog', { name: 'Import' });
 const item = (name: string) => panel().getByRole('listitem', { name, exact: true });

@@ -1,29 +1,21 @@
 // In Chromium against `cairn serve` with a temporary data directory: notes, history, languages, themes.
 import type { EntryView, HistoryItem } from '@cairn/core';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureUiBuilt, launchChromium, screenshot, startServe, watchPageErrors, type ServeHandle } from './harness.js';
+import { openApp, screenshot, type AppSession, type ServeHandle } from './harness.js';
 
+let app: AppSession;
 let serve: ServeHandle;
 let browser: Browser;
-let context: BrowserContext;
 let page: Page;
-const pageErrors: string[] = [];
+let pageErrors: string[];
 
 beforeAll(async () => {
-  ensureUiBuilt();
-  [serve, browser] = await Promise.all([startServe(), launchChromium()]);
-  context = await browser.newContext({ viewport: { width: 1360, height: 860 }, locale: 'en-US' });
-  page = await context.newPage();
-  watchPageErrors(page, pageErrors);
-  await page.goto(serve.url);
-  await page.getByRole('button', { name: 'New note' }).waitFor();
+  app = await openApp();
+  ({ serve, browser, page, errors: pageErrors } = app);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await serve?.stop();
-});
+afterAll(() => app?.close());
 
 const rows = () => page.getByTestId('library-list').getByRole('option');
 

@@ -14,12 +14,12 @@ describe('session transport', () => {
     const transport = createSessionTransport({
       callTimeoutMs: 1_000,
       connect(handlers) {
-        deliver = handlers.onFrame;
-        drop = handlers.onClose;
+        deliver = (frame) => handlers.onFrame(frame);
+        drop = () => handlers.onClose();
         return { send: (frame) => void sent.push(frame), close: () => undefined };
       },
     });
-    deliver({ type: 'hello', protocol: 1, methods: ['status', 'downloadModel', 'importPaths'] } as HostFrame);
+    deliver({ type: 'hello', protocol: 1, methods: ['status', 'downloadModel', 'importPaths'] });
     const status = transport.call('status', {});
     const download = transport.call('downloadModel', {});
     const folder = transport.call('importPaths', { paths: ['/big/folder'] });
@@ -27,7 +27,7 @@ describe('session transport', () => {
     await vi.advanceTimersByTimeAsync(60_000);
     await statusFailed;
     expect(sent.map((f) => f.type === 'call' && f.method)).toEqual(['status', 'downloadModel', 'importPaths']);
-    deliver({ type: 'result', id: (sent[1] as { id: number }).id, ok: true, result: { state: 'ready' } } as HostFrame);
+    deliver({ type: 'result', id: (sent[1] as { id: number }).id, ok: true, result: { state: 'ready' } });
     await expect(download).resolves.toEqual({ state: 'ready' });
     const dropped = expect(folder).rejects.toMatchObject({ code: 'disconnected' });
     drop();

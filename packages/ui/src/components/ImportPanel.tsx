@@ -106,19 +106,22 @@ function ImportRow({ item }: { readonly item: ImportItem }) {
     void openEntry(id);
   };
   return (
-    <li className={`import-item import-${item.phase}`} data-state={state} aria-label={item.name}>
-      <span className="import-name" title={item.name}>
+    // Named by the file and where it stands ("report.pdf Done"); the reason or progress follows in the content.
+    <li className={`import-item import-${item.phase}`} data-state={state} aria-labelledby={`${item.key}-name ${item.key}-state`}>
+      <span className="import-name" id={`${item.key}-name`} title={item.name}>
         {item.name}
       </span>
       <span className="muted small">{formatBytes(item.size)}</span>
-      <span className="import-state">{t(`import.states.${state}`, { defaultValue: state })}</span>
+      <span className="import-state" id={`${item.key}-state`}>
+        {t(`import.states.${state}`, { defaultValue: state })}
+      </span>
       <span className="import-action">
         {item.phase === 'failed' ? (
           <button type="button" onClick={() => retryImport(item.key)} aria-label={t('import.retryFile', { name: item.name })}>
             {t('import.retry')}
           </button>
         ) : null}
-        {item.phase === 'done' && item.entryId ? (
+        {(item.phase === 'done' || item.phase === 'failed') && item.entryId ? (
           <button type="button" onClick={() => open(item.entryId!)} aria-label={t('import.openFile', { name: item.name })}>
             {t('import.open')}
           </button>

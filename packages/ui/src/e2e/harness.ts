@@ -189,3 +189,9 @@ export async function openApp(): Promise<AppSession> {
     },
   };
 }
+
+/** An import panel row by its file name (rows are named "<file> <state>"). */
+export function importRow(page: Page, name: string) {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return page.getByRole('dialog', { name: 'Import' }).getByRole('listitem', { name: new RegExp(`^${escaped} `) });
+}

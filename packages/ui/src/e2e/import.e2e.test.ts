@@ -3,7 +3,7 @@
 // original; bad files fail with the engine's reason; settings show the model and OCR languages.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropFiles, openApp, screenshot, textPng, type AppSession, type ServeHandle } from './harness.js';
+import { dropFiles, importRow, openApp, screenshot, textPng, type AppSession, type ServeHandle } from './harness.js';
 
 let app: AppSession;
 let serve: ServeHandle;
@@ -21,7 +21,7 @@ beforeAll(async () => {
 afterAll(() => app?.close());
 
 const panel = () => page.getByRole('dialog', { name: 'Import' });
-const item = (name: string) => panel().getByRole('listitem', { name, exact: true });
+const item = (name: string) => importRow(page, name);
 const stateOf = (name: string) => item(name).getAttribute('data-state');
 const rows = () => page.getByTestId('library-list').getByRole('option');
 
@@ -112,6 +112,23 @@ describe('import in web mode', () => {
     // Retry goes back to the engine, which gives the same verdict.
     await item('empty.txt').getByRole('button', { name: 'Retry empty.txt' }).click();
     await expect.poll(() => stateOf('empty.txt'), { timeout: 15_000 }).toBe('failed');
+    await expect(page.getByRole('dialog', { name: 'Import' }).getByRole('listitem', { name: 'mystery.bin Unsupported' }).count()).resolves.toBe(1);
+
+    // The document itself says why, and offers to process it again.
+    await item('empty.txt').getByRole('button', { name: 'Open empty.txt' }).click();
+    await expect.poll(() => page.getByRole('textbox', { name: 'Title' }).inputValue()).toBe('empty.txt');
+    const status = page.getByTestId('document-status');
+    await expect.poll(() => status.getAttribute('data-status')).toBe('failed');
+    await expect(status.textContent()).resolves.toMatch(/Processing failed — the file is empty/);
+    const list = await serve.rpc<{ entries: { id: string; title: string }[] }>('listEntries', {});
+    const id = list.entries.find((e) => e.title === 'empty.txt')!.id;
+    const versions = async () => (await serve.rpc<unknown[]>('history', { id })).length;
+    const before = await versions();
+    await status.getByRole('button', { name: 'Process again' }).click();
+    // The engine recorded the retry (queued again), then the same verdict.
+    await expect.poll(versions).toBeGreaterThan(before);
+    await expect.poll(() => status.getAttribute('data-status'), { timeout: 15_000 }).toBe('failed');
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
   });
 
   it('sends a large file as a streamed upload, not through the WebSocket', async () => {

@@ -2,7 +2,7 @@
 import type { EntryView, HistoryItem } from '@cairn/core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openApp, screenshot, type AppSession, type ServeHandle } from './harness.js';
+import { importRow, openApp, screenshot, type AppSession, type ServeHandle } from './harness.js';
 
 let app: AppSession;
 let serve: ServeHandle;
@@ -185,7 +185,7 @@ describe('web mode in Chromium', () => {
       window.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
     });
     await expect.poll(() => page.locator('.drop-overlay').count()).toBe(0);
-    const item = page.getByRole('dialog', { name: 'Import' }).getByRole('listitem', { name: 'dropped.md' });
+    const item = importRow(page, 'dropped.md');
     await expect.poll(() => item.getAttribute('data-state'), { timeout: 15_000 }).toBe('done');
     await page.keyboard.press('Escape');
   });

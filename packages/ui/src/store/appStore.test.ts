@@ -1,5 +1,5 @@
 // The store against a scripted engine: what it asks, and what it shows for each answer.
-import type { DocumentView, EngineNotice, EntryView, ImportOutcome } from '@cairn/core';
+import type { DocumentView, EngineNotice, EntryView, ImportOutcome, ModelStatus } from '@cairn/core';
 import { describe, expect, it } from 'vitest';
 import { createEngineClient } from '../engine/engineClient.js';
 import { EngineError } from '../engine/engineError.js';
@@ -308,6 +308,55 @@ describe('import slice', () => {
       ['scan.tiff', 'done', 'large'],
       ['note.md', 'done', 'small'],
     ]);
+  });
+});
+
+describe('model slice (settings)', () => {
+  const status = (state: ModelStatus['state'], over: Partial<ModelStatus> = {}): ModelStatus => ({
+    state,
+    name: state === 'ready' ? 'multilingual-e5-small' : null,
+    dir: null,
+    source: state === 'ready' ? 'downloaded' : null,
+    dims: state === 'ready' ? 384 : null,
+    modelId: null,
+    hybridWeight: null,
+    reason: state === 'ready' ? null : 'no model',
+    vectors: { embedded: 0, pending: 10, modelId: null, format: null },
+    ...over,
+  });
+
+  it('loads the status when settings open, downloads with progress, and reports a failed download with the status after it', async () => {
+    const timers = manualTimers();
+    let fail = true;
+    const s = scriptedEngine({
+      listEntries: emptyList,
+      tags: () => [],
+      status: () => ({ dataDir: '/d' }),
+      modelStatus: () => status('missing'),
+      downloadModel: () => {
+        if (fail) throw new EngineError('unsupported', 'the download was interrupted');
+        return status('ready');
+      },
+    });
+    const store = createAppStore(s.engine, timers);
+    await store.getState().start();
+    store.getState().openSettings(true);
+    await settle();
+    expect(store.getState().model?.state).toBe('missing');
+
+    s.holdCalls('downloadModel');
+    const first = store.getState().downloadModel();
+    expect(store.getState().modelBusy).toBe(true);
+    s.push({ type: 'progress', task: 'model-download', done: 40, total: 120 });
+    expect(store.getState().progress['model-download']).toEqual({ done: 40, total: 120 });
+    s.held[0]!.release();
+    await first;
+    expect(store.getState()).toMatchObject({ modelBusy: false, modelError: 'the download was interrupted', model: { state: 'missing' } });
+
+    fail = false;
+    s.holdCalls();
+    await store.getState().downloadModel();
+    expect(store.getState()).toMatchObject({ modelBusy: false, modelError: undefined, model: { state: 'ready', dims: 384 } });
   });
 });
 

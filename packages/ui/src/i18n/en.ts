@@ -91,7 +91,7 @@ export const en = {
     DocumentProcessed: 'Processed',
     DocumentProcessingFailed: 'Processing failed',
   },
-  fields: { title: 'title', body: 'text', tags: 'tags', attributes: 'attributes', kind: 'kind', deleted: 'trash' },
+  fields: { title: 'title', body: 'text', tags: 'tags', attributes: 'attributes', kind: 'kind', deleted: 'trash', status: 'status', text: 'extracted text', file: 'file' },
   document: {
     attributes: 'Attributes',
     text: 'Extracted text',
@@ -149,7 +149,7 @@ export const en = {
     vectorCounts: '{{embedded}} computed, {{pending}} waiting',
     download: 'Download the model',
     downloading: 'Downloading…',
-    downloadHint: 'multilingual-e5-small (about 120 MB), for search by meaning in English and Chinese. Search by words works without it.',
+    downloadHint: 'multilingual-e5-small (about 135 MB), for search by meaning in English and Chinese. Search by words works without it.',
     embedding: 'Computing vectors',
     modelDir: 'Model folder',
     modelDirPlaceholder: 'A model folder on this computer',

@@ -93,7 +93,7 @@ export const zhCN: Messages = {
     DocumentProcessed: '处理完成',
     DocumentProcessingFailed: '处理失败',
   },
-  fields: { title: '标题', body: '正文', tags: '标签', attributes: '属性', kind: '类型', deleted: '回收站' },
+  fields: { title: '标题', body: '正文', tags: '标签', attributes: '属性', kind: '类型', deleted: '回收站', status: '状态', text: '提取的文字', file: '文件' },
   document: {
     attributes: '属性',
     text: '提取的文字',
@@ -151,7 +151,7 @@ export const zhCN: Messages = {
     vectorCounts: '已计算 {{embedded}}，等待 {{pending}}',
     download: '下载模型',
     downloading: '正在下载…',
-    downloadHint: 'multilingual-e5-small（约 120 MB），用于中英文的语义搜索。没有它也可以按关键词搜索。',
+    downloadHint: 'multilingual-e5-small（约 135 MB），用于中英文的语义搜索。没有它也可以按关键词搜索。',
     embedding: '正在计算向量',
     modelDir: '模型文件夹',
     modelDirPlaceholder: '本机上的模型文件夹',

@@ -27,7 +27,7 @@ export function DocumentView({ entry }: { readonly entry: EntryView }) {
   const attributes = Object.entries(entry.attributes);
   return (
     <div className="document-view">
-      {error && !/not_found|not an imported|no document/i.test(error) ? <ErrorLine error={error} /> : null}
+      <ErrorLine error={error} />
       {attributes.length > 0 ? (
         <dl className="attributes" aria-label={t('document.attributes')}>
           {attributes.map(([key, value]) => (

@@ -278,6 +278,37 @@ describe('import slice', () => {
     expect(store.getState().imports[0]).toMatchObject({ phase: 'processing', status: 'extracting', entryId: 'doc-1' });
   });
 
+  it('imports by path where the engine can read the file (desktop), a folder becoming one item per file', async () => {
+    const timers = manualTimers();
+    const s = scriptedEngine({
+      listEntries: emptyList,
+      tags: () => [],
+      importPaths: () => ({
+        files: [
+          outcome({ path: '/home/a/trip/plan.md', name: 'plan.md', entryId: 'doc-1' }),
+          outcome({ path: '/home/a/trip/photo.heic', name: 'photo.heic', outcome: 'rejected', documentStatus: null, error: { code: 'unreadable', message: 'permission denied' } }),
+        ],
+        imported: 1,
+        duplicates: 0,
+        rejected: 1,
+        skipped: 0,
+      }),
+      getDocument: (p) => documentView(String(p.id), { status: 'extracting' }),
+    });
+    const store = createAppStore(s.engine, timers);
+    store.getState().importFiles([{ name: 'trip', size: 0, path: '/home/a/trip' }]);
+    for (let i = 0; i < 4; i++) await settle();
+    expect(s.calls.filter((c) => c.method === 'importPaths').map((c) => c.params)).toEqual([{ paths: ['/home/a/trip'], ocrLanguages: ['eng', 'chi_sim'] }]);
+    expect(store.getState().imports.map((i) => [i.name, i.phase, i.status ?? i.reason])).toEqual([
+      ['photo.heic', 'failed', 'permission denied'],
+      ['plan.md', 'processing', 'extracting'],
+    ]);
+    // The file that failed is sent again by its own path.
+    store.getState().retryImport(store.getState().imports[0]!.key);
+    await settle();
+    expect(s.calls.filter((c) => c.method === 'importPaths').at(-1)?.params).toEqual({ paths: ['/home/a/trip/photo.heic'], ocrLanguages: ['eng', 'chi_sim'] });
+  });
+
   it('streams large files through the host’s upload, and small ones as bytes', async () => {
     const timers = manualTimers();
     const uploads: { name: string; languages: readonly string[] }[] = [];

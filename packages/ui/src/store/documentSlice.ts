@@ -1,4 +1,4 @@
-import { errorMessage } from '../engine/engineError.js';
+import { errorCode, errorMessage } from '../engine/engineError.js';
 import type { SliceContext } from './sliceContext.js';
 import type { AppActions, AppState } from './state.js';
 
@@ -29,7 +29,8 @@ export function documentSlice(ctx: SliceContext): Pick<AppState, DocumentKeys> &
         const text = await ctx.engine.call('documentText', { id });
         if (current(id, mine)) ctx.set({ documentText: text.text });
       } catch (error) {
-        if (current(id, mine)) ctx.set({ documentError: errorMessage(error) });
+        // A document entry without an imported file (made by createEntry) has no processing to show.
+        if (current(id, mine)) ctx.set({ document: undefined, documentText: undefined, documentError: errorCode(error) === 'not_found' ? undefined : errorMessage(error) });
       }
     },
 

@@ -66,7 +66,14 @@ export function importSlice(ctx: SliceContext): Pick<AppState, ImportKeys> & Pic
         // A folder opened from the OS gives one outcome per file: the first is this item, the rest join the list.
         const [first, ...more] = report.files;
         if (!first) return update(item.key, { phase: 'failed', reason: undefined, code: 'empty_folder' });
-        const extra = more.map((outcome): ImportItem => ({ ...newItem(outcome.name, outcome.size ?? 0), phase: 'sending' }));
+        // A folder's item becomes its first file.
+        if (first.path !== null && first.path !== source.path) update(item.key, { name: first.name, size: first.size ?? 0, path: first.path });
+        const extra = more.map((outcome): ImportItem => {
+          const added: ImportItem = { ...newItem(outcome.name, outcome.size ?? 0, outcome.path ?? undefined), phase: 'sending' };
+          // A file of the folder can be sent again by its own path.
+          if (outcome.path !== null) sources.set(added.key, { name: outcome.name, size: outcome.size ?? 0, path: outcome.path });
+          return added;
+        });
         ctx.set((state) => ({ imports: [...extra, ...state.imports] }));
         await Promise.all([apply(item.key, first), ...more.map((outcome, i) => apply(extra[i]!.key, outcome))]);
         return;

@@ -67,7 +67,10 @@ export function importSlice(ctx: SliceContext): Pick<AppState, ImportKeys> & Pic
         const [first, ...more] = report.files;
         if (!first) return update(item.key, { phase: 'failed', reason: undefined, code: 'empty_folder' });
         // A folder's item becomes its first file.
-        if (first.path !== null && first.path !== source.path) update(item.key, { name: first.name, size: first.size ?? 0, path: first.path });
+        if (first.path !== null && first.path !== source.path) {
+          update(item.key, { name: first.name, size: first.size ?? 0, path: first.path });
+          sources.set(item.key, { name: first.name, size: first.size ?? 0, path: first.path });
+        }
         const extra = more.map((outcome): ImportItem => {
           const added: ImportItem = { ...newItem(outcome.name, outcome.size ?? 0, outcome.path ?? undefined), phase: 'sending' };
           // A file of the folder can be sent again by its own path.

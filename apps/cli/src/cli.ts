@@ -159,10 +159,19 @@ export async function main(argv: readonly string[]): Promise<number> {
       api() {
         if (!api) {
           const modelDir = resolveModelDir(typeof parsed.values['model-dir'] === 'string' ? parsed.values['model-dir'] : undefined);
-          engine = Engine.open({ dataDir, autoCatchUp: false, ...(modelDir !== undefined && { modelDir }) });
+          engine = Engine.open({
+            dataDir,
+            autoCatchUp: command.longRunning === true,
+            ...(modelDir !== undefined && { modelDir }),
+            ...(command.longRunning && { onBackgroundError: (error: unknown) => process.stderr.write(`cairn: background work failed: ${(error as Error).message}\n`) }),
+          });
           api = createLocalEngineApi(engine, systemEnvironment.newId);
         }
         return api;
+      },
+      engine() {
+        ctx.api();
+        return engine!;
       },
       ingestion() {
         ctx.api();

@@ -1,5 +1,5 @@
 import type { ParseArgsConfig } from 'node:util';
-import type { EngineApi, IngestRuntime } from '@cairn/core';
+import type { Engine, EngineApi, IngestRuntime } from '@cairn/core';
 import type { Output } from './output.js';
 
 export type OptionSpecs = NonNullable<ParseArgsConfig['options']>;
@@ -15,6 +15,12 @@ export interface CommandContext {
    * before the command exits. Documents imported with --no-wait are processed by the next one.
    */
   ingestion(): IngestRuntime;
+  /**
+   * The engine behind `api()`, for hosts that stream files in and out beside the API (`serve`). Opened
+   * like `api()`: with background work (projections caught up and new chunks embedded after each
+   * commit) only for commands that declare `longRunning`.
+   */
+  engine(): Engine;
 }
 
 export interface CommandSpec {
@@ -27,5 +33,10 @@ export interface CommandSpec {
   readonly positionals: readonly string[];
   /** The last positional may repeat (e.g. `import PATH...`). */
   readonly variadic?: boolean;
+  /**
+   * The command keeps running (a server): the engine does its background work as it goes (async read
+   * models caught up after each commit, vectors for new chunks), instead of on demand.
+   */
+  readonly longRunning?: boolean;
   run(ctx: CommandContext, args: { values: OptionValues; positionals: string[] }): Promise<void>;
 }

@@ -8,4 +8,3 @@ export { EngineError, type EngineErrorCode } from './engine/engineError.js';
 export { createSessionTransport, type ChannelHandlers, type SessionChannel, type SessionTransportOptions } from './engine/sessionTransport.js';
 export { createWebSocketTransport } from './engine/webSocketTransport.js';
 export type { ConnectionState, EngineTransport, HostBridge } from './engine/transport.js';
-export type { DocumentView, ImportStarted, PlannedMethod, SearchHit, SearchMode, SearchParams, SearchResponse } from './engine/plannedApi.js';

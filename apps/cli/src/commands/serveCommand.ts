@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { CairnError } from '@cairn/core';
 import type { CommandSpec } from '../command.js';
 import { intOption } from '../parse.js';
+import { engineWebFiles } from '../serve/webFiles.js';
 import { startWebServer } from '../serve/webServer.js';
 
 const serveUsage = 'serve [--port P] [--ui DIR]';
@@ -23,17 +24,20 @@ export const serveCommand: CommandSpec = {
   usage: serveUsage,
   options: { port: { type: 'string' }, ui: { type: 'string' } },
   positionals: [],
+  longRunning: true,
   async run(ctx, { values }) {
     const port = intOption(values.port, '--port', serveUsage) ?? DEFAULT_PORT;
     if (port > 65_535) throw new CairnError('validation', `--port must be at most 65535, not ${port}`);
     const uiDir = typeof values.ui === 'string' ? resolve(values.ui) : defaultUiDir();
     const api = ctx.api();
+    // Dropped files are processed here (and whatever an earlier run left queued); stopped on exit.
+    ctx.ingestion();
     // Warm the first screen's queries (statements, page cache) before anyone opens the link.
     await api.listEntries({ limit: 100 });
     await api.tags({});
     let server;
     try {
-      server = await startWebServer({ api, uiDir, port, log: (message) => process.stderr.write(`cairn serve: ${message}\n`) });
+      server = await startWebServer({ api, uiDir, port, files: engineWebFiles(ctx.engine()), log: (message) => process.stderr.write(`cairn serve: ${message}\n`) });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
         throw new CairnError('busy', `port ${port} on 127.0.0.1 is in use; choose another with --port P (0 picks a free one)`);
@@ -48,6 +52,7 @@ export const serveCommand: CommandSpec = {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+    // The caller then stops ingestion (jobs in hand finish; the rest stay queued) and closes the engine.
     await server.close();
   },
 };

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createLocalEngineApi, Engine, systemEnvironment, type HostFrame } from '@cairn/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { attachmentDisposition, engineWebFiles } from './webFiles.js';
 import { startWebServer, type WebServer } from './webServer.js';
 
 let engine: Engine;
@@ -17,6 +18,7 @@ const makeTempDir = (prefix: string) => {
 };
 let origin: string;
 const MAX = 64 * 1024;
+const UPLOAD_MAX = 256 * 1024;
 
 beforeAll(async () => {
   temp = makeTempDir('cairn-serve-');
@@ -26,7 +28,7 @@ beforeAll(async () => {
   writeFileSync(join(uiDir, 'assets', 'app.js'), 'console.log(1)');
   writeFileSync(join(temp.path, 'secret.txt'), 'not for the web');
   engine = Engine.open({ dataDir: join(temp.path, 'data') });
-  server = await startWebServer({ api: createLocalEngineApi(engine, systemEnvironment.newId), uiDir, port: 0, maxRequestBytes: MAX });
+  server = await startWebServer({ api: createLocalEngineApi(engine, systemEnvironment.newId), uiDir, port: 0, maxRequestBytes: MAX, files: engineWebFiles(engine, { maxFileBytes: UPLOAD_MAX }) });
   origin = `http://127.0.0.1:${server.port}`;
 });
 
@@ -39,7 +41,8 @@ afterAll(async () => {
 /** A raw request, so Host and Origin can be anything (fetch would not let us). */
 function raw(path: string, headers: Record<string, string>, method = 'GET', body?: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: server.port, path, method, headers }, (res) => {
+    const length = body === undefined ? {} : { 'Content-Length': String(Buffer.byteLength(body)) };
+    const req = request({ host: '127.0.0.1', port: server.port, path, method, headers: { ...length, ...headers } }, (res) => {
       let text = '';
       res.on('data', (chunk: Buffer) => (text += chunk.toString()));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
@@ -152,6 +155,44 @@ describe('web server: the API over HTTP', () => {
     const big = await call(JSON.stringify({ id: 1, method: 'createEntry', params: { title: 'x'.repeat(MAX) } }));
     expect(big.status).toBe(413);
     expect((await raw('/api/rpc', bearer(), 'GET')).status).toBe(405);
+  });
+});
+
+describe('web server: uploads and originals', () => {
+  const upload = (name: string, body: string, headers: Record<string, string> = bearer()) =>
+    raw(`/api/import?name=${encodeURIComponent(name)}&ocr=eng`, { ...headers, 'Content-Type': 'application/octet-stream' }, 'POST', body);
+
+  it('streams an upload into an import (larger than the API limit), and serves the original back as a download only', async () => {
+    const text = `# Big notes\n\n${'line of text\n'.repeat(12_000)}`; // ~150 KB: over MAX, under UPLOAD_MAX
+    const name = '报告 "final";.md';
+    const answer = await upload(name, text);
+    expect(answer.status).toBe(200);
+    const { result } = JSON.parse(answer.body) as { result: { outcome: string; entryId: string; size: number } };
+    expect(result).toMatchObject({ outcome: 'imported', size: Buffer.byteLength(text) });
+    expect(engine.documents.get(result.entryId).file.name).toBe(name);
+    expect(engine.jobs.list({ status: 'queued' }).map((job) => (job.payload as { entryId: string; ocrLanguages?: string[] }))).toContainEqual({ entryId: result.entryId, ocrLanguages: ['eng'] });
+
+    const original = await raw(`/api/original/${result.entryId}`, bearer());
+    expect(original.status).toBe(200);
+    expect(original.body).toBe(text);
+    expect(original.headers['content-type']).toBe('application/octet-stream');
+    expect(original.headers['content-disposition']).toBe(attachmentDisposition(name));
+    expect(original.headers['content-disposition']).toMatch(/^attachment; filename="__ _final__.md"; filename\*=UTF-8''%E6%8A%A5%E5%91%8A%20%22final%22%3B.md$/);
+    expect(original.headers['access-control-allow-origin']).toBeUndefined();
+    expect((await raw('/api/original/01900000-0000-7000-8000-000000000000', bearer())).status).toBe(404);
+  });
+
+  it('refuses uploads without the token, from other origins, over the size limit, or with a bad OCR language', async () => {
+    expect((await upload('a.md', 'x', { Host: host() })).status).toBe(401);
+    expect((await upload('a.md', 'x', { ...bearer(), Origin: 'http://127.0.0.1:9' })).status).toBe(403);
+    expect((await raw(`/api/original/x`, { Host: host() })).status).toBe(401);
+    const big = await upload('big.bin', 'x'.repeat(UPLOAD_MAX + 1));
+    expect(big.status).toBe(413);
+    expect(JSON.parse(big.body)).toMatchObject({ ok: false, error: { code: 'validation' } });
+    const language = await raw('/api/import?name=a.png&ocr=klingon', { ...bearer(), 'Content-Type': 'application/octet-stream' }, 'POST', 'x');
+    expect(language.status).toBe(400);
+    expect((await raw('/api/import', { ...bearer() }, 'POST', 'x')).status).toBe(400);
+    expect((await raw('/api/import?name=a.md', bearer(), 'GET')).status).toBe(405);
   });
 });
 

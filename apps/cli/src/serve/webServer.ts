@@ -3,9 +3,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { createRpcSession, handleRpc, type EngineApi, type ErrorCode } from '@cairn/core';
+import { createRpcSession, handleRpc, toErrorData, type EngineApi, type ErrorCode } from '@cairn/core';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { checkRequest, createWebAuth, sessionCookie, type AuthVerdict, type WebAuth } from './webAuth.js';
+import { attachmentDisposition, type WebFiles } from './webFiles.js';
 
 export interface WebServerOptions {
   readonly api: EngineApi;
@@ -17,6 +18,8 @@ export interface WebServerOptions {
   readonly token?: string;
   /** The largest HTTP body or WebSocket frame accepted, in bytes. */
   readonly maxRequestBytes?: number;
+  /** Streamed uploads (`POST /api/import`) and downloads of originals (`GET /api/original/ID`); absent: 404. */
+  readonly files?: WebFiles;
   readonly log?: (message: string) => void;
 }
 
@@ -95,6 +98,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       return void res.end();
     }
     if (url.pathname === '/api/rpc') return rpcOverHttp(req, res);
+    if (url.pathname === '/api/import' && options.files) return upload(req, res, url, options.files);
+    if (url.pathname.startsWith('/api/original/') && options.files) return original(req, res, url, options.files);
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: { code: 'validation', message: `${req.method} is not allowed here` } });
     return serveStatic(req, res, url.pathname);
   }
@@ -127,6 +132,50 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     }
     const response = await handleRpc(options.api, request);
     sendJson(res, response.ok ? 200 : statusByCode[response.error.code], response);
+  }
+
+  /**
+   * `POST /api/import?name=N[&ocr=eng+chi_sim]` with the file as the body: streamed into the blob store
+   * (for files too large for a base64 call over the WebSocket), answered with the import's outcome.
+   */
+  async function upload(req: IncomingMessage, res: ServerResponse, url: URL, files: WebFiles): Promise<void> {
+    if (req.method !== 'POST') return sendJson(res, 405, { error: { code: 'validation', message: 'use POST for /api/import' } });
+    const name = url.searchParams.get('name');
+    if (!name || name.length > 1_000) return drainThen(req, res, 400, { code: 'validation', message: 'give the file name as ?name=' });
+    const declared = Number(req.headers['content-length'] ?? Number.NaN);
+    if (declared > files.maxUploadBytes) {
+      return drainThen(req, res, 413, { code: 'validation', message: `the file is larger than the ${Math.round(files.maxUploadBytes / 2 ** 20)} MB limit` });
+    }
+    try {
+      const outcome = await files.importUpload(name, req, { ocrLanguages: url.searchParams.get('ocr') ?? undefined });
+      sendJson(res, 200, { ok: true, result: outcome });
+    } catch (error) {
+      const data = toErrorData(error);
+      drainThen(req, res, statusByCode[data.code], data);
+    }
+  }
+
+  /** `GET /api/original/ID`: the document's original file, always as a download. */
+  function original(req: IncomingMessage, res: ServerResponse, url: URL, files: WebFiles): void {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: { code: 'validation', message: 'use GET for /api/original' } });
+    let file: ReturnType<WebFiles['original']>;
+    try {
+      file = files.original(decodeURIComponent(url.pathname.slice('/api/original/'.length)));
+    } catch (error) {
+      const data = toErrorData(error);
+      return sendJson(res, statusByCode[data.code], { error: data });
+    }
+    res.writeHead(200, {
+      'Content-Type': 'application/octet-stream',
+      'Content-Length': file.size,
+      'Content-Disposition': attachmentDisposition(file.name),
+      'Content-Security-Policy': 'sandbox; default-src \'none\'',
+      'Cache-Control': 'no-store',
+    });
+    if (req.method === 'HEAD') return void res.end();
+    const stream = createReadStream(file.path);
+    stream.on('error', () => res.destroy());
+    stream.pipe(res);
   }
 
   function serveStatic(req: IncomingMessage, res: ServerResponse, pathname: string): void {
@@ -234,6 +283,14 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
   const body = JSON.stringify(value);
   res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
   res.end(body);
+}
+
+/** Answers with an error and closes the connection (what is left of the body is not read). */
+function drainThen(req: IncomingMessage, res: ServerResponse, status: number, error: { code: string; message: string }): void {
+  res.setHeader('Connection', 'close');
+  if (!req.readableEnded) req.resume();
+  if (res.headersSent || res.destroyed) return void res.destroy();
+  sendJson(res, status, { ok: false, error });
 }
 
 /** The body as text, or undefined when it is larger than `limit` bytes (the rest is not read). */

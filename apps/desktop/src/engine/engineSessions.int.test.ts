@@ -1,11 +1,12 @@
 // The engine process's sessions over a real engine in a temporary data directory.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLocalEngineApi, Engine, systemEnvironment } from '@cairn/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FromEngineProcess } from '../ipc/contract.js';
 import { createEngineSessions } from './engineSessions.js';
+import { exportForOpening } from './openOriginal.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((fn) => fn()));
@@ -14,13 +15,14 @@ function setup() {
   const dir = mkdtempSync(join(tmpdir(), 'cairn-desktop-'));
   const engine = Engine.open({ dataDir: dir });
   const posted: FromEngineProcess[] = [];
-  const sessions = createEngineSessions(createLocalEngineApi(engine, systemEnvironment.newId), (m) => posted.push(m));
+  const api = createLocalEngineApi(engine, systemEnvironment.newId);
+  const sessions = createEngineSessions(api, (m) => posted.push(m));
   cleanups.push(() => {
     sessions.closeAll();
     engine.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  return { posted, sessions };
+  return { posted, sessions, api, dir };
 }
 
 describe('engine sessions (utility process side)', () => {
@@ -45,5 +47,20 @@ describe('engine sessions (utility process side)', () => {
     expect(posted.map((m) => m.kind === 'frame' && m.frame.type)).toEqual(['hello', 'result']);
     for (const junk of [null, 42, 'x', { kind: 'frame' }, { kind: 'explode', session: 1 }]) await sessions.receive(junk);
     expect(posted).toHaveLength(2);
+  });
+
+  it('copies a document’s original into the given folder under a safe name, for the OS to open', async () => {
+    const { api, dir } = setup();
+    const imported = await api.importBytes({ name: '../../evil:name?.md', dataBase64: Buffer.from('# Original\n').toString('base64') });
+    const target = join(dir, 'originals');
+    const answer = await exportForOpening(api, imported.entryId!, target);
+    expect(answer).toMatchObject({ kind: 'exported', entryId: imported.entryId });
+    const path = (answer as { path: string }).path;
+    expect(path.startsWith(join(target, imported.entryId!) + '/')).toBe(true);
+    expect(readFileSync(path, 'utf8')).toBe('# Original\n');
+    // Opening again overwrites the copy (the person may have changed it in another app).
+    await expect(exportForOpening(api, imported.entryId!, target)).resolves.toMatchObject({ kind: 'exported', path });
+    await expect(exportForOpening(api, '01900000-0000-7000-8000-000000000000', target)).resolves.toMatchObject({ kind: 'exportFailed' });
+    expect(existsSync(join(target, '01900000-0000-7000-8000-000000000000'))).toBe(false);
   });
 });

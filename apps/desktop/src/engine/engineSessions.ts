@@ -2,6 +2,9 @@
 import { createRpcSession, type EngineApi, type RpcSession } from '@cairn/core';
 import type { FromEngineProcess, ToEngineProcess } from '../ipc/contract.js';
 
+/** The messages about one window's session. */
+type SessionMessage = Extract<ToEngineProcess, { session: number }>;
+
 export const MAX_FRAME_CHARS = 64 * 1024 * 1024;
 
 export function createEngineSessions(api: EngineApi, post: (message: FromEngineProcess) => void) {
@@ -12,7 +15,7 @@ export function createEngineSessions(api: EngineApi, post: (message: FromEngineP
   };
   return {
     async receive(message: unknown): Promise<void> {
-      const m = message as Partial<ToEngineProcess> | null;
+      const m = message as Partial<SessionMessage> | null;
       if (typeof m !== 'object' || m === null || typeof m.session !== 'number') return;
       switch (m.kind) {
         case 'open':

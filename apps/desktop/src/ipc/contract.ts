@@ -12,11 +12,13 @@ export const ipcChannels = {
   openFiles: 'cairn:open-files',
   /** main → renderer: a menu command (see `menuCommands`). */
   command: 'cairn:command',
+  /** renderer → main (send): open a document's original file (its entry id) in the system's app. */
+  openOriginal: 'cairn:open-original',
 } as const;
 export type IpcChannel = (typeof ipcChannels)[keyof typeof ipcChannels];
 
 /** Channels the renderer may send on. */
-export const rendererToMainChannels: readonly IpcChannel[] = [ipcChannels.toEngine];
+export const rendererToMainChannels: readonly IpcChannel[] = [ipcChannels.toEngine, ipcChannels.openOriginal];
 /** Channels the renderer may listen on. */
 export const mainToRendererChannels: readonly IpcChannel[] = [ipcChannels.fromEngine, ipcChannels.openFiles, ipcChannels.command];
 
@@ -33,15 +35,23 @@ export interface CairnBridge {
   onCommand(listener: (command: MenuCommand) => void): () => void;
   /** The path on disk of a file dropped on the window. */
   pathForFile(file: File): string;
+  /** Opens a document's original file in the system's app for its type. */
+  openOriginal(entryId: string): void;
 }
 
 /** Messages between main and the engine's utility process; `session` is the renderer's webContents id. */
 export type ToEngineProcess =
   | { readonly kind: 'open'; readonly session: number }
   | { readonly kind: 'frame'; readonly session: number; readonly frame: unknown }
-  | { readonly kind: 'close'; readonly session: number };
+  | { readonly kind: 'close'; readonly session: number }
+  /** Copy a document's original into `dir` (main's own temporary folder), to be opened by the OS. */
+  | { readonly kind: 'exportOriginal'; readonly entryId: string; readonly dir: string }
+  /** Finish the work in hand (ingestion), close the data directory, and exit. */
+  | { readonly kind: 'shutdown' };
 
 export type FromEngineProcess =
   | { readonly kind: 'frame'; readonly session: number; readonly frame: HostFrame }
   | { readonly kind: 'ready'; readonly dataDir: string; readonly methods: readonly string[] }
-  | { readonly kind: 'failed'; readonly message: string };
+  | { readonly kind: 'failed'; readonly message: string }
+  | { readonly kind: 'exported'; readonly entryId: string; readonly path: string }
+  | { readonly kind: 'exportFailed'; readonly entryId: string; readonly message: string };

@@ -6,7 +6,7 @@ import { createEngineHost, type EngineProcessLike } from './engineHost.js';
 import { createIpcRouter, type IpcEventLike } from './ipcRouter.js';
 import { buildMenu, englishMenuLabels, type MenuItemSpec } from './menu.js';
 import { createOpenFileQueue, dataDirFromArgv, filesFromArgv } from './openFiles.js';
-import { isAppUrl, isExternalLink, startDesktop, type DesktopDeps, type WindowLike, type WindowSpec } from './desktopApp.js';
+import { isAppUrl, isExternalLink, isInside, startDesktop, type DesktopDeps, type WindowLike, type WindowSpec } from './desktopApp.js';
 import { createWindowStateKeeper, fitToDisplays, parseWindowState } from './windowState.js';
 
 const screen = { x: 0, y: 0, width: 1920, height: 1080 };
@@ -120,8 +120,16 @@ describe('IPC router', () => {
     const ipcMain = fakeIpcMain();
     const toEngine: ToEngineProcess[] = [];
     const logs: string[] = [];
-    const router = createIpcRouter({ ipcMain, isAppUrl: (url) => isAppUrl(url, appHtml), toEngine: (m) => toEngine.push(m), log: (m) => logs.push(m), maxFrameChars: 100 });
-    expect(ipcMain.channels()).toEqual([ipcChannels.toEngine]);
+    const originals: string[] = [];
+    const router = createIpcRouter({
+      ipcMain,
+      isAppUrl: (url) => isAppUrl(url, appHtml),
+      toEngine: (m) => toEngine.push(m),
+      openOriginal: (id) => originals.push(id),
+      log: (m) => logs.push(m),
+      maxFrameChars: 100,
+    });
+    expect(ipcMain.channels().sort()).toEqual([ipcChannels.openOriginal, ipcChannels.toEngine].sort());
 
     const a = new FakeContents(1);
     const b = new FakeContents(2);
@@ -150,6 +158,12 @@ describe('IPC router', () => {
     router.broadcast(ipcChannels.command, 'search');
     expect(b.sent.at(-1)).toEqual([ipcChannels.command, 'search']);
     expect(router.sessions()).toEqual([2]);
+
+    // Opening an original: only from the app's page, only an id.
+    ipcMain.emit(ipcChannels.openOriginal, b, 'https://evil.example/', 'doc-1');
+    ipcMain.emit(ipcChannels.openOriginal, b, appUrl, { path: '/etc/passwd' });
+    ipcMain.emit(ipcChannels.openOriginal, b, appUrl, 'doc-1');
+    expect(originals).toEqual(['doc-1']);
   });
 });
 
@@ -200,15 +214,36 @@ describe('engine host', () => {
     host.stop();
   });
 
-  it('does not restart an engine it stopped itself', () => {
+  /** An engine host with one fake process, started, then asked to stop. */
+  function stoppingHost() {
     const p = new FakeProcess();
     const scheduled: (() => void)[] = [];
     const host = createEngineHost({ fork: () => p, onMessage: () => undefined, onRestart: () => undefined, schedule: (fn) => void scheduled.push(fn) });
     host.start();
-    host.stop();
+    const stops = { count: 0 };
+    host.stop(() => stops.count++);
+    return { p, scheduled, host, stopped: () => stops.count };
+  }
+
+  it('stops the engine gracefully (it finishes the work in hand), and does not restart an engine it stopped', () => {
+    const { p, scheduled, stopped } = stoppingHost();
+    expect(p.posted).toEqual([{ kind: 'shutdown' }]);
+    expect(stopped()).toBe(0);
     p.emit('exit', 0);
+    expect(stopped()).toBe(1);
+    expect(p.killed).toBe(false);
+    // The deadline passes after the exit: nothing more happens, and nothing restarts.
+    scheduled.forEach((fn) => fn());
+    expect(p.killed).toBe(false);
+    expect(stopped()).toBe(1);
+  });
+
+  it('kills an engine that does not exit in time after being asked to', () => {
+    const { p, scheduled, host, stopped } = stoppingHost();
+    scheduled.shift()!();
     expect(p.killed).toBe(true);
-    expect(scheduled).toHaveLength(0);
+    expect(stopped()).toBe(1);
+    expect(host.running).toBe(false);
   });
 });
 
@@ -263,6 +298,7 @@ function fakeDesktop(options: { lock?: boolean; argv?: string[]; savedState?: st
   const windows: FakeWindow[] = [];
   const engines: FakeProcess[] = [];
   const external: string[] = [];
+  const opened: string[] = [];
   const writes: string[] = [];
   const menus: MenuItemSpec[][] = [];
   const ipcMain = fakeIpcMain();
@@ -284,6 +320,8 @@ function fakeDesktop(options: { lock?: boolean; argv?: string[]; savedState?: st
       return p;
     },
     openExternal: (url) => void external.push(url),
+    openPath: (path) => void opened.push(path),
+    originalsDir: '/tmp/cairn-originals',
     windowStateFile: { read: () => options.savedState, write: (t) => void writes.push(t) },
     rendererHtml: appHtml,
     preloadPath: '/opt/cairn/resources/app/dist/preload/preload.cjs',
@@ -293,7 +331,7 @@ function fakeDesktop(options: { lock?: boolean; argv?: string[]; savedState?: st
     },
     log: () => undefined,
   };
-  return { deps, app, windows, engines, external, writes, menus, ipcMain, quits: () => quitCalls };
+  return { deps, app, windows, engines, external, opened, writes, menus, ipcMain, quits: () => quitCalls };
 }
 
 describe('desktop app', () => {
@@ -359,13 +397,37 @@ describe('desktop app', () => {
     expect(f.windows).toHaveLength(1);
   });
 
-  it('stops the engine on quit, and quits when the last window closes (not on macOS)', async () => {
+  it('quits when the last window closes (not on macOS), after the engine has finished its work', async () => {
     const f = fakeDesktop();
     await startDesktop(f.deps)!.ready;
     f.app.emit('window-all-closed');
     expect(f.quits()).toBe(1);
-    f.app.emit('before-quit');
-    expect(f.engines[0]!.killed).toBe(true);
+    let prevented = 0;
+    f.app.emit('before-quit', { preventDefault: () => prevented++ });
+    expect(prevented).toBe(1);
+    expect(f.engines[0]!.posted.at(-1)).toEqual({ kind: 'shutdown' });
+    expect(f.quits()).toBe(1);
+    f.engines[0]!.emit('exit', 0);
+    expect(f.quits()).toBe(2);
+    // The second before-quit (from that quit) goes through.
+    f.app.emit('before-quit', { preventDefault: () => prevented++ });
+    expect(prevented).toBe(1);
+    expect(f.engines).toHaveLength(1);
+  });
+
+  it('opens a document’s original: the engine copies it into main’s own folder, and only that is handed to the OS', async () => {
+    const f = fakeDesktop();
+    await startDesktop(f.deps)!.ready;
+    const win = f.windows[0]!;
+    win.webContents.emit('did-finish-load');
+    f.ipcMain.emit(ipcChannels.openOriginal, win.webContents, appUrl, 'doc-1');
+    expect(f.engines[0]!.posted.at(-1)).toEqual({ kind: 'exportOriginal', entryId: 'doc-1', dir: '/tmp/cairn-originals' });
+    f.engines[0]!.emit('message', { kind: 'exported', entryId: 'doc-1', path: '/tmp/cairn-originals/doc-1/report.pdf' });
+    f.engines[0]!.emit('message', { kind: 'exported', entryId: 'doc-2', path: '/home/a/.bashrc' });
+    f.engines[0]!.emit('message', { kind: 'exported', entryId: 'doc-3', path: '/tmp/cairn-originals/../x' });
+    expect(f.opened).toEqual(['/tmp/cairn-originals/doc-1/report.pdf']);
+    expect(isInside('C:\\Temp\\cairn-originals\\d\\a.pdf', 'C:\\Temp\\cairn-originals')).toBe(true);
+    expect(isInside('/tmp/cairn-originals-evil/a', '/tmp/cairn-originals')).toBe(false);
   });
 
   it('knows its own pages and which links may leave the app', () => {

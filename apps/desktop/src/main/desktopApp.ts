@@ -56,7 +56,8 @@ export interface AppLike {
   whenReady(): Promise<void>;
   on(event: 'second-instance', listener: (event: unknown, argv: string[]) => void): void;
   on(event: 'open-file', listener: (event: { preventDefault(): void }, path: string) => void): void;
-  on(event: 'window-all-closed' | 'before-quit' | 'activate', listener: () => void): void;
+  on(event: 'before-quit', listener: (event: { preventDefault(): void }) => void): void;
+  on(event: 'window-all-closed' | 'activate', listener: () => void): void;
 }
 
 export interface DesktopDeps {
@@ -69,6 +70,10 @@ export interface DesktopDeps {
   readonly setMenu: (template: MenuItemSpec[], onCommand: (command: MenuCommand) => void) => void;
   readonly forkEngine: () => EngineProcessLike;
   readonly openExternal: (url: string) => void;
+  /** Opens a file with the system's app for it (documents' originals). */
+  readonly openPath: (path: string) => void;
+  /** A folder of main's own where originals are copied before the OS opens them. */
+  readonly originalsDir: string;
   readonly windowStateFile: StateFile;
   /** The renderer's index.html and the preload script, as built. */
   readonly rendererHtml: string;
@@ -98,6 +103,14 @@ export function isExternalLink(url: string): boolean {
   }
 }
 
+/** Whether `path` lies inside `dir` (both absolute; either separator). */
+export function isInside(path: string, dir: string): boolean {
+  const norm = (p: string) => p.replace(/\\/g, '/').replace(/\/+$/, '');
+  const parts = norm(path).split('/');
+  if (parts.includes('..')) return false;
+  return norm(path).startsWith(`${norm(dir)}/`);
+}
+
 export function startDesktop(deps: DesktopDeps) {
   const { app } = deps;
   if (!app.requestSingleInstanceLock()) {
@@ -114,6 +127,7 @@ export function startDesktop(deps: DesktopDeps) {
     ipcMain: deps.ipcMain,
     isAppUrl: (url) => isAppUrl(url, deps.rendererHtml),
     toEngine: (message) => engine.send(message),
+    openOriginal: (entryId) => engine.send({ kind: 'exportOriginal', entryId, dir: deps.originalsDir }),
     log: deps.log,
   });
   const onEngineMessage = (message: FromEngineProcess) => {
@@ -125,6 +139,14 @@ export function startDesktop(deps: DesktopDeps) {
         deps.log(`engine ready on ${message.dataDir}`);
         // The Import item appears once the engine can import (issue 4); nothing is offered before.
         setMenu(message.methods.includes('importPaths') || message.methods.includes('importBytes'));
+        return;
+      case 'exported':
+        // Only what the engine copied into our own folder is handed to the OS.
+        if (isInside(message.path, deps.originalsDir)) deps.openPath(message.path);
+        else deps.log(`refused to open ${message.path}: not in ${deps.originalsDir}`);
+        return;
+      case 'exportFailed':
+        deps.log(`could not open the original of ${message.entryId}: ${message.message}`);
         return;
       case 'failed':
         deps.log(`engine failed: ${message.message}`);
@@ -207,10 +229,15 @@ export function startDesktop(deps: DesktopDeps) {
   app.on('window-all-closed', () => {
     if (deps.platform !== 'darwin') app.quit();
   });
-  app.on('before-quit', () => {
+  let engineStopped = false;
+  app.on('before-quit', (event) => {
     quitting = true;
     keeper.flush();
-    engine.stop();
+    if (engineStopped) return;
+    // Let the engine finish the work in hand and close the database, then quit for real.
+    engineStopped = true;
+    event.preventDefault();
+    engine.stop(() => app.quit());
   });
 
   const ready = app.whenReady().then(() => {

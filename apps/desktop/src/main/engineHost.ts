@@ -16,6 +16,8 @@ export interface EngineHostOptions {
   readonly onRestart: () => void;
   readonly schedule: (fn: () => void, ms: number) => void;
   readonly log?: (message: string) => void;
+  /** How long a graceful shutdown may take before the process is killed. */
+  readonly shutdownTimeoutMs?: number;
   /** Restarts allowed within `restartWindowMs` before giving up. */
   readonly maxRestarts?: number;
   readonly restartWindowMs?: number;
@@ -31,6 +33,12 @@ export function createEngineHost(options: EngineHostOptions) {
   let stopping = false;
   let restarts: number[] = [];
   let backlog: ToEngineProcess[] = [];
+  let onStopped: (() => void) | undefined;
+  const stopped = () => {
+    const done = onStopped;
+    onStopped = undefined;
+    done?.();
+  };
 
   const start = () => {
     const current = options.fork();
@@ -39,7 +47,7 @@ export function createEngineHost(options: EngineHostOptions) {
     current.on('exit', (code) => {
       if (child !== current) return;
       child = undefined;
-      if (stopping) return;
+      if (stopping) return stopped();
       const at = now();
       restarts = restarts.filter((t) => at - t < windowMs);
       if (restarts.length >= maxRestarts) {
@@ -65,10 +73,23 @@ export function createEngineHost(options: EngineHostOptions) {
       if (child) child.postMessage(message);
       else if (!stopping) backlog.push(message);
     },
-    stop() {
+    /**
+     * Asks the engine process to finish the work in hand and exit (ingestion jobs complete, the database
+     * closes cleanly); kills it if it has not exited in time. `done` runs once it is gone.
+     */
+    stop(done?: () => void) {
       stopping = true;
-      child?.kill();
-      child = undefined;
+      const current = child;
+      if (!current) return done?.();
+      onStopped = done;
+      current.postMessage({ kind: 'shutdown' });
+      options.schedule(() => {
+        if (child !== current) return;
+        log('the engine process did not exit in time; killing it');
+        current.kill();
+        child = undefined;
+        stopped();
+      }, options.shutdownTimeoutMs ?? 5_000);
     },
     get running() {
       return child !== undefined;

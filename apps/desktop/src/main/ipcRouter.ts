@@ -25,6 +25,8 @@ export interface IpcRouterOptions {
   /** Whether a page at this URL is the app's own renderer. */
   readonly isAppUrl: (url: string) => boolean;
   readonly toEngine: (message: ToEngineProcess) => void;
+  /** A window asked to open a document's original (its entry id). */
+  readonly openOriginal?: (entryId: string) => void;
   /** Frames larger than this (characters of JSON) are dropped and logged. */
   readonly maxFrameChars?: number;
   readonly log?: (message: string) => void;
@@ -45,12 +47,21 @@ export function createIpcRouter(options: IpcRouterOptions) {
     });
   };
 
-  options.ipcMain.on(ipcChannels.toEngine, (event, payload) => {
+  const fromApp = (event: IpcEventLike) => {
     const url = event.senderFrame?.url;
-    if (url === undefined || !options.isAppUrl(url)) {
-      log(`ignored a message from ${url ?? 'a closed frame'}`);
-      return;
-    }
+    if (url !== undefined && options.isAppUrl(url)) return true;
+    log(`ignored a message from ${url ?? 'a closed frame'}`);
+    return false;
+  };
+
+  options.ipcMain.on(ipcChannels.openOriginal, (event, payload) => {
+    if (!fromApp(event)) return;
+    if (typeof payload !== 'string' || payload.length === 0 || payload.length > 200) return log('ignored a malformed open-original request');
+    options.openOriginal?.(payload);
+  });
+
+  options.ipcMain.on(ipcChannels.toEngine, (event, payload) => {
+    if (!fromApp(event)) return;
     if (typeof payload !== 'string' && (typeof payload !== 'object' || payload === null)) return log('ignored a malformed frame');
     if (typeof payload === 'string' && payload.length > maxChars) return log('ignored an oversized frame');
     attach(event.sender);

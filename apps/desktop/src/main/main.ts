@@ -42,6 +42,11 @@ startDesktop({
       env: { ...process.env },
     }),
   openExternal: (url) => void shell.openExternal(url),
+  openPath: (path) =>
+    void shell.openPath(path).then((error) => {
+      if (error) process.stderr.write(`cairn: could not open ${path}: ${error}\n`);
+    }),
+  originalsDir: join(app.getPath('temp'), 'cairn-originals'),
   windowStateFile: {
     read: () => (existsSync(stateFile()) ? readFileSync(stateFile(), 'utf8') : undefined),
     write: (text) => {

@@ -21,6 +21,9 @@ const bridge: CairnBridge = {
       if ((menuCommands as readonly unknown[]).includes(command)) listener(command as MenuCommand);
     }),
   pathForFile: (file) => webUtils.getPathForFile(file),
+  openOriginal: (entryId) => {
+    if (typeof entryId === 'string') ipcRenderer.send(ipcChannels.openOriginal, entryId);
+  },
 };
 
 contextBridge.exposeInMainWorld('cairn', bridge);

@@ -10,6 +10,7 @@ export function createIpcTransport(bridge: CairnBridge): EngineTransport {
       pathForFile: (file) => bridge.pathForFile(file) || undefined,
       onOpenFiles: (listener) => bridge.onOpenFiles(listener),
       onCommand: (listener) => bridge.onCommand(listener),
+      openOriginal: (entryId) => bridge.openOriginal(entryId),
     },
     connect(handlers) {
       const off = bridge.onEngineFrame((frame) => handlers.onFrame(frame));

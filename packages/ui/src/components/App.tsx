@@ -11,7 +11,7 @@ import { LibraryList } from './LibraryList.js';
 import { SearchPalette } from './SearchPalette.js';
 import { SettingsDialog } from './SettingsDialog.js';
 import { Sidebar } from './Sidebar.js';
-import { useApp, useAppStore } from './StoreContext.js';
+import { HostContext, useApp, useAppStore } from './StoreContext.js';
 import { Toasts } from './Toasts.js';
 import { useFileDrop } from './useFileDrop.js';
 import { useShortcuts } from './useShortcuts.js';
@@ -131,6 +131,7 @@ export function App({ host }: { readonly host?: HostBridge | undefined }) {
   }, [host, run, onFiles]);
 
   return (
+    <HostContext.Provider value={host}>
     <div className="app">
       <a className="skip-link" href="#main" onClick={() => run('focusLibrary')}>
         {t('app.skip')}
@@ -179,5 +180,6 @@ export function App({ host }: { readonly host?: HostBridge | undefined }) {
       <ImportPanel />
       <Toasts />
     </div>
+    </HostContext.Provider>
   );
 }

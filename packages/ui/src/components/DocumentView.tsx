@@ -1,16 +1,33 @@
-import type { EntryView } from '@cairn/core';
+import type { DocumentView as DocumentFacts, EntryView } from '@cairn/core';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { formatBytes } from '../lib/format.js';
+import { ErrorLine } from './ErrorLine.js';
 import { LazyMarkdownPreview } from './lazyParts.js';
+import { useActions, useApp, useHost } from './StoreContext.js';
+
+/** Extracted text shown before "Show all" (a long book would take a while to lay out). */
+export const TEXT_PREVIEW_CHARS = 100_000;
 
 /**
- * An imported document. Today it shows what the entry holds (body and attributes); the extracted
- * text, pages, OCR and "open the original" arrive with the engine's `getDocument` (issue 4).
+ * A document entry. An imported file shows its processing (status, and the engine's reason when it
+ * failed, with a retry), what was found (pages, OCR, language, type), the extracted text, and a way to
+ * the original file. An entry that is a document without an imported file shows what it holds.
  */
 export function DocumentView({ entry }: { readonly entry: EntryView }) {
   const { t } = useTranslation();
+  const doc = useApp((s) => (s.document?.id === entry.id ? s.document : undefined));
+  const error = useApp((s) => s.documentError);
+  const { loadDocument } = useActions();
+  useEffect(() => {
+    void loadDocument(entry.id);
+  }, [loadDocument, entry.id, entry.version]);
+
+  if (doc) return <ImportedDocument doc={doc} />;
   const attributes = Object.entries(entry.attributes);
   return (
     <div className="document-view">
+      <ErrorLine error={error} />
       {attributes.length > 0 ? (
         <dl className="attributes" aria-label={t('document.attributes')}>
           {attributes.map(([key, value]) => (
@@ -22,6 +39,83 @@ export function DocumentView({ entry }: { readonly entry: EntryView }) {
         </dl>
       ) : null}
       {entry.body ? <LazyMarkdownPreview source={entry.body} label={t('document.text')} /> : <p className="muted">{t('document.noText')}</p>}
+    </div>
+  );
+}
+
+function ImportedDocument({ doc }: { readonly doc: DocumentFacts }) {
+  const { t } = useTranslation();
+  const text = useApp((s) => s.documentText);
+  const { retryDocument } = useActions();
+  const bridge = useHost();
+  const [showAll, setShowAll] = useState(false);
+  const failed = doc.status === 'failed' || doc.status === 'unsupported';
+  const working = !failed && doc.status !== 'done';
+  const yes = (value: boolean | null) => (value === null ? '—' : value ? t('document.yes') : t('document.no'));
+  return (
+    <div className="document-view">
+      <div className={`document-status status-${doc.status}`} role={failed ? 'alert' : 'status'} data-testid="document-status" data-status={doc.status}>
+        <strong>{t(`document.statuses.${doc.status}`)}</strong>
+        {working ? <progress aria-label={t('document.processing')} /> : null}
+        {failed && doc.error ? <span> — {doc.error.reason}</span> : null}
+        {doc.note && working ? <span className="muted small"> ({doc.note})</span> : null}
+        {failed && doc.jobId !== null ? (
+          <button type="button" onClick={() => void retryDocument(doc.jobId!)}>
+            {t('document.retry')}
+          </button>
+        ) : null}
+      </div>
+      <dl className="facts document-facts" aria-label={t('document.details')}>
+        <dt>{t('document.file')}</dt>
+        <dd>
+          {doc.file.name} <span className="muted">({formatBytes(doc.file.size)})</span>
+        </dd>
+        <dt>{t('document.type')}</dt>
+        <dd>
+          <code>{doc.mimeType}</code>
+        </dd>
+        <dt>{t('document.pages')}</dt>
+        <dd>{doc.pageCount ?? '—'}</dd>
+        <dt>{t('document.ocr')}</dt>
+        <dd>{yes(doc.ocrUsed)}</dd>
+        <dt>{t('document.language')}</dt>
+        <dd>{doc.language ?? '—'}</dd>
+        <dt>{t('document.chars')}</dt>
+        <dd>{doc.chars === null ? '—' : doc.chars.toLocaleString()}</dd>
+      </dl>
+      {doc.warnings.length > 0 ? (
+        <ul className="muted small document-warnings" aria-label={t('document.warnings')}>
+          {doc.warnings.map((w) => (
+            <li key={w}>{w}</li>
+          ))}
+        </ul>
+      ) : null}
+      <div className="document-actions">
+        {bridge?.originalUrl ? (
+          <a className="button" href={bridge.originalUrl(doc.id)} download={doc.file.name}>
+            {t('document.openOriginal')}
+          </a>
+        ) : bridge?.openOriginal ? (
+          <button type="button" onClick={() => bridge.openOriginal!(doc.id)}>
+            {t('document.openOriginal')}
+          </button>
+        ) : null}
+      </div>
+      <h3 className="document-text-heading">{t('document.text')}</h3>
+      {text !== undefined ? (
+        <>
+          <pre className="document-text" tabIndex={0} aria-label={t('document.text')} data-testid="document-text">
+            {showAll ? text : text.slice(0, TEXT_PREVIEW_CHARS)}
+          </pre>
+          {!showAll && text.length > TEXT_PREVIEW_CHARS ? (
+            <button type="button" onClick={() => setShowAll(true)}>
+              {t('document.showAll', { count: text.length })}
+            </button>
+          ) : null}
+        </>
+      ) : (
+        <p className="muted">{doc.textSha256 ? t('settings.loading') : working ? t('document.textLater') : t('document.noText')}</p>
+      )}
     </div>
   );
 }

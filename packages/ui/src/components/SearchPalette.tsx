@@ -1,10 +1,13 @@
+import type { SearchMode } from '@cairn/core';
 import { useEffect, useRef, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { searchModes } from '../engine/plannedApi.js';
 import { snippetHtml } from '../lib/snippet.js';
 import { Dialog } from './Dialog.js';
 import { ErrorLine } from './ErrorLine.js';
 import { useActions, useApp } from './StoreContext.js';
+
+/** The modes offered, best first (core's `searchModes`, which the UI may not import at run time). */
+export const paletteModes = ['hybrid', 'lexical', 'semantic'] as const satisfies readonly SearchMode[];
 
 /**
  * The search palette (Ctrl/Cmd+K): results as you type, highlighted snippets, a mode toggle. It opens
@@ -21,6 +24,9 @@ export function SearchPalette() {
   const error = useApp((s) => s.searchError);
   const tookMs = useApp((s) => s.searchTookMs);
   const selected = useApp((s) => s.searchSelected);
+  const notices = useApp((s) => s.searchNotices);
+  const ranMode = useApp((s) => s.searchRanMode);
+  const resultsFor = useApp((s) => s.searchResultsFor);
   const { openSearch, setSearchQuery, setSearchMode, moveSearchSelection, openEntry } = useActions();
   const input = useRef<HTMLInputElement>(null);
 
@@ -64,7 +70,7 @@ export function SearchPalette() {
               onKeyDown={onKeyDown}
             />
             <div className="segmented" role="radiogroup" aria-label={t('search.mode')}>
-              {searchModes.map((m) => (
+              {paletteModes.map((m) => (
                 <button key={m} type="button" role="radio" aria-checked={mode === m} onClick={() => setSearchMode(m)}>
                   {t(`search.modes.${m}`)}
                 </button>
@@ -72,17 +78,26 @@ export function SearchPalette() {
             </div>
           </div>
           <ErrorLine error={error} />
-          <ul id="search-results" className="search-results" role="listbox" aria-label={t('search.results')} aria-busy={loading}>
+          <ul id="search-results" className="search-results" role="listbox" aria-label={t('search.results')} aria-busy={loading} data-query={resultsFor}>
             {results.map((hit, i) => (
               <li key={hit.entryId} id={`hit-${i}`} role="option" aria-selected={i === selected} className={i === selected ? 'active' : ''} onClick={() => choose(i)}>
-                <div className="hit-title">{hit.title || t('editor.untitled')}</div>
+                <div className="hit-title">
+                  {hit.title || t('editor.untitled')} <span className="kind-badge">{t(`kind.${hit.kind}`)}</span>
+                </div>
+                {/* The engine's snippet is escaped text with <mark>; snippetHtml lets nothing else through. */}
                 <div className="hit-snippet" dangerouslySetInnerHTML={{ __html: snippetHtml(hit.snippet) }} />
               </li>
             ))}
           </ul>
-          <p className="muted small" aria-live="polite">
+          <p className="muted small" aria-live="polite" data-testid="search-summary">
             {query.trim() === '' ? t('search.hint') : !loading ? t('search.count', { count: results.length, ms: Math.round(tookMs ?? 0) }) : ''}
+            {ranMode !== undefined && ranMode !== mode ? ` · ${t('search.ranAs', { mode: t(`search.modes.${ranMode}`) })}` : ''}
           </p>
+          {notices.map((notice) => (
+            <p key={notice} className="muted small search-notice">
+              {notice}
+            </p>
+          ))}
         </>
       ) : (
         <p className="muted" role="status">

@@ -117,3 +117,81 @@ export function watchPageErrors(page: Page, errors: string[]): void {
     if (message.type() === 'error') errors.push(message.text());
   });
 }
+
+/** A file for {@link dropFiles}: text, or bytes (sent to the page as base64). */
+export interface DroppedFile {
+  readonly name: string;
+  readonly text?: string;
+  readonly bytes?: Uint8Array;
+  readonly type?: string;
+}
+
+/**
+ * Drops files on the window as the browser delivers a drop from the desktop: `dragenter` (the overlay),
+ * then `drop` with a DataTransfer holding the files.
+ */
+export async function dropFiles(page: Page, files: readonly DroppedFile[]): Promise<void> {
+  const payload = files.map((f) => ({ name: f.name, type: f.type ?? '', text: f.text, base64: f.bytes ? Buffer.from(f.bytes).toString('base64') : undefined }));
+  await page.evaluate((list) => {
+    const transfer = () => {
+      const data = new DataTransfer();
+      for (const f of list) {
+        const content = f.base64 !== undefined ? Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0)) : (f.text ?? '');
+        data.items.add(new File([content], f.name, { type: f.type }));
+      }
+      return data;
+    };
+    window.dispatchEvent(new DragEvent('dragenter', { dataTransfer: transfer(), bubbles: true, cancelable: true }));
+    window.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer(), bubbles: true, cancelable: true }));
+  }, payload);
+}
+
+/** Black text on white as PNG (@napi-rs/canvas, DejaVu Sans), large enough for OCR to read at once. */
+export async function textPng(lines: readonly string[], size = 72): Promise<Buffer> {
+  const { createCanvas } = await import('@napi-rs/canvas');
+  const canvas = createCanvas(1200, Math.round(size * 1.6 * lines.length + size));
+  const context = canvas.getContext('2d');
+  context.fillStyle = '#ffffff';
+  context.fillRect(0, 0, canvas.width, canvas.height);
+  context.fillStyle = '#000000';
+  context.font = `bold ${size}px DejaVu Sans`;
+  lines.forEach((line, i) => context.fillText(line, size / 2, size * 1.6 * (i + 1) - size * 0.3));
+  return canvas.encode('png');
+}
+
+export interface AppSession {
+  readonly serve: ServeHandle;
+  readonly browser: Browser;
+  readonly page: Page;
+  /** Uncaught errors and console errors of the page. */
+  readonly errors: string[];
+  close(): Promise<void>;
+}
+
+/** One `cairn serve` on a fresh data directory, Chromium, and a page with the app open (English, 1360×860). */
+export async function openApp(): Promise<AppSession> {
+  ensureUiBuilt();
+  const [serve, browser] = await Promise.all([startServe(), launchChromium()]);
+  const context = await browser.newContext({ viewport: { width: 1360, height: 860 }, locale: 'en-US' });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  watchPageErrors(page, errors);
+  await page.goto(serve.url);
+  await page.getByRole('button', { name: 'New note' }).waitFor();
+  return {
+    serve,
+    browser,
+    page,
+    errors,
+    async close() {
+      await browser.close();
+      await serve.stop();
+    },
+  };
+}
+
+/** An import panel row by its file name (rows are named "<file> <state>"). */
+export function importRow(page: Page, name: string) {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return page.getByRole('dialog', { name: 'Import' }).getByRole('listitem', { name: new RegExp(`^${escaped} `) });
+}

@@ -2,7 +2,7 @@
 // the other without a reload, pushed over each tab's WebSocket.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureUiBuilt, launchChromium, screenshot, startServe, watchPageErrors, type ServeHandle } from './harness.js';
+import { dropFiles, ensureUiBuilt, launchChromium, screenshot, startServe, watchPageErrors, type ServeHandle } from './harness.js';
 
 let serve: ServeHandle;
 let browser: Browser;
@@ -20,6 +20,8 @@ beforeAll(async () => {
   // The second tab opens the plain address: the session cookie from the first visit lets it in.
   tabB = await context.newPage();
   watchPageErrors(tabB, errors);
+  // The second tab's timers run on a clock the test can pause (time flows as usual until it does).
+  await tabB.clock.install();
   await tabB.goto(serve.origin);
   await Promise.all([tabA, tabB].map((tab) => tab.getByRole('button', { name: 'New note' }).waitFor()));
 });
@@ -53,28 +55,45 @@ describe('two tabs on one instance', () => {
     await expect.poll(() => tabB.getByRole('button', { name: 'Filter by tag cli (1)' }).count(), { timeout: 5000 }).toBe(1);
   });
 
+  it('shows a file imported in one tab in the other, and its processing as it happens', async () => {
+    await dropFiles(tabA, [{ name: 'from-tab-a.md', text: '# Imported in tab A\n\nharbour notes\n' }]);
+    await expect.poll(() => rows(tabB).filter({ hasText: 'from-tab-a.md' }).count(), { timeout: 5000 }).toBe(1);
+    await rows(tabB).filter({ hasText: 'from-tab-a.md' }).click();
+    await expect.poll(() => tabB.getByTestId('document-status').getAttribute('data-status'), { timeout: 15_000 }).toBe('done');
+    await expect.poll(() => tabB.getByTestId('document-text').textContent()).toContain('harbour notes');
+    await tabA.keyboard.press('Escape');
+    await rows(tabB).filter({ hasText: 'Shared shopping list' }).click();
+    await rows(tabA).filter({ hasText: 'Shared shopping list' }).click();
+    await expect.poll(() => tabB.getByRole('textbox', { name: 'Title' }).inputValue()).toBe('Shared shopping list');
+    await expect.poll(() => tabA.getByRole('textbox', { name: 'Title' }).inputValue()).toBe('Shared shopping list');
+  });
+
   it('warns the second tab when both edit the same note, and keeps both texts reachable', async () => {
-    // B starts typing but does not wait for its autosave; A saves first.
+    // Tab B's clock stands still: its edit stays unsaved, however slow the machine, while A saves first.
+    await tabB.clock.pauseAt((await tabB.evaluate(() => Date.now())) + 10);
     await tabB.locator('.cm-content').click();
     await tabB.keyboard.press('Control+End');
     await tabB.keyboard.type('pears (from B)\n');
+    await expect.poll(() => tabB.getByTestId('save-state').textContent()).toBe('Unsaved changes');
     await tabA.locator('.cm-content').click();
     await tabA.keyboard.press('Control+End');
     await tabA.keyboard.type('bread (from A)\n');
     await tabA.keyboard.press('Control+s');
-    // Whichever saved second was refused with a conflict, never silently overwritten.
-    const conflictIn = async () => {
-      for (const tab of [tabA, tabB]) if ((await tab.getByText('This entry changed elsewhere').count()) > 0) return tab;
-      return undefined;
-    };
-    await expect.poll(async () => (await conflictIn()) !== undefined, { timeout: 6000 }).toBe(true);
-    const loser = (await conflictIn())!;
-    await screenshot(loser, 'live-conflict');
-    await loser.getByRole('button', { name: 'Keep my text' }).click();
-    await expect.poll(() => loser.getByText('This entry changed elsewhere').count()).toBe(0);
-    const other = loser === tabA ? tabB : tabA;
-    const mine = loser === tabA ? 'bread (from A)' : 'pears (from B)';
-    await expect.poll(() => other.locator('.cm-content').textContent(), { timeout: 5000 }).toContain(mine);
+    await expect.poll(() => tabA.getByTestId('save-state').textContent()).toBe('Saved');
+    // B's time moves again: its autosave is refused (the note moved on), never silently overwriting A's.
+    await tabB.clock.resume();
+    await expect.poll(() => tabB.getByText('This entry changed elsewhere').count(), { timeout: 5000 }).toBe(1);
+    expect(await tabA.getByText('This entry changed elsewhere').count()).toBe(0);
+    await screenshot(tabB, 'live-conflict');
+    await tabB.getByRole('button', { name: 'Keep my text' }).click();
+    await expect.poll(() => tabB.getByText('This entry changed elsewhere').count()).toBe(0);
+    await expect.poll(() => tabA.locator('.cm-content').textContent(), { timeout: 5000 }).toContain('pears (from B)');
+    // A's text is a version in the history, one restore away.
+    const list = await serve.rpc<{ entries: { id: string; title: string }[] }>('listEntries', {});
+    const id = list.entries.find((e) => e.title === 'Shared shopping list')!.id;
+    const history = await serve.rpc<{ version: number }[]>('history', { id });
+    const versions = await Promise.all(history.map((h) => serve.rpc<{ body: string }>('getEntry', { id, version: h.version })));
+    expect(versions.some((v) => v.body.includes('bread (from A)') && !v.body.includes('pears'))).toBe(true);
     expect(errors).toEqual([]);
   });
 });

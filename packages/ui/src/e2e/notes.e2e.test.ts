@@ -1,29 +1,21 @@
 // In Chromium against `cairn serve` with a temporary data directory: notes, history, languages, themes.
 import type { EntryView, HistoryItem } from '@cairn/core';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureUiBuilt, launchChromium, screenshot, startServe, watchPageErrors, type ServeHandle } from './harness.js';
+import { importRow, openApp, screenshot, type AppSession, type ServeHandle } from './harness.js';
 
+let app: AppSession;
 let serve: ServeHandle;
 let browser: Browser;
-let context: BrowserContext;
 let page: Page;
-const pageErrors: string[] = [];
+let pageErrors: string[];
 
 beforeAll(async () => {
-  ensureUiBuilt();
-  [serve, browser] = await Promise.all([startServe(), launchChromium()]);
-  context = await browser.newContext({ viewport: { width: 1360, height: 860 }, locale: 'en-US' });
-  page = await context.newPage();
-  watchPageErrors(page, pageErrors);
-  await page.goto(serve.url);
-  await page.getByRole('button', { name: 'New note' }).waitFor();
+  app = await openApp();
+  ({ serve, browser, page, errors: pageErrors } = app);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await serve?.stop();
-});
+afterAll(() => app?.close());
 
 const rows = () => page.getByTestId('library-list').getByRole('option');
 
@@ -119,7 +111,7 @@ describe('web mode in Chromium', () => {
     await expect(pane.getByTestId('markdown-editor').count()).resolves.toBe(0);
     await page.getByRole('button', { name: 'Documents' }).click();
     await expect.poll(() => rows().allTextContents()).toEqual([expect.stringContaining('Quarterly report.pdf')]);
-    await screenshot(page, 'document-view');
+    await screenshot(page, 'document-attributes');
     await page.getByRole('button', { name: 'Notes' }).click();
     await expect.poll(() => rows().filter({ hasText: 'Quarterly report.pdf' }).count()).toBe(0);
     await page.getByRole('button', { name: 'All entries' }).click();
@@ -163,28 +155,39 @@ describe('web mode in Chromium', () => {
     await expect.poll(() => page.getByRole('button', { name: 'New note' }).isVisible()).toBe(true);
   });
 
-  it('hides search and import, which this engine does not offer, and says so on their shortcuts', async () => {
-    await expect(page.getByRole('button', { name: /^Search/ }).count()).resolves.toBe(0);
-    await expect(page.getByRole('button', { name: 'Import' }).count()).resolves.toBe(0);
+  it('finds notes from the search palette (Ctrl+K) as you type, and opens the one chosen', async () => {
     await page.keyboard.press('Control+k');
-    await expect.poll(() => page.getByRole('status').filter({ hasText: 'Search is not available' }).count()).toBe(1);
+    const input = page.getByRole('combobox', { name: 'Search query' });
+    await input.pressSequentially('pari', { delay: 20 });
+    await input.press('s');
+    const hits = page.getByRole('listbox', { name: 'Results' }).getByRole('option');
+    await expect.poll(() => hits.allTextContents()).toEqual([expect.stringContaining('Trip plan')]);
+    await expect(hits.first().locator('mark').textContent()).resolves.toBe('Paris');
+    // Switching the mode asks again; without a model, the engine says it searched by words.
+    await page.getByRole('radio', { name: 'Words' }).click();
+    await expect.poll(() => page.getByRole('radio', { name: 'Words' }).getAttribute('aria-checked')).toBe('true');
+    await expect.poll(() => hits.count()).toBe(1);
+    await page.getByRole('radio', { name: 'Best' }).click();
+    await input.press('Enter');
+    await expect.poll(() => page.getByRole('textbox', { name: 'Title' }).inputValue()).toBe('Trip plan');
   });
 
-  it('takes file drops anywhere in the window, and says import is not in this engine yet', async () => {
-    // A drop as the browser delivers it: dragenter shows the overlay, drop hands over the files.
+  it('takes file drops anywhere in the window: the overlay, then the import panel', async () => {
     await page.evaluate(() => {
       const transfer = new DataTransfer();
       transfer.items.add(new File(['# Dropped\n'], 'dropped.md', { type: 'text/markdown' }));
       window.dispatchEvent(new DragEvent('dragenter', { dataTransfer: transfer, bubbles: true, cancelable: true }));
     });
-    await expect.poll(() => page.locator('.drop-overlay').textContent()).toContain('Import is not available');
+    await expect.poll(() => page.locator('.drop-overlay').textContent()).toContain('Drop to import');
     await page.evaluate(() => {
       const transfer = new DataTransfer();
       transfer.items.add(new File(['# Dropped\n'], 'dropped.md', { type: 'text/markdown' }));
       window.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
     });
     await expect.poll(() => page.locator('.drop-overlay').count()).toBe(0);
-    await expect.poll(() => page.getByRole('status').filter({ hasText: 'Import is not available' }).count()).toBe(1);
+    const item = importRow(page, 'dropped.md');
+    await expect.poll(() => item.getAttribute('data-state'), { timeout: 15_000 }).toBe('done');
+    await page.keyboard.press('Escape');
   });
 
   it('refuses a page without the session cookie and tells the person what to open', async () => {

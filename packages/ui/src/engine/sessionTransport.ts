@@ -23,6 +23,12 @@ export interface SessionTransportOptions {
   readonly callTimeoutMs?: number;
 }
 
+/**
+ * Calls whose answer may take as long as the work does (a model download, a folder of thousands of files):
+ * no timeout applies to them; their progress arrives as notices, and a dropped connection still fails them.
+ */
+export const longRunningMethods: readonly string[] = ['downloadModel', 'useModel', 'embedPending', 'importPaths', 'rebuild'];
+
 interface Pending {
   resolve(value: unknown): void;
   reject(error: Error): void;
@@ -115,12 +121,13 @@ export function createSessionTransport(options: SessionTransportOptions): Engine
       const id = nextId++;
       const frame: ClientFrame = { type: 'call', id, method, params };
       return new Promise((resolve, reject) => {
-        const timer = options.callTimeoutMs
-          ? setTimeout(() => {
-              pending.delete(id);
-              reject(new EngineError('busy', `the engine did not answer ${method} in time`));
-            }, options.callTimeoutMs)
-          : undefined;
+        const timer =
+          options.callTimeoutMs && !longRunningMethods.includes(method)
+            ? setTimeout(() => {
+                pending.delete(id);
+                reject(new EngineError('busy', `the engine did not answer ${method} in time`));
+              }, options.callTimeoutMs)
+            : undefined;
         pending.set(id, { resolve, reject, timer });
         if (channel && methods) channel.send(frame);
         else queue.push(frame);

@@ -1,4 +1,4 @@
-import type { EngineNotice } from '@cairn/core';
+import type { EngineNotice, ImportOutcome } from '@cairn/core';
 
 export type ConnectionState = 'connecting' | 'open' | 'closed';
 
@@ -26,4 +26,19 @@ export interface HostBridge {
   onOpenFiles?(listener: (paths: string[]) => void): () => void;
   /** Menu commands sent by the host (new note, search, settings, …). */
   onCommand?(listener: (command: string) => void): () => void;
+  /**
+   * Sends a file as a streamed upload (web mode), for files too large for a base64 `importBytes` call
+   * (which travels in one WebSocket frame).
+   */
+  uploadFile?(file: Blob, name: string, options: UploadOptions): Promise<ImportOutcome>;
+  /** Where the browser downloads a document's original file (web mode). */
+  originalUrl?(entryId: string): string;
+  /** Opens a document's original file in the system's app for it (desktop). */
+  openOriginal?(entryId: string): void;
+}
+
+export interface UploadOptions {
+  readonly ocrLanguages: readonly string[];
+  /** Bytes sent so far. */
+  readonly onProgress?: (sent: number) => void;
 }

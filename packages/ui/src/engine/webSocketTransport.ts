@@ -1,6 +1,7 @@
 import type { HostFrame } from '@cairn/core';
 import { createSessionTransport } from './sessionTransport.js';
 import type { EngineTransport } from './transport.js';
+import { originalUrl, uploadFile } from './webFiles.js';
 
 /**
  * Web mode: the session protocol over `/api/ws` on the page's own origin. The browser sends the
@@ -9,7 +10,7 @@ import type { EngineTransport } from './transport.js';
 export function createWebSocketTransport(url = defaultSocketUrl()): EngineTransport {
   return createSessionTransport({
     reconnect: true,
-    host: { kind: 'web' },
+    host: { kind: 'web', uploadFile, originalUrl },
     connect(handlers) {
       const socket = new WebSocket(url);
       let done = false;

@@ -8,7 +8,7 @@ export async function droppedFiles(transfer: DataTransfer, pathFor?: (file: File
   const sources: ImportSource[] = [];
   const add = (file: File, relative?: string) => {
     const path = pathFor?.(file);
-    sources.push({ name: relative ?? file.name, size: file.size, ...(path ? { path } : {}), read: () => file.arrayBuffer() });
+    sources.push({ name: relative ?? file.name, size: file.size, ...(path ? { path } : {}), read: () => file.arrayBuffer(), file });
   };
   const entries = Array.from(transfer.items ?? [])
     .filter((item) => item.kind === 'file')

@@ -1,10 +1,11 @@
 // The store against a scripted engine: what it asks, and what it shows for each answer.
-import type { EngineNotice, EntryView } from '@cairn/core';
+import type { DocumentView, EngineNotice, EntryView, ImportOutcome, ModelStatus } from '@cairn/core';
 import { describe, expect, it } from 'vitest';
 import { createEngineClient } from '../engine/engineClient.js';
 import { EngineError } from '../engine/engineError.js';
-import type { ConnectionState, EngineTransport } from '../engine/transport.js';
+import type { ConnectionState, EngineTransport, HostBridge } from '../engine/transport.js';
 import { createAppStore } from './appStore.js';
+import { UPLOAD_OVER_BYTES } from './importSlice.js';
 
 type Handler = (params: Record<string, unknown>) => unknown;
 
@@ -59,6 +60,11 @@ function manualTimers() {
   };
 }
 
+function memoryStorage(initial: Record<string, string> = {}) {
+  const values = new Map(Object.entries(initial));
+  return { getItem: (key: string) => values.get(key) ?? null, setItem: (key: string, value: string) => void values.set(key, value) };
+}
+
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 const entry = (over: Partial<EntryView> = {}): EntryView => ({
@@ -79,26 +85,40 @@ const entry = (over: Partial<EntryView> = {}): EntryView => ({
 
 const emptyList = () => ({ entries: [], total: 0, limit: 100, offset: 0 });
 
-describe('search slice (for the planned `search` method)', () => {
-  it('shows the answer to the newest query, never an older one that arrives late', async () => {
+describe('search slice', () => {
+  it('keeps one search with the engine at a time, sends only the newest query next, and never shows an older answer', async () => {
     const timers = manualTimers();
     const s = scriptedEngine({
       listEntries: emptyList,
       tags: () => [],
-      search: (p) => ({ results: [{ entryId: String(p.query), title: String(p.query), snippet: `<mark>${String(p.query)}</mark>`, score: 1 }], mode: 'hybrid', tookMs: 3 }),
+      search: (p) => ({
+        results: [{ entryId: String(p.query), title: String(p.query), snippet: `<mark>${String(p.query)}</mark>`, score: 1, kind: 'note', tags: [], chunk: { source: 'body', start: 0, end: 5 } }],
+        mode: 'lexical',
+        tookMs: 3,
+        notices: ['no embedding model: searched by words'],
+        cached: false,
+      }),
     });
     const store = createAppStore(s.engine, timers);
     s.holdCalls('search');
     store.getState().setSearchQuery('ca');
     timers.runAll();
-    store.getState().setSearchQuery('cairn');
-    timers.runAll();
+    for (const query of ['cai', 'cair', 'cairn']) {
+      store.getState().setSearchQuery(query);
+      timers.runAll();
+    }
+    // Typing went on while "ca" was with the engine: nothing else was sent.
+    expect(s.held.map((h) => h.method)).toEqual(['search']);
+    s.held[0]!.release();
+    await settle();
+    await settle();
+    expect(store.getState().searchResults).toEqual([]);
     expect(s.held.map((h) => h.method)).toEqual(['search', 'search']);
     s.held[1]!.release();
     await settle();
-    s.held[0]!.release();
     await settle();
     expect(store.getState().searchResults.map((r) => r.entryId)).toEqual(['cairn']);
+    expect(store.getState()).toMatchObject({ searchResultsFor: 'cairn', searchLoading: false, searchRanMode: 'lexical', searchNotices: ['no embedding model: searched by words'] });
     expect(s.calls.filter((c) => c.method === 'search').map((c) => c.params)).toEqual([
       { query: 'ca', mode: 'hybrid', limit: 30 },
       { query: 'cairn', mode: 'hybrid', limit: 30 },
@@ -118,67 +138,256 @@ describe('search slice (for the planned `search` method)', () => {
   });
 });
 
-describe('import slice (for the planned import methods)', () => {
-  it('sends bytes, follows each file to done or failed by its document status, and retries a failure', async () => {
+const outcome = (over: Partial<ImportOutcome>): ImportOutcome => ({
+  path: null,
+  name: 'x',
+  outcome: 'imported',
+  entryId: null,
+  duplicateOf: null,
+  documentStatus: 'queued',
+  size: 1,
+  sha256: 'a'.repeat(64),
+  mimeType: 'text/plain',
+  error: null,
+  ...over,
+});
+
+const documentView = (id: string, over: Partial<DocumentView>): DocumentView => ({
+  id,
+  title: id,
+  deleted: false,
+  status: 'queued',
+  note: null,
+  error: null,
+  file: { sha256: 'a'.repeat(64), name: id, size: 1, mimeType: 'text/plain' },
+  mimeType: 'text/plain',
+  pageCount: null,
+  ocrUsed: null,
+  language: null,
+  chars: null,
+  textSha256: null,
+  warnings: [],
+  jobId: 7,
+  importedAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+  ...over,
+});
+
+describe('import slice', () => {
+  it('sends bytes with the chosen OCR languages, follows each file through the processing statuses, and retries a failure by its job', async () => {
     const timers = manualTimers();
-    const statuses: Record<string, { status: string; error?: string; jobId?: string }> = {};
+    const docs: Record<string, Partial<DocumentView>> = {};
     let n = 0;
     const s = scriptedEngine({
       listEntries: emptyList,
       tags: () => [],
       importBytes: (p) => {
         const id = `doc-${++n}`;
-        statuses[id] = { status: 'processing' };
-        return { entryId: id, name: p.name };
+        docs[id] = { status: 'queued' };
+        return outcome({ name: String(p.name), entryId: id });
       },
-      getDocument: (p) => ({ entryId: p.id, ...statuses[String(p.id)] }),
-      retryJob: (p) => ({ id: p.id }),
+      getDocument: (p) => documentView(String(p.id), docs[String(p.id)]!),
+      retryJob: () => ({ retried: [] }),
     });
-    const store = createAppStore(s.engine, timers);
+    const store = createAppStore(s.engine, { ...timers, storage: memoryStorage({ 'cairn.prefs.v1': JSON.stringify({ ocrLanguages: ['chi_sim'] }) }) });
     await store.getState().start();
     const bytes = (text: string) => () => Promise.resolve(new TextEncoder().encode(text).buffer);
     store.getState().importFiles([
-      { name: 'a.md', size: 5, read: bytes('hello') },
+      { name: 'a.png', size: 5, read: bytes('hello') },
       { name: 'empty.txt', size: 0, read: bytes('') },
     ]);
     await settle();
     await settle();
     expect(s.calls.filter((c) => c.method === 'importBytes').map((c) => c.params)).toEqual([
-      { name: 'a.md', dataBase64: 'aGVsbG8=' },
-      { name: 'empty.txt', dataBase64: '' },
+      { name: 'a.png', dataBase64: 'aGVsbG8=', ocrLanguages: ['chi_sim'] },
+      { name: 'empty.txt', dataBase64: '', ocrLanguages: ['chi_sim'] },
     ]);
-    expect(store.getState().imports.map((i) => i.state)).toEqual(['processing', 'processing']);
+    const byName = () => Object.fromEntries(store.getState().imports.map((i) => [i.name, i]));
+    expect(store.getState().imports.map((i) => [i.name, i.phase, i.status])).toEqual([
+      ['a.png', 'processing', 'queued'],
+      ['empty.txt', 'processing', 'queued'],
+    ]);
 
-    statuses['doc-1'] = { status: 'done' };
-    statuses['doc-2'] = { status: 'failed', error: 'the file is empty', jobId: 'job-2' };
+    // OCR under way: the status and the pages read so far.
+    docs['doc-1'] = { status: 'ocr' };
+    s.push({ type: 'changed', head: 8, entryIds: ['doc-1'], eventTypes: ['DocumentStatusChanged'] });
+    s.push({ type: 'progress', task: 'document', entryId: 'doc-1', name: 'a.png', status: 'ocr', done: 1, total: 2 });
+    await settle();
+    expect(byName()['a.png']).toMatchObject({ phase: 'processing', status: 'ocr', pages: { done: 1, total: 2 } });
+    expect(store.getState().progress).toEqual({});
+
+    docs['doc-1'] = { status: 'done' };
+    docs['doc-2'] = { status: 'failed', error: { code: 'empty', reason: 'the file is empty', retryable: false }, jobId: 12 };
     s.push({ type: 'changed', head: 9, entryIds: ['doc-1', 'doc-2'], eventTypes: ['DocumentProcessed', 'DocumentProcessingFailed'] });
     await settle();
     await settle();
-    const byName = () => Object.fromEntries(store.getState().imports.map((i) => [i.name, i]));
-    expect(byName()['a.md']).toMatchObject({ state: 'done', entryId: 'doc-1' });
-    expect(byName()['empty.txt']).toMatchObject({ state: 'failed', reason: 'the file is empty', jobId: 'job-2' });
+    expect(byName()['a.png']).toMatchObject({ phase: 'done', entryId: 'doc-1' });
+    expect(byName()['empty.txt']).toMatchObject({ phase: 'failed', status: 'failed', code: 'empty', reason: 'the file is empty', jobId: 12 });
 
-    statuses['doc-2'] = { status: 'processing' };
+    docs['doc-2'] = { status: 'queued', jobId: 12 };
     store.getState().retryImport(byName()['empty.txt']!.key);
     await settle();
-    expect(s.calls.filter((c) => c.method === 'retryJob').map((c) => c.params)).toEqual([{ id: 'job-2' }]);
-    expect(byName()['empty.txt']!.state).toBe('processing');
+    expect(s.calls.filter((c) => c.method === 'retryJob').map((c) => c.params)).toEqual([{ jobId: 12 }]);
+    expect(byName()['empty.txt']).toMatchObject({ phase: 'processing', status: 'queued' });
+    expect(s.calls.filter((c) => c.method === 'importBytes')).toHaveLength(2);
   });
 
-  it('marks files failed with a reason when the engine refuses them', async () => {
+  it('names the entry that already holds a duplicate, and fails rejected files with the engine’s reason', async () => {
     const timers = manualTimers();
     const s = scriptedEngine({
       listEntries: emptyList,
       tags: () => [],
+      importBytes: (p) =>
+        p.name === 'again.md'
+          ? outcome({ name: 'again.md', outcome: 'duplicate', duplicateOf: 'doc-1', documentStatus: 'done' })
+          : outcome({ name: String(p.name), outcome: 'rejected', documentStatus: null, error: { code: 'too_large', message: 'the file is larger than the 1 MB limit' } }),
+      getEntry: (p) => entry({ id: String(p.id), title: 'notes.md' }),
+    });
+    const store = createAppStore(s.engine, timers);
+    store.getState().importFiles([
+      { name: 'again.md', size: 3, read: () => Promise.resolve(new ArrayBuffer(3)) },
+      { name: 'huge.bin', size: 3, read: () => Promise.resolve(new ArrayBuffer(3)) },
+    ]);
+    for (let i = 0; i < 4; i++) await settle();
+    expect(store.getState().imports.map((i) => [i.name, i.phase, i.duplicateOf ?? i.reason])).toEqual([
+      ['again.md', 'duplicate', { id: 'doc-1', title: 'notes.md' }],
+      ['huge.bin', 'failed', 'the file is larger than the 1 MB limit'],
+    ]);
+  });
+
+  it('marks files failed with a reason when the engine refuses them, and sends them again on retry', async () => {
+    const timers = manualTimers();
+    let refuse = true;
+    const s = scriptedEngine({
+      listEntries: emptyList,
+      tags: () => [],
       importBytes: () => {
-        throw new EngineError('unsupported', 'application/x-msdownload is not a supported type');
+        if (refuse) throw new EngineError('busy', 'the database is busy');
+        return outcome({ entryId: 'doc-1' });
+      },
+      getDocument: (p) => documentView(String(p.id), { status: 'extracting' }),
+    });
+    const store = createAppStore(s.engine, timers);
+    store.getState().importFiles([{ name: 'setup.md', size: 3, read: () => Promise.resolve(new ArrayBuffer(3)) }]);
+    await settle();
+    await settle();
+    expect(store.getState().imports[0]).toMatchObject({ phase: 'failed', code: 'busy', reason: 'the database is busy' });
+    refuse = false;
+    store.getState().retryImport(store.getState().imports[0]!.key);
+    for (let i = 0; i < 3; i++) await settle();
+    expect(store.getState().imports[0]).toMatchObject({ phase: 'processing', status: 'extracting', entryId: 'doc-1' });
+  });
+
+  it('imports by path where the engine can read the file (desktop), a folder becoming one item per file', async () => {
+    const timers = manualTimers();
+    const s = scriptedEngine({
+      listEntries: emptyList,
+      tags: () => [],
+      importPaths: () => ({
+        files: [
+          outcome({ path: '/home/a/trip/plan.md', name: 'plan.md', entryId: 'doc-1' }),
+          outcome({ path: '/home/a/trip/photo.heic', name: 'photo.heic', outcome: 'rejected', documentStatus: null, error: { code: 'unreadable', message: 'permission denied' } }),
+        ],
+        imported: 1,
+        duplicates: 0,
+        rejected: 1,
+        skipped: 0,
+      }),
+      getDocument: (p) => documentView(String(p.id), { status: 'extracting' }),
+    });
+    const store = createAppStore(s.engine, timers);
+    store.getState().importFiles([{ name: 'trip', size: 0, path: '/home/a/trip' }]);
+    for (let i = 0; i < 4; i++) await settle();
+    expect(s.calls.filter((c) => c.method === 'importPaths').map((c) => c.params)).toEqual([{ paths: ['/home/a/trip'], ocrLanguages: ['eng', 'chi_sim'] }]);
+    expect(store.getState().imports.map((i) => [i.name, i.phase, i.status ?? i.reason])).toEqual([
+      ['photo.heic', 'failed', 'permission denied'],
+      ['plan.md', 'processing', 'extracting'],
+    ]);
+    // The file that failed is sent again by its own path.
+    store.getState().retryImport(store.getState().imports[0]!.key);
+    await settle();
+    expect(s.calls.filter((c) => c.method === 'importPaths').at(-1)?.params).toEqual({ paths: ['/home/a/trip/photo.heic'], ocrLanguages: ['eng', 'chi_sim'] });
+  });
+
+  it('streams large files through the host’s upload, and small ones as bytes', async () => {
+    const timers = manualTimers();
+    const uploads: { name: string; languages: readonly string[] }[] = [];
+    const s = scriptedEngine({
+      listEntries: emptyList,
+      tags: () => [],
+      importBytes: (p) => outcome({ name: String(p.name), entryId: 'small' }),
+      getDocument: (p) => documentView(String(p.id), { status: 'done' }),
+    });
+    const host: HostBridge = {
+      kind: 'web',
+      uploadFile: (_file, name, options) => {
+        uploads.push({ name, languages: options.ocrLanguages });
+        options.onProgress?.(UPLOAD_OVER_BYTES);
+        return Promise.resolve(outcome({ name, entryId: 'large' }));
+      },
+    };
+    const store = createAppStore({ ...s.engine, host }, timers);
+    const big = new Blob([new Uint8Array(16)]);
+    store.getState().importFiles([
+      { name: 'scan.tiff', size: UPLOAD_OVER_BYTES + 1, file: big, read: () => big.arrayBuffer() },
+      { name: 'note.md', size: 4, file: new Blob(['# hi']), read: () => Promise.resolve(new ArrayBuffer(4)) },
+    ]);
+    for (let i = 0; i < 4; i++) await settle();
+    expect(uploads).toEqual([{ name: 'scan.tiff', languages: ['eng', 'chi_sim'] }]);
+    expect(s.calls.filter((c) => c.method === 'importBytes').map((c) => c.params.name)).toEqual(['note.md']);
+    expect(store.getState().imports.map((i) => [i.name, i.phase, i.entryId])).toEqual([
+      ['scan.tiff', 'done', 'large'],
+      ['note.md', 'done', 'small'],
+    ]);
+  });
+});
+
+describe('model slice (settings)', () => {
+  const status = (state: ModelStatus['state'], over: Partial<ModelStatus> = {}): ModelStatus => ({
+    state,
+    name: state === 'ready' ? 'multilingual-e5-small' : null,
+    dir: null,
+    source: state === 'ready' ? 'downloaded' : null,
+    dims: state === 'ready' ? 384 : null,
+    modelId: null,
+    hybridWeight: null,
+    reason: state === 'ready' ? null : 'no model',
+    vectors: { embedded: 0, pending: 10, modelId: null, format: null },
+    ...over,
+  });
+
+  it('loads the status when settings open, downloads with progress, and reports a failed download with the status after it', async () => {
+    const timers = manualTimers();
+    let fail = true;
+    const s = scriptedEngine({
+      listEntries: emptyList,
+      tags: () => [],
+      status: () => ({ dataDir: '/d' }),
+      modelStatus: () => status('missing'),
+      downloadModel: () => {
+        if (fail) throw new EngineError('unsupported', 'the download was interrupted');
+        return status('ready');
       },
     });
     const store = createAppStore(s.engine, timers);
-    store.getState().importFiles([{ name: 'setup.exe', size: 3, read: () => Promise.resolve(new ArrayBuffer(3)) }]);
+    await store.getState().start();
+    store.getState().openSettings(true);
     await settle();
-    await settle();
-    expect(store.getState().imports[0]).toMatchObject({ state: 'failed', reason: 'application/x-msdownload is not a supported type' });
+    expect(store.getState().model?.state).toBe('missing');
+
+    s.holdCalls('downloadModel');
+    const first = store.getState().downloadModel();
+    expect(store.getState().modelBusy).toBe(true);
+    s.push({ type: 'progress', task: 'model-download', done: 40, total: 120 });
+    expect(store.getState().progress['model-download']).toEqual({ done: 40, total: 120 });
+    s.held[0]!.release();
+    await first;
+    expect(store.getState()).toMatchObject({ modelBusy: false, modelError: 'the download was interrupted', model: { state: 'missing' } });
+
+    fail = false;
+    s.holdCalls();
+    await store.getState().downloadModel();
+    expect(store.getState()).toMatchObject({ modelBusy: false, modelError: undefined, model: { state: 'ready', dims: 384 } });
   });
 });
 

@@ -2,10 +2,12 @@ import type { EngineNotice } from '@cairn/core';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { EngineClient } from '../engine/engineClient.js';
 import { errorMessage } from '../engine/engineError.js';
+import { documentSlice } from './documentSlice.js';
 import { entrySlice } from './entrySlice.js';
 import { historySlice } from './historySlice.js';
 import { importSlice } from './importSlice.js';
 import { filterForView, librarySlice } from './librarySlice.js';
+import { modelSlice } from './modelSlice.js';
 import { loadPrefs, savePrefs, type KeyValueStorage } from './prefs.js';
 import { searchSlice } from './searchSlice.js';
 import type { SliceContext } from './sliceContext.js';
@@ -40,6 +42,8 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
     const history = historySlice(ctx);
     const search = searchSlice(ctx);
     const imports = importSlice(ctx);
+    const documents = documentSlice(ctx);
+    const model = modelSlice(ctx);
 
     let pendingIds = new Set<string>();
     let refreshTimer: unknown;
@@ -51,6 +55,7 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
       void state.refreshLibrary();
       void state.loadTags();
       if (state.view === 'activity') void state.loadActivity();
+      state.refreshSearch();
       if (state.selectedId !== undefined && ids.has(state.selectedId)) {
         void state.reloadEntry();
         void state.reloadHistory();
@@ -65,7 +70,10 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
           imports.importNotice(notice);
           return;
         case 'progress':
+          // One document's pages belong to its import item; the rest are overall tasks.
+          if (notice.task === 'document') return imports.importNotice(notice);
           set((state) => ({ progress: { ...state.progress, [notice.task]: { done: notice.done, total: notice.total } } }));
+          if (notice.task === 'model-download' && notice.done >= notice.total) void get().loadModelStatus();
           return;
         default: {
           const unknown: never = notice;
@@ -100,6 +108,8 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
       ...history,
       ...search,
       ...imports,
+      ...documents,
+      ...model,
 
       start() {
         unsubscribers.push(engine.subscribe(onNotice));
@@ -143,7 +153,10 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
 
       openSettings(open) {
         set({ settingsOpen: open });
-        if (open) void get().loadStatus();
+        if (open) {
+          void get().loadStatus();
+          void get().loadModelStatus();
+        }
       },
 
       toast(toast) {

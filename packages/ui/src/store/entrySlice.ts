@@ -95,7 +95,19 @@ export function entrySlice(ctx: SliceContext): Pick<AppState, EntryKeys> & Pick<
     async openEntry(id) {
       if (ctx.get().dirty) await save();
       cancelAutosave();
-      ctx.set({ selectedId: id, entry: undefined, draft: undefined, dirty: false, conflict: false, entryError: undefined, viewing: undefined, historyItems: [] });
+      ctx.set({
+        selectedId: id,
+        entry: undefined,
+        draft: undefined,
+        dirty: false,
+        conflict: false,
+        entryError: undefined,
+        viewing: undefined,
+        historyItems: [],
+        document: undefined,
+        documentText: undefined,
+        documentError: undefined,
+      });
       if (id === undefined) return;
       const entry = await load(id);
       if (entry) showEntry(entry);

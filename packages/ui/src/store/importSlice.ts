@@ -1,5 +1,5 @@
-import type { EngineNotice, ImportOutcome } from '@cairn/core';
-import { errorMessage } from '../engine/engineError.js';
+import type { DocumentView, EngineNotice, ImportOutcome } from '@cairn/core';
+import { errorCode, errorMessage } from '../engine/engineError.js';
 import { toBase64 } from '../lib/base64.js';
 import type { SliceContext } from './sliceContext.js';
 import type { AppActions, AppState, ImportItem, ImportSource } from './state.js';
@@ -9,32 +9,46 @@ type ImportActionKeys = 'openImport' | 'importFiles' | 'retryImport' | 'clearFin
 
 /** Files sent to the engine at once. */
 export const IMPORT_CONCURRENCY = 2;
+/**
+ * Files larger than this go as a streamed HTTP upload where the host offers one (web mode): a base64
+ * `importBytes` call travels in one WebSocket frame (at most 64 MiB) and is held in memory on both sides.
+ */
+export const UPLOAD_OVER_BYTES = 8 * 2 ** 20;
 
 export function canImport(has: (method: string) => boolean): boolean {
   return has('importBytes') || has('importPaths');
 }
 
+/** Phases in which nothing more will happen to an item without the person (retry, clear). */
+export function isSettled(item: ImportItem): boolean {
+  return item.phase === 'done' || item.phase === 'failed' || item.phase === 'duplicate';
+}
+
 /**
- * The import panel's queue, for the engine's import methods (issue 4). Each dropped file is an item:
- * queued → sending → processing → done | failed (with the engine's reason, and a retry). A file with a
- * path goes by `importPaths` when the engine has it (desktop); otherwise its bytes go by `importBytes`.
- * Processing ends when the engine says so: a `changed` notice for the item's entry makes the slice
- * ask `getDocument` for its status.
+ * The import panel's queue. Each dropped or chosen file is an item: waiting → sending → processing
+ * (through the engine's statuses: queued, extracting, ocr, indexing) → done | failed (the engine's reason,
+ * and a retry) | duplicate (the entry that already holds it). A file with a path goes by `importPaths` when
+ * the engine has it (desktop); a large one by the host's streamed upload (web); otherwise its bytes go by
+ * `importBytes`. The engine's `changed` notices naming an item's entry make the slice ask `getDocument`
+ * for its status; `document` progress notices count OCR'd pages.
  */
 export function importSlice(ctx: SliceContext): Pick<AppState, ImportKeys> & Pick<AppActions, ImportActionKeys> & { importNotice(notice: EngineNotice): void } {
   const sources = new Map<string, ImportSource>();
+  /** Keys of the items waiting to be sent, in the order they came. */
+  const queue: string[] = [];
   let nextKey = 1;
   let running = 0;
 
   const update = (key: string, patch: Partial<ImportItem>) =>
     ctx.set((state) => ({ imports: state.imports.map((item) => (item.key === key ? { ...item, ...patch } : item)) }));
+  const find = (key: string) => ctx.get().imports.find((item) => item.key === key);
 
   const pump = () => {
-    while (running < IMPORT_CONCURRENCY) {
-      const next = ctx.get().imports.find((item) => item.state === 'queued');
-      if (!next) return;
+    while (running < IMPORT_CONCURRENCY && queue.length > 0) {
+      const next = find(queue.shift()!);
+      if (next?.phase !== 'waiting') continue;
       running++;
-      update(next.key, { state: 'sending', reason: undefined });
+      update(next.key, { phase: 'sending', reason: undefined, code: undefined, sent: undefined });
       void send(next).finally(() => {
         running--;
         pump();
@@ -44,39 +58,101 @@ export function importSlice(ctx: SliceContext): Pick<AppState, ImportKeys> & Pic
 
   const send = async (item: ImportItem): Promise<void> => {
     const source = sources.get(item.key);
+    const ocrLanguages = [...ctx.get().prefs.ocrLanguages];
+    const host = ctx.engine.host;
     try {
-      let outcome: ImportOutcome | undefined;
       if (source?.path !== undefined && ctx.engine.has('importPaths')) {
-        outcome = (await ctx.engine.call('importPaths', { paths: [source.path] })).files[0];
-      } else if (source?.read && ctx.engine.has('importBytes')) {
-        outcome = await ctx.engine.call('importBytes', { name: item.name, dataBase64: toBase64(await source.read()) });
-      } else {
-        return update(item.key, { state: 'failed', reason: 'unavailable' });
+        const report = await ctx.engine.call('importPaths', { paths: [source.path], ocrLanguages });
+        // A folder opened from the OS gives one outcome per file: the first is this item, the rest join the list.
+        const [first, ...more] = report.files;
+        if (!first) return update(item.key, { phase: 'failed', reason: undefined, code: 'empty_folder' });
+        // A folder's item becomes its first file.
+        if (first.path !== null && first.path !== source.path) {
+          update(item.key, { name: first.name, size: first.size ?? 0, path: first.path });
+          sources.set(item.key, { name: first.name, size: first.size ?? 0, path: first.path });
+        }
+        const extra = more.map((outcome): ImportItem => {
+          const added: ImportItem = { ...newItem(outcome.name, outcome.size ?? 0, outcome.path ?? undefined), phase: 'sending' };
+          // A file of the folder can be sent again by its own path.
+          if (outcome.path !== null) sources.set(added.key, { name: outcome.name, size: outcome.size ?? 0, path: outcome.path });
+          return added;
+        });
+        ctx.set((state) => ({ imports: [...extra, ...state.imports] }));
+        await Promise.all([apply(item.key, first), ...more.map((outcome, i) => apply(extra[i]!.key, outcome))]);
+        return;
       }
-      if (!outcome) return update(item.key, { state: 'failed', reason: 'unavailable' });
-      const entryId = outcome.entryId ?? outcome.duplicateOf;
-      if (outcome.outcome === 'rejected' || outcome.outcome === 'skipped' || entryId === null) {
-        return update(item.key, { state: 'failed', reason: outcome.error?.message ?? outcome.outcome });
+      if (source?.file && source.size > UPLOAD_OVER_BYTES && host?.uploadFile) {
+        const outcome = await host.uploadFile(source.file, item.name, { ocrLanguages, onProgress: (sent) => update(item.key, { sent }) });
+        return await apply(item.key, outcome);
       }
-      update(item.key, { state: 'processing', entryId });
-      await check(item.key);
+      if (source?.read && ctx.engine.has('importBytes')) {
+        const dataBase64 = toBase64(await source.read());
+        return await apply(item.key, await ctx.engine.call('importBytes', { name: item.name, dataBase64, ocrLanguages }));
+      }
+      update(item.key, { phase: 'failed', code: 'unavailable' });
     } catch (error) {
-      update(item.key, { state: 'failed', reason: errorMessage(error) });
+      update(item.key, { phase: 'failed', reason: errorMessage(error), code: errorCode(error) });
     }
   };
 
+  const newItem = (name: string, size: number, path?: string): ImportItem => ({
+    key: `import-${nextKey++}`,
+    name,
+    size,
+    phase: 'waiting',
+    ...(path !== undefined && { path }),
+  });
+
+  /** What the engine said about one file. */
+  const apply = async (key: string, outcome: ImportOutcome): Promise<void> => {
+    switch (outcome.outcome) {
+      case 'imported':
+        update(key, { phase: 'processing', status: outcome.documentStatus ?? 'queued', ...(outcome.entryId !== null && { entryId: outcome.entryId }) });
+        return check(key);
+      case 'duplicate': {
+        const id = outcome.duplicateOf!;
+        update(key, { phase: 'duplicate', entryId: id, duplicateOf: { id, title: '' } });
+        try {
+          const holder = await ctx.engine.call('getEntry', { id });
+          update(key, { duplicateOf: { id, title: holder.title } });
+        } catch {
+          // the item still says it is a duplicate, and opens the holder
+        }
+        return;
+      }
+      case 'rejected':
+      case 'skipped':
+        update(key, { phase: 'failed', reason: outcome.error?.message ?? undefined, code: outcome.error?.code ?? outcome.outcome });
+        return;
+      default: {
+        const unknown: never = outcome.outcome;
+        return unknown;
+      }
+    }
+  };
+
+  const applyDocument = (key: string, doc: DocumentView) => {
+    if (doc.status === 'done') update(key, { phase: 'done', status: 'done', pages: undefined });
+    else if (doc.status === 'failed' || doc.status === 'unsupported') {
+      update(key, {
+        phase: 'failed',
+        status: doc.status,
+        reason: doc.error?.reason,
+        code: doc.error?.code ?? doc.status,
+        ...(doc.jobId !== null && { jobId: doc.jobId }),
+      });
+    } else update(key, { phase: 'processing', status: doc.status });
+  };
+
   const check = async (key: string): Promise<void> => {
-    const item = ctx.get().imports.find((i) => i.key === key);
-    if (!item?.entryId || item.state !== 'processing') return;
-    if (!ctx.engine.has('getDocument')) return update(key, { state: 'done' });
+    const item = find(key);
+    if (!item?.entryId || item.phase !== 'processing') return;
+    if (!ctx.engine.has('getDocument')) return update(key, { phase: 'done' });
     try {
       const doc = await ctx.engine.call('getDocument', { id: item.entryId });
-      if (doc.status === 'done') update(key, { state: 'done' });
-      else if (doc.status === 'failed' || doc.status === 'unsupported') {
-        update(key, { state: 'failed', reason: doc.error?.reason ?? doc.status, ...(doc.jobId !== null && { jobId: doc.jobId }) });
-      }
+      if (find(key)?.phase === 'processing') applyDocument(key, doc);
     } catch (error) {
-      update(key, { state: 'failed', reason: errorMessage(error) });
+      update(key, { phase: 'failed', reason: errorMessage(error), code: errorCode(error) });
     }
   };
 
@@ -90,37 +166,48 @@ export function importSlice(ctx: SliceContext): Pick<AppState, ImportKeys> & Pic
 
     importFiles(list) {
       const items = list.map((source): ImportItem => {
-        const key = `import-${nextKey++}`;
-        sources.set(key, source);
-        return { key, name: source.name, size: source.size, state: 'queued', ...(source.path !== undefined && { path: source.path }) };
+        const item = newItem(source.name, source.size, source.path);
+        sources.set(item.key, source);
+        queue.push(item.key);
+        return item;
       });
+      // The newest drop on top, each drop in its own order.
       ctx.set((state) => ({ imports: [...items, ...state.imports], importOpen: true }));
       pump();
     },
 
     retryImport(key) {
-      const item = ctx.get().imports.find((i) => i.key === key);
-      if (!item || item.state !== 'failed') return;
-      if (item.jobId !== undefined && ctx.engine.has('retryJob')) {
-        update(key, { state: 'processing', reason: undefined });
+      const item = find(key);
+      if (!item || item.phase !== 'failed') return;
+      if (item.jobId !== undefined && item.entryId !== undefined && ctx.engine.has('retryJob')) {
+        update(key, { phase: 'processing', status: 'queued', reason: undefined, code: undefined });
         ctx.engine.call('retryJob', { jobId: item.jobId }).then(
           () => check(key),
-          (error: unknown) => update(key, { state: 'failed', reason: errorMessage(error) }),
+          (error: unknown) => update(key, { phase: 'failed', reason: errorMessage(error), code: errorCode(error) }),
         );
         return;
       }
-      update(key, { state: 'queued', reason: undefined });
+      if (!sources.has(key)) return;
+      update(key, { phase: 'waiting', reason: undefined, code: undefined });
+      queue.push(key);
       pump();
     },
 
     clearFinishedImports() {
-      ctx.set((state) => ({ imports: state.imports.filter((i) => i.state !== 'done') }));
+      ctx.set((state) => ({ imports: state.imports.filter((i) => i.phase !== 'done' && i.phase !== 'duplicate') }));
     },
 
     importNotice(notice) {
-      if (notice.type !== 'changed') return;
-      for (const item of ctx.get().imports) {
-        if (item.state === 'processing' && item.entryId !== undefined && notice.entryIds.includes(item.entryId)) void check(item.key);
+      const items = ctx.get().imports;
+      if (notice.type === 'changed') {
+        for (const item of items) {
+          if (item.phase === 'processing' && item.entryId !== undefined && notice.entryIds.includes(item.entryId)) void check(item.key);
+        }
+        return;
+      }
+      if (notice.task === 'document' && notice.entryId !== undefined) {
+        const item = items.find((i) => i.entryId === notice.entryId && i.phase === 'processing');
+        if (item) update(item.key, { pages: { done: notice.done, total: notice.total }, ...(notice.status === 'ocr' && { status: 'ocr' }) });
       }
     },
   };

@@ -4,12 +4,21 @@ export type Theme = (typeof themes)[number];
 export const languages = ['en', 'zh-CN'] as const;
 export type Language = (typeof languages)[number];
 
+/**
+ * OCR languages the engine ships (tesseract data from @tesseract.js-data, see core's `ocrLanguages`).
+ * The engine checks what it is sent, so a list that falls behind fails loudly, not silently.
+ */
+export const ocrLanguageChoices = ['eng', 'chi_sim'] as const;
+export type OcrLanguageChoice = (typeof ocrLanguageChoices)[number];
+
 export interface Prefs {
   readonly theme: Theme;
   readonly language: Language;
   /** Width of the library column, in pixels. */
   readonly listWidth: number;
   readonly showPreview: boolean;
+  /** Languages to read images and scans in; sent with every import from this UI. */
+  readonly ocrLanguages: readonly OcrLanguageChoice[];
 }
 
 export interface KeyValueStorage {
@@ -24,7 +33,7 @@ export function defaultLanguage(navigatorLanguage: string | undefined): Language
 }
 
 export function loadPrefs(storage: KeyValueStorage | undefined, navigatorLanguage?: string): Prefs {
-  const fallback: Prefs = { theme: 'system', language: defaultLanguage(navigatorLanguage), listWidth: 340, showPreview: true };
+  const fallback: Prefs = { theme: 'system', language: defaultLanguage(navigatorLanguage), listWidth: 340, showPreview: true, ocrLanguages: ['eng', 'chi_sim'] };
   try {
     const raw = storage?.getItem(KEY);
     if (!raw) return fallback;
@@ -34,6 +43,7 @@ export function loadPrefs(storage: KeyValueStorage | undefined, navigatorLanguag
       language: (languages as readonly unknown[]).includes(saved.language) ? (saved.language as Language) : fallback.language,
       listWidth: typeof saved.listWidth === 'number' && saved.listWidth >= 220 && saved.listWidth <= 800 ? saved.listWidth : fallback.listWidth,
       showPreview: typeof saved.showPreview === 'boolean' ? saved.showPreview : fallback.showPreview,
+      ocrLanguages: validLanguages(saved.ocrLanguages) ?? fallback.ocrLanguages,
     };
   } catch {
     return fallback;
@@ -46,4 +56,10 @@ export function savePrefs(storage: KeyValueStorage | undefined, prefs: Prefs): v
   } catch {
     // storage full or disabled: preferences last for this session only
   }
+}
+
+function validLanguages(value: unknown): OcrLanguageChoice[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const list = ocrLanguageChoices.filter((l) => value.includes(l));
+  return list.length > 0 ? list : undefined;
 }

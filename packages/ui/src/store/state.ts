@@ -1,6 +1,19 @@
-import type { ActivityItem, EngineStatus, EntryKind, EntrySort, EntrySummary, EntryView, HistoryItem, TagCount } from '@cairn/core';
+import type {
+  ActivityItem,
+  DocumentStatus,
+  DocumentView,
+  EngineStatus,
+  EntryKind,
+  EntrySort,
+  EntrySummary,
+  EntryView,
+  HistoryItem,
+  ModelStatus,
+  SearchMode,
+  SearchResult,
+  TagCount,
+} from '@cairn/core';
 import type { ConnectionState } from '../engine/transport.js';
-import type { SearchHit, SearchMode } from '../engine/plannedApi.js';
 import type { Prefs } from './prefs.js';
 
 /** What the sidebar selects: the library by kind, the trash, or recent activity. */
@@ -30,17 +43,32 @@ export interface Draft {
   readonly tags: string;
 }
 
-export type ImportState = 'queued' | 'sending' | 'processing' | 'done' | 'failed';
+/**
+ * Where one file of an import stands: waiting in the UI's queue, being sent, then processed by the engine
+ * (`status` says how far), and finally done, failed (the engine's reason) or a duplicate of an entry.
+ */
+export type ImportPhase = 'waiting' | 'sending' | 'processing' | 'done' | 'failed' | 'duplicate';
 
 export interface ImportItem {
   readonly key: string;
   readonly name: string;
   readonly size: number;
   readonly path?: string;
-  readonly state: ImportState;
+  readonly phase: ImportPhase;
+  /** The document's processing status, as the engine reports it (queued, extracting, ocr, …). */
+  readonly status?: DocumentStatus;
+  /** Pages read so far while a document is OCR'd (the engine's `document` progress). */
+  readonly pages?: { readonly done: number; readonly total: number };
+  /** Bytes sent so far, for uploads over HTTP. */
+  readonly sent?: number;
+  /** Why it failed, in the engine's words. */
   readonly reason?: string;
+  /** The failure's code: a document's (`empty`, `unsupported`, …) or an error's. */
+  readonly code?: string;
   readonly entryId?: string;
   readonly jobId?: number;
+  /** For a duplicate: the entry that already holds the same content. */
+  readonly duplicateOf?: { readonly id: string; readonly title: string };
 }
 
 /** A file to import: a path the engine can read (desktop), or bytes the UI reads (browser). */
@@ -49,6 +77,8 @@ export interface ImportSource {
   readonly size: number;
   readonly path?: string;
   readonly read?: () => Promise<ArrayBuffer>;
+  /** The file itself, for a streamed upload when it is large (web mode). */
+  readonly file?: Blob;
 }
 
 export interface AppState {
@@ -63,7 +93,7 @@ export interface AppState {
   readonly toasts: readonly Toast[];
   readonly tags: readonly TagCount[];
   readonly status: EngineStatus | undefined;
-  /** Long tasks the engine reports (`rebuild`, `import`, …). */
+  /** Long tasks the engine reports (`rebuild`, `import`, `process`, `embed`, `model-download`). */
   readonly progress: Readonly<Record<string, { done: number; total: number }>>;
 
   // library
@@ -95,6 +125,16 @@ export interface AppState {
   readonly viewing: { readonly version: number; readonly entry: EntryView; readonly base: EntryView | undefined } | undefined;
   readonly compareWith: 'current' | 'previous';
 
+  // the open document (an imported file): its processing and extracted text
+  readonly document: DocumentView | undefined;
+  readonly documentText: string | undefined;
+  readonly documentError: string | undefined;
+
+  // the embedding model (settings)
+  readonly model: ModelStatus | undefined;
+  readonly modelBusy: boolean;
+  readonly modelError: string | undefined;
+
   // activity
   readonly activity: readonly ActivityItem[];
   readonly activityLoading: boolean;
@@ -103,7 +143,13 @@ export interface AppState {
   readonly searchOpen: boolean;
   readonly searchQuery: string;
   readonly searchMode: SearchMode;
-  readonly searchResults: readonly SearchHit[];
+  readonly searchResults: readonly SearchResult[];
+  /** Things the engine said about the query (no model, an unknown filter, …). */
+  readonly searchNotices: readonly string[];
+  /** The mode that ran (hybrid falls back to lexical without a model). */
+  readonly searchRanMode: SearchMode | undefined;
+  /** The query the results shown answer (the input may be ahead of it while a search runs). */
+  readonly searchResultsFor: string | undefined;
   readonly searchLoading: boolean;
   readonly searchError: string | undefined;
   readonly searchTookMs: number | undefined;
@@ -151,10 +197,21 @@ export interface AppActions {
 
   readonly loadActivity: () => Promise<void>;
 
+  /** Loads the open document's processing state (and its text once there is some). */
+  readonly loadDocument: (id: string) => Promise<void>;
+  /** Processes a failed document again (its dead job revived). */
+  readonly retryDocument: (jobId: number) => Promise<void>;
+
+  readonly loadModelStatus: () => Promise<void>;
+  readonly downloadModel: () => Promise<void>;
+  readonly useModel: (dir: string) => Promise<void>;
+
   readonly openSearch: (open: boolean) => void;
   readonly setSearchQuery: (query: string) => void;
   readonly setSearchMode: (mode: SearchMode) => void;
   readonly moveSearchSelection: (delta: number) => void;
+  /** Runs the open query again (after the library changed). */
+  readonly refreshSearch: () => void;
 
   readonly openImport: (open: boolean) => void;
   readonly importFiles: (sources: readonly ImportSource[]) => void;

@@ -39,4 +39,17 @@ describe('analyzer', () => {
     expect(estimateTokens('数据同步')).toBe(4);
     expect(estimateTokens('ten words here')).toBe(4);
   });
+
+  it('finds the same words in ASCII text on its fast path as the general pattern does', () => {
+    const alphabet = "ab Z9.,'-_ x1,2 3.4 it's e.g. ..,, \n\t\"(NEAR)*";
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let round = 0; round < 300; round++) {
+      let text = '';
+      for (let i = 0; i < 60; i++) text += alphabet[Math.floor(random() * alphabet.length)];
+      // A dash outside ASCII (not a word) sends the text down the general path.
+      expect(analyze(text)).toEqual(analyze(`${text} —`));
+      expect(estimateTokens(text)).toBe(estimateTokens(`${text} —`));
+    }
+  });
 });

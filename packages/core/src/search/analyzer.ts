@@ -57,23 +57,79 @@ const notTermChar = /[^\p{L}\p{N}\p{M}.]+/gu;
 const marks = /\p{M}+/gu;
 const latinWithMarks = /^[\p{Script=Latin}\p{M}\p{N}.'’]+$/u;
 
+/** Receives each analyzed word: its term, its offsets in the text, and whether it is a stop word / CJK. */
+type TermSink = (term: string, start: number, end: number, stop: boolean, cjk: boolean) => void;
+
 /**
  * Words of `text` with offsets. Punctuation, spaces and symbols are not words. With `segmentCjk`
  * false, runs of dictionary scripts are skipped (the caller finds CJK terms by substring instead).
  */
 export function analyze(text: string, options: { segmentCjk?: boolean } = {}): Token[] {
   const tokens: Token[] = [];
+  forEachTerm(text, options.segmentCjk !== false, (term, start, end, stop, cjk) => tokens.push({ term, start, end, stop, cjk }));
+  return tokens;
+}
+
+function forEachTerm(text: string, segmentCjk: boolean, sink: TermSink): void {
+  if (asciiOnly.test(text)) {
+    // Most text indexed is ASCII: the same words as `wordPattern` finds, without a match object per word.
+    const count = scanAsciiWords(text);
+    for (let w = 0; w < count; w++) addWord(sink, text.slice(wordBounds[2 * w], wordBounds[2 * w + 1]), wordBounds[2 * w]!);
+    return;
+  }
   for (const match of text.matchAll(wordPattern)) {
     if (match[1] === undefined) {
-      addWord(tokens, match[0], match.index);
+      addWord(sink, match[0], match.index);
       continue;
     }
-    if (options.segmentCjk === false) continue;
+    if (!segmentCjk) continue;
     for (const segment of segmenter.segment(match[0])) {
-      if (segment.isWordLike) addWord(tokens, segment.segment, match.index + segment.index);
+      if (segment.isWordLike) addWord(sink, segment.segment, match.index + segment.index);
     }
   }
-  return tokens;
+}
+
+const asciiOnly = /^[\x00-\x7f]*$/;
+const isDigit = (c: number) => c >= 48 && c <= 57;
+const isAsciiAlnum = (c: number) => isDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+
+/** Word offsets found by {@link scanAsciiWords}: start and end of word i at [2i] and [2i + 1]. */
+let wordBounds = new Int32Array(2_048);
+
+/**
+ * The words `wordPattern` finds in ASCII text — runs of letters and digits joined by an inner `'` or `.`,
+ * or by a comma between digits — written into {@link wordBounds}; returns how many. (A plain loop: a
+ * regex match object or a callback per word cost several times more.)
+ */
+function scanAsciiWords(text: string): number {
+  const n = text.length;
+  let count = 0;
+  let i = 0;
+  while (i < n) {
+    if (!isAsciiAlnum(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const start = i;
+    for (;;) {
+      while (i < n && isAsciiAlnum(text.charCodeAt(i))) i++;
+      if (i + 1 >= n) break;
+      const joiner = text.charCodeAt(i);
+      const next = text.charCodeAt(i + 1);
+      const joins = ((joiner === 39 || joiner === 46) && isAsciiAlnum(next)) || (joiner === 44 && isDigit(next) && isDigit(text.charCodeAt(i - 1)));
+      if (!joins) break;
+      i++;
+    }
+    if (2 * count + 2 > wordBounds.length) {
+      const grown = new Int32Array(wordBounds.length * 2);
+      grown.set(wordBounds);
+      wordBounds = grown;
+    }
+    wordBounds[2 * count] = start;
+    wordBounds[2 * count + 1] = i;
+    count++;
+  }
+  return count;
 }
 
 const asciiWord = /^[a-z0-9]+$/;
@@ -90,20 +146,20 @@ function stem(word: string): string {
   return stemmed;
 }
 
-function addWord(tokens: Token[], word: string, index: number): void {
+function addWord(sink: TermSink, word: string, index: number): void {
   const end = index + word.length;
   const lower = word.toLowerCase();
   if (asciiWord.test(lower)) {
     // The common case: a plain ASCII word needs no normalization.
     const stop = englishStopWords.has(lower);
-    tokens.push({ term: lower.length > 2 && latinLetters.test(lower) ? stem(lower) : lower, start: index, end, stop, cjk: false });
+    sink(lower.length > 2 && latinLetters.test(lower) ? stem(lower) : lower, index, end, stop, false);
     return;
   }
   let normalized = word.normalize('NFKC').toLowerCase();
   if (cjkPattern.test(normalized)) {
     // CJK words carry no case or inflection; they may still hold stray Latin letters or digits.
     const term = normalized.replace(notTermChar, '');
-    if (term) tokens.push({ term, start: index, end, stop: chineseStopWords.has(term), cjk: true });
+    if (term) sink(term, index, end, chineseStopWords.has(term), true);
     return;
   }
   if (latinWithMarks.test(normalized)) normalized = normalized.normalize('NFD').replace(marks, '').normalize('NFC');
@@ -115,14 +171,14 @@ function addWord(tokens: Token[], word: string, index: number): void {
     if (!trimmed) continue;
     const stop = englishStopWords.has(trimmed);
     const term = latinLetters.test(trimmed) && trimmed.length > 2 ? stem(trimmed) : trimmed;
-    tokens.push({ term, start: index, end, stop, cjk: false });
+    sink(term, index, end, stop, false);
   }
 }
 
 /** The analyzed terms of `text`, space-separated: what the FTS5 table indexes. */
 export function indexText(text: string): string {
   let out = '';
-  for (const token of analyze(text)) out += out ? ` ${token.term}` : token.term;
+  forEachTerm(text, true, (term) => (out += out ? ` ${term}` : term));
   return out;
 }
 
@@ -137,6 +193,9 @@ export function hasCjk(text: string): boolean {
  */
 export function estimateTokens(text: string): number {
   let latinWords = 0;
+  if (asciiOnly.test(text)) {
+    return Math.ceil(scanAsciiWords(text) * 1.3);
+  }
   let cjkChars = 0;
   for (const match of text.matchAll(wordPattern)) {
     if (match[1] === undefined) latinWords++;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chunkText } from './chunker.js';
+import { chunkText, sentences } from './chunker.js';
 
 const paragraph = (n: number, word = 'word') => Array.from({ length: n }, (_, i) => `${word}${i}`).join(' ');
 
@@ -47,5 +47,19 @@ describe('chunker', () => {
   it('gives nothing for empty or blank text', () => {
     expect(chunkText('')).toEqual([]);
     expect(chunkText(' \n\n \t')).toEqual([]);
+  });
+});
+
+describe('sentences', () => {
+  it('ends sentences at full stops followed by space, CJK full stops and line breaks, covering the whole text', () => {
+    const text = 'First one. Second? "Third!" e.g. this stays. 数据同步。第二句！Last\nline';
+    const parts = sentences(text).map((s) => s.segment);
+    expect(parts).toEqual(['First one. ', 'Second? ', '"Third!" e.g. this stays. ', '数据同步。', '第二句！', 'Last\n', 'line']);
+    expect(parts.join('')).toBe(text);
+    expect(sentences('Pi is 3.14. It is v1.2 here')).toEqual([
+      { index: 0, segment: 'Pi is 3.14. ' },
+      { index: 12, segment: 'It is v1.2 here' },
+    ]);
+    expect(sentences('')).toEqual([]);
   });
 });

@@ -26,7 +26,26 @@ interface Block {
   heading: boolean;
 }
 
-const sentenceSegmenter = new Intl.Segmenter('zh', { granularity: 'sentence' });
+/**
+ * Where a sentence ends: after `.` `!` `?` `…` (and closing quotes or brackets) followed by space —
+ * unless a lower-case word follows, as in "e.g. this" —, after the CJK full stops `。！？`, and at line
+ * breaks. These are the common cases of Unicode's sentence rules (UAX #29); Intl.Segmenter follows them
+ * all but costs ~70 ns a character, which made it most of the indexing time of long paragraphs.
+ */
+const sentenceEnd = /[.!?…]+["'”’)\]」』）]*\s+(?=\S|$)(?!\p{Ll})|[。！？]+["'”’」』）]*\s*|\n\s*/gu;
+
+/** The sentences of `body`, with their offsets; together they are the whole of it. */
+export function sentences(body: string): { index: number; segment: string }[] {
+  const out: { index: number; segment: string }[] = [];
+  let start = 0;
+  for (const match of body.matchAll(sentenceEnd)) {
+    const end = match.index + match[0].length;
+    if (end > start) out.push({ index: start, segment: body.slice(start, end) });
+    start = end;
+  }
+  if (start < body.length) out.push({ index: start, segment: body.slice(start) });
+  return out;
+}
 const wordSegmenter = new Intl.Segmenter('zh', { granularity: 'word' });
 
 /**
@@ -106,7 +125,7 @@ function pushTrimmed(out: Block[], text: string, start: number, end: number, hea
 function splitLarge(text: string, block: Block, max: number): TextChunk[] {
   const pieces: { start: number; end: number; tokens: number }[] = [];
   const body = text.slice(block.start, block.end);
-  for (const sentence of sentenceSegmenter.segment(body)) {
+  for (const sentence of sentences(body)) {
     const start = block.start + sentence.index;
     const end = start + sentence.segment.length;
     const tokens = estimateTokens(sentence.segment);

@@ -24,6 +24,7 @@ import { openDatabase, SCHEMA_VERSION, type Database } from '../store/database.j
 import { SqliteEventStore } from '../store/sqliteEventStore.js';
 import type { VectorFormat } from '../embeddings/vectorStore.js';
 import { createSearchProjection } from '../search/searchProjection.js';
+import { PreparedTexts, prepareText } from '../search/preparedText.js';
 import { SearchService } from '../search/searchService.js';
 import { EntryQueries, historyItem, viewFromEvents } from './entryQueries.js';
 import { EntryRepository } from './entryRepository.js';
@@ -93,6 +94,8 @@ export class Engine {
   readonly documents: DocumentQueries;
   /** Search (lexical, semantic, hybrid), the query cache and the embedding model. */
   readonly search: SearchService;
+  /** Extracted texts that extraction threads already chunked and analyzed, for the search projection to take. */
+  readonly preparedTexts = new PreparedTexts();
   private readonly store: SqliteEventStore;
   private readonly readModels: ReadModels;
   private readonly repository: EntryRepository;
@@ -125,7 +128,9 @@ export class Engine {
     this.env = options.environment ?? systemEnvironment;
     this.store = new SqliteEventStore(db, eventCatalog);
     this.blobs = new BlobStore(this.dataDir);
-    const searchProjection = createSearchProjection((sha256) => (isSha256(sha256) && this.blobs.has(sha256) ? this.blobs.readText(sha256) : undefined));
+    const searchProjection = createSearchProjection(
+      (sha256) => this.preparedTexts.take(sha256) ?? (isSha256(sha256) && this.blobs.has(sha256) ? prepareText(this.blobs.readText(sha256)) : undefined),
+    );
     this.readModels = new ReadModels(db, this.store, { inline: [entriesProjection, documentsProjection], async: [tagCountsProjection, searchProjection] });
     this.readModels.repair();
     this.repository = new EntryRepository(db, this.store, options.snapshotEvery === undefined ? {} : { snapshotEvery: options.snapshotEvery });

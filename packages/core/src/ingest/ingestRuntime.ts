@@ -252,7 +252,10 @@ export class IngestRuntime {
     const mayHaveImages = outcome.kind !== 'done';
     try {
       if (outcome.kind === 'ocr') outcome = await this.ocr(item, outcome);
-      if (outcome.kind === 'done') this.complete({ kind: 'done', job, entryId: task.entryId, result: outcome.result });
+      if (outcome.kind === 'done') {
+        if (outcome.prepared) this.engine.preparedTexts.put(outcome.result.textSha256, outcome.prepared);
+        this.complete({ kind: 'done', job, entryId: task.entryId, result: outcome.result });
+      }
       else if (outcome.kind === 'failed') this.complete({ kind: 'failed', job, entryId: task.entryId, code: outcome.code, reason: outcome.reason, retryable: outcome.retryable });
     } catch (error) {
       this.complete({ kind: 'failed', job, entryId: task.entryId, code: 'internal', reason: `processing failed: ${describeError(error)}`, retryable: true });
@@ -292,8 +295,8 @@ export class IngestRuntime {
     }
     // Text finishing (language detection) is loaded only when this process OCRs; extraction runs in threads.
     const { storeText } = await import('./extract/extractDocument.js');
-    const result = storeText(this.engine.blobs, texts.join(''), { mimeType: outcome.mimeType, pageCount: outcome.pageCount, warnings }, true);
-    return { kind: 'done', result };
+    const { data } = storeText(this.engine.blobs, texts.join(''), { mimeType: outcome.mimeType, pageCount: outcome.pageCount, warnings }, true);
+    return { kind: 'done', result: data };
   }
 
   private ocrPoolInstance(): OcrPool {

@@ -6,6 +6,7 @@ import { uuidv7 } from '../ids/uuidv7.js';
 import { openDatabase } from '../store/database.js';
 import { errorCodeOf } from '../testing/errorCode.js';
 import { makeTempDir } from '../testing/tempDir.js';
+import { prepareText } from './preparedText.js';
 import { createSearchProjection } from './searchProjection.js';
 import { SearchService } from './searchService.js';
 import type { SearchParams } from './searchViews.js';
@@ -187,7 +188,10 @@ describe('search projection and document events (fed directly, as ingestion will
   it('indexes a document title at import, its extracted text when processed, and filters by type', async () => {
     const db = openDatabase(join(dir.path, 'docs'));
     const blobs = new Map([['a'.repeat(64), 'Quarterly revenue grew. 季度收入增长。'], ['b'.repeat(64), 'Second version of the text: profits.']]);
-    const projection = createSearchProjection((sha) => blobs.get(sha));
+    const projection = createSearchProjection((sha) => {
+      const text = blobs.get(sha);
+      return text === undefined ? undefined : prepareText(text);
+    });
     db.exec(projection.schema);
     const projectionHandler = projection.createHandler(db);
     const search = new SearchService({ db, dataDir: join(dir.path, 'docs'), catchUp: () => undefined, backgroundEmbedding: false });

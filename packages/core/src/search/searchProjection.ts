@@ -7,7 +7,7 @@ import type { LogReader, ProjectionDefinition, ProjectionHandler, ProjectionRepl
 import { assert } from '../errors/cairnError.js';
 import type { Database } from '../store/database.js';
 import { ftsTokenizer, indexText } from './analyzer.js';
-import { chunkText } from './chunker.js';
+import { prepareText, type PreparedChunk } from './preparedText.js';
 import { normalizeMimeType } from './mimeTypes.js';
 
 /**
@@ -29,8 +29,11 @@ import { normalizeMimeType } from './mimeTypes.js';
 export const searchProjectionName = 'search';
 export const searchTables = ['search_fts', 'search_embed_queue', 'search_chunks', 'search_entry_tags', 'search_entries'] as const;
 
-/** Reads an extracted-text blob; undefined when it is not (yet) stored on this device. */
-export type TextReader = (sha256: string) => string | undefined;
+/**
+ * The extracted text of a blob, chunked and analyzed ({@link prepareText}); undefined when the blob is
+ * not (yet) stored on this device.
+ */
+export type TextReader = (sha256: string) => readonly PreparedChunk[] | undefined;
 
 /** Document events are defined by ingestion; they are read here by name and shape, defensively. */
 const documentImportedShape = z.object({
@@ -213,19 +216,19 @@ class SearchHandler implements ProjectionHandler {
   }
 
   private index(id: string, entry: EntryState): void {
-    const pieces: { source: string; start: number; end: number; text: string }[] = chunkText(entry.body).map((c) => ({ source: 'body', ...c }));
+    const pieces: (PreparedChunk & { source: string })[] = prepareText(entry.body).map((c) => ({ source: 'body', ...c }));
     if (entry.textSha256) {
       const text = this.readText(entry.textSha256);
-      if (text !== undefined) pieces.push(...chunkText(text).map((c) => ({ source: 'text', ...c })));
+      if (text !== undefined) pieces.push(...text.map((c) => ({ source: 'text', ...c })));
     }
     // An entry with no text is still found by its title and tags.
-    if (pieces.length === 0) pieces.push({ source: 'body', start: 0, end: 0, text: '' });
+    if (pieces.length === 0) pieces.push({ source: 'body', start: 0, end: 0, text: '', terms: '' });
     const title = indexText(entry.title);
     const tags = indexText(entry.tags.join(' '));
     pieces.forEach((piece, ord) => {
       const hash = inputHash(embeddingInput(entry.title, piece.text));
       const chunkId = this.insertChunk.run(id, ord, piece.source, piece.start, piece.end, piece.text, hash).lastInsertRowid;
-      this.insertFts.run(chunkId, title, indexText(piece.text), tags);
+      this.insertFts.run(chunkId, title, piece.terms, tags);
       this.enqueue.run(chunkId);
     });
   }

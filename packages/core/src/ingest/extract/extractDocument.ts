@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { BlobStore } from '../../blobs/blobStore.js';
+import { prepareText, type PreparedChunk } from '../../search/preparedText.js';
 import type { DocumentProcessedData } from '../../domain/document/events.js';
 import { decodeText } from './decodeText.js';
 import { describeError, empty, ExtractionError, unsupported } from './extractionError.js';
@@ -30,7 +31,7 @@ export interface ExtractTask {
 }
 
 export type ExtractOutcome =
-  | { readonly kind: 'done'; readonly result: DocumentProcessedData }
+  | { readonly kind: 'done'; readonly result: DocumentProcessedData; readonly prepared?: readonly PreparedChunk[] }
   | { readonly kind: 'ocr'; readonly mimeType: string; readonly pageCount: number | null; readonly parts: Part[]; readonly warnings: string[] }
   | { readonly kind: 'failed'; readonly code: ExtractionError['code']; readonly reason: string; readonly retryable: boolean };
 
@@ -48,7 +49,9 @@ export async function extractDocument(task: ExtractTask): Promise<ExtractOutcome
       return { kind: 'ocr', mimeType: extracted.mimeType, pageCount: extracted.pageCount, parts: extracted.parts, warnings: extracted.warnings };
     }
     const text = extracted.parts.map((part) => ('text' in part ? part.text : '')).join('');
-    return { kind: 'done', result: storeText(new BlobStore(task.dataDir), text, extracted, false) };
+    const stored = storeText(new BlobStore(task.dataDir), text, extracted, false);
+    // Chunked and analyzed here, on this thread's core, for the search index (see PreparedTexts).
+    return { kind: 'done', result: stored.data, prepared: prepareText(stored.text) };
   } catch (error) {
     if (error instanceof ExtractionError) return { kind: 'failed', code: error.code, reason: error.message, retryable: error.retryable };
     const code = (error as NodeJS.ErrnoException).code;
@@ -59,12 +62,17 @@ export async function extractDocument(task: ExtractTask): Promise<ExtractOutcome
 }
 
 /** Normalizes the text, stores it as a UTF-8 blob and describes it for DocumentProcessed. */
-export function storeText(blobs: BlobStore, raw: string, extracted: Pick<Extracted, 'mimeType' | 'pageCount' | 'warnings' | 'verbatim'>, ocrUsed: boolean): DocumentProcessedData {
+export function storeText(
+  blobs: BlobStore,
+  raw: string,
+  extracted: Pick<Extracted, 'mimeType' | 'pageCount' | 'warnings' | 'verbatim'>,
+  ocrUsed: boolean,
+): { data: DocumentProcessedData; text: string } {
   const finished = finishText(raw, { verbatim: extracted.verbatim === true });
   const warnings = [...extracted.warnings];
   if (finished.chars === 0) warnings.push(ocrUsed ? 'no text was recognized' : 'the document has no text');
   const { sha256 } = blobs.putText(finished.text);
-  return {
+  const data: DocumentProcessedData = {
     textSha256: sha256,
     mimeType: extracted.mimeType,
     pageCount: extracted.pageCount,
@@ -73,6 +81,7 @@ export function storeText(blobs: BlobStore, raw: string, extracted: Pick<Extract
     chars: finished.chars,
     ...(warnings.length > 0 && { warnings: warnings.slice(0, 50) }),
   };
+  return { data, text: finished.text };
 }
 
 async function extractFile(task: ExtractTask): Promise<Extracted> {

@@ -1,8 +1,10 @@
 import type { Statement } from 'better-sqlite3';
 import type { Database } from '../store/database.js';
+import { chineseStopWords, englishStopWords } from './analyzer.js';
 import { entryFilterSql } from './entryFilter.js';
 import type { SearchQuery } from './queryParser.js';
 import { bm25Weights } from './searchProjection.js';
+import { TermScoreCache } from './termScores.js';
 
 /** One entry found, through its best chunk. */
 export interface EntryHit {
@@ -59,6 +61,13 @@ export function exclusionExpression(query: SearchQuery): string | undefined {
  */
 export const pruning = { largeCollection: 50_000, commonTermShare: 0.05 } as const;
 
+/**
+ * Words in at least this many chunks (and this share of them) are scored from {@link TermScoreCache}
+ * when a query has them and its other words are in at most `maxRareRows` chunks together: exact BM25
+ * over every word of the query, without FTS5 scoring each of their rows again.
+ */
+export const commonTerms = { minChunks: 1_000, share: 0.01, maxRareRows: 20_000 } as const;
+
 /** BM25 search over chunks, one hit per entry (its best chunk), tag/kind/type filters in SQL. */
 export class LexicalSearch {
   private readonly df = new Map<string, number>();
@@ -66,33 +75,57 @@ export class LexicalSearch {
   private readonly countChunks: Statement;
   private readonly termDf: Statement;
 
+  private readonly termScores: TermScoreCache;
+  private counted = 0;
+  private countedAt: string | undefined;
+  /** Queries answered from kept common-word scores (for tests and metrics). */
+  keptScoreQueries = 0;
+  /** Common words whose scores queries would have used: computed in the background. */
+  private readonly wanted = new Set<string>();
+  private readonly entriesOfChunks: Statement;
+
   constructor(
     private readonly db: Database,
-    private readonly options: { largeCollection?: number } = {},
+    private readonly options: { largeCollection?: number; commonTermChunks?: number; version?: () => string } = {},
   ) {
     this.countChunks = db.prepare(`SELECT count(*) FROM search_chunks`).pluck();
     db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_vocab USING fts5vocab(main, search_fts, 'row')`);
     this.termDf = db.prepare(`SELECT doc FROM temp.search_vocab WHERE term = ?`).pluck();
+    this.termScores = new TermScoreCache(db, [bm25Weights.title, bm25Weights.body, bm25Weights.tags]);
+    this.entriesOfChunks = db.prepare(`SELECT c.id, c.entry_id FROM json_each(?) j CROSS JOIN search_chunks c ON c.id = j.value`).raw();
+  }
+
+  /** How many chunks the index holds (counted once per index version: counting scans them all). */
+  private chunkCount(): number {
+    const version = this.options.version?.();
+    if (version === undefined || version !== this.countedAt) {
+      this.counted = this.countChunks.get() as number;
+      this.countedAt = version;
+    }
+    return this.counted;
+  }
+
+  /** How many chunks hold `term` (remembered until the collection grows or shrinks by a tenth). */
+  private frequency(term: string): number {
+    const chunks = this.chunkCount();
+    if (Math.abs(chunks - this.dfChunks) > this.dfChunks / 10) {
+      this.df.clear();
+      this.dfChunks = chunks;
+    }
+    let df = this.df.get(term);
+    if (df === undefined) {
+      df = (this.termDf.get(term) as number | undefined) ?? 0;
+      this.df.set(term, df);
+    }
+    return df;
   }
 
   /** The query's words minus the common ones, in a large collection (see {@link pruning}). */
   prune(query: SearchQuery): SearchQuery {
     if (query.terms.length < 2) return query;
-    const chunks = this.countChunks.get() as number;
+    const chunks = this.chunkCount();
     if (chunks < (this.options.largeCollection ?? pruning.largeCollection)) return query;
-    // Document frequencies change slowly: remembered until the collection grows or shrinks by a tenth.
-    if (Math.abs(chunks - this.dfChunks) > this.dfChunks / 10) {
-      this.df.clear();
-      this.dfChunks = chunks;
-    }
-    const frequency = (term: string) => {
-      let df = this.df.get(term);
-      if (df === undefined) {
-        df = (this.termDf.get(term) as number | undefined) ?? 0;
-        this.df.set(term, df);
-      }
-      return df;
-    };
+    const frequency = (term: string) => this.frequency(term);
     const present = query.terms.filter((t) => frequency(t) > 0).sort((a, b) => frequency(a) - frequency(b));
     if (present.length === 0) return query;
     const rare = present.filter((t) => frequency(t) <= chunks * pruning.commonTermShare);
@@ -100,6 +133,8 @@ export class LexicalSearch {
   }
 
   search(fullQuery: SearchQuery, limit: number): EntryHit[] {
+    const common = this.searchWithCommonTerms(fullQuery, limit);
+    if (common) return common;
     const query = this.prune(fullQuery);
     const match = matchExpression(query);
     if (match === undefined) return [];
@@ -121,6 +156,73 @@ export class LexicalSearch {
       const rows = (filter ? statement.all(match, ...filter.params, k) : statement.all(match, k)) as ChunkRow[];
       return { rows, exhausted: rows.length < k };
     });
+  }
+
+  /**
+   * Exact BM25 over all the words of a query that has common words, their scores taken from
+   * {@link TermScoreCache}. Undefined when the query is not of that kind (no common word; phrases or
+   * filters, which the FTS5 query handles) or a common word's scores are not computed yet for this
+   * index version — it is then noted for {@link computeWanted}.
+   */
+  private searchWithCommonTerms(query: SearchQuery, limit: number): EntryHit[] | undefined {
+    if (query.phrases.length > 0 || entryFilterSql(query) || query.terms.length === 0 || !this.options.version) return undefined;
+    const common = query.terms.filter((term) => this.isCommon(term));
+    if (common.length === 0) return undefined;
+    this.termScores.sync(this.options.version());
+    const missing = common.filter((term) => !this.termScores.has(term));
+    if (missing.length > 0) {
+      for (const term of missing) this.wanted.add(term);
+      return undefined;
+    }
+    const rare = query.terms.filter((term) => !common.includes(term) && this.frequency(term) > 0);
+    // The rare words' rows all come back from FTS5 with their scores (to add the kept ones exactly);
+    // past a few thousand, the pruned FTS5 query below (ranked inside SQLite) is faster.
+    if (rare.reduce((rows, term) => rows + this.frequency(term), 0) > commonTerms.maxRareRows) return undefined;
+    this.keptScoreQueries++;
+    return collectEntries(limit, this.excludedEntries(query), (k) => {
+      const best = this.termScores.best(common, rare, k);
+      const entryOf = new Map(this.entriesOfChunks.all(JSON.stringify(best.map((b) => b.chunkId))) as [number, string][]);
+      const rows: ChunkRow[] = [];
+      for (const { chunkId, score } of best) {
+        const entryId = entryOf.get(chunkId);
+        if (entryId !== undefined) rows.push({ chunkId, entryId, score });
+      }
+      return { rows, exhausted: best.length < k };
+    });
+  }
+
+  private isCommon(term: string): boolean {
+    const chunks = this.chunkCount();
+    return this.frequency(term) >= Math.max(this.options.commonTermChunks ?? commonTerms.minChunks, chunks * commonTerms.share);
+  }
+
+  /**
+   * Computes the scores of up to `count` common words that queries needed (or {@link wantAllCommonTerms}
+   * asked for), for the current index version. Returns whether more are waiting.
+   */
+  computeWanted(count = 1): boolean {
+    if (!this.options.version) return false;
+    this.termScores.sync(this.options.version());
+    for (const term of this.wanted) {
+      if (count <= 0) break;
+      this.wanted.delete(term);
+      if (this.termScores.has(term) || !this.isCommon(term)) continue;
+      if (!this.termScores.hasRoomFor(this.frequency(term))) continue;
+      this.termScores.compute(term);
+      count--;
+    }
+    return this.wanted.size > 0;
+  }
+
+  /** Notes the common words of the index, most frequent first, for {@link computeWanted} (a warm-up). */
+  wantAllCommonTerms(): number {
+    const chunks = this.chunkCount();
+    const threshold = Math.max(this.options.commonTermChunks ?? commonTerms.minChunks, chunks * commonTerms.share);
+    const terms = this.db.prepare(`SELECT term FROM temp.search_vocab WHERE doc >= ? ORDER BY doc DESC`).pluck().all(threshold) as string[];
+    // Queries drop stop words (unless they have nothing else): the most frequent words, rarely needed.
+    const wanted = terms.filter((term) => !englishStopWords.has(term) && !chineseStopWords.has(term));
+    for (const term of wanted) this.wanted.add(term);
+    return wanted.length;
   }
 
   /** Entries that contain an excluded word or phrase anywhere (in any chunk). */

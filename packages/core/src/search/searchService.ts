@@ -79,10 +79,14 @@ export class SearchService {
   constructor(private readonly options: SearchServiceOptions) {
     const { db } = options;
     db.exec(`CREATE TABLE IF NOT EXISTS search_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID`);
-    this.lexical = new LexicalSearch(db);
+    this.checkpoint = db.prepare(`SELECT position FROM checkpoints WHERE name = ?`).pluck();
+    // The projection's checkpoint moves with every change to the index; the schema version with a rebuild
+    // (which drops and creates the tables, so chunk ids are new even where the checkpoint is not).
+    this.lexical = new LexicalSearch(db, {
+      version: () => `${(this.checkpoint.get(searchProjectionName) as number | undefined) ?? 0}:${db.pragma('schema_version', { simple: true }) as number}`,
+    });
     this.vectors = new VectorStore(db, options.vectorFormat);
     this.backfill = new VectorBackfill(db, this.vectors, () => !this.closed);
-    this.checkpoint = db.prepare(`SELECT position FROM checkpoints WHERE name = ?`).pluck();
     this.chunkDetails = db.prepare(
       `SELECT c.id, c.entry_id, c.source, c.start, c.end, c.text, e.title, e.kind, e.tags
        FROM json_each(?) j CROSS JOIN search_chunks c ON c.id = j.value CROSS JOIN search_entries e ON e.entry_id = c.entry_id`,
@@ -149,6 +153,7 @@ export class SearchService {
     }
     const response = { results: this.toResults(hits, query), mode, notices };
     this.cache.set(version, key, response);
+    this.computeCommonTermsSoon();
     return { ...response, tookMs: elapsed(started), cached: false };
   }
 
@@ -345,6 +350,43 @@ export class SearchService {
     if (!this.options.backgroundEmbedding || this.closed || this.running) return;
     if (this.unavailableReason(this.resolveModel()) !== undefined || this.backfill.pending() === 0) return;
     this.runBackfill({}).catch((error: unknown) => this.options.onBackgroundError?.(error));
+  }
+
+  /**
+   * Computes the scores of every common word of the index (see TermScoreCache), in slices between
+   * other work; resolves with how many words were computed. `cairn serve` warms up with it at start.
+   */
+  async warmUpCommonTerms(): Promise<number> {
+    this.options.catchUp();
+    const count = this.lexical.wantAllCommonTerms();
+    this.computeCommonTermsSoon();
+    await this.commonTermsDone;
+    return count;
+  }
+
+  private commonTermsDone: Promise<void> = Promise.resolve();
+  private computingCommonTerms = false;
+
+  /** Computes wanted common-word scores in the background, one word per turn of the event loop. */
+  private computeCommonTermsSoon(): void {
+    if (this.computingCommonTerms || this.closed) return;
+    this.computingCommonTerms = true;
+    this.commonTermsDone = new Promise((resolve) => {
+      const step = () => {
+        let more = false;
+        try {
+          more = !this.closed && this.lexical.computeWanted(1);
+        } catch (error) {
+          this.options.onBackgroundError?.(error);
+        }
+        if (more) setImmediate(step);
+        else {
+          this.computingCommonTerms = false;
+          resolve();
+        }
+      };
+      setImmediate(step);
+    });
   }
 
   close(): void {

@@ -1,0 +1,72 @@
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Engine } from '../engine/engine.js';
+import { uuidv7 } from '../ids/uuidv7.js';
+import { openDatabase, type Database } from '../store/database.js';
+import { makeTempDir } from '../testing/tempDir.js';
+import { LexicalSearch } from './lexicalSearch.js';
+import { parseQuery } from './queryParser.js';
+
+const words = 'alpha beta gamma delta sync graph paper model'.split(' ');
+let dir: { path: string; remove: () => void };
+let engine: Engine;
+let db: Database;
+
+beforeEach(() => {
+  dir = makeTempDir();
+  engine = Engine.open({ dataDir: join(dir.path, 'data'), autoCatchUp: false });
+  let seed = 11;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const pick = (n: number) => Array.from({ length: n }, () => words[Math.floor(random() * words.length)]!).join(' ');
+  for (let i = 0; i < 80; i++) {
+    engine.execute({ type: 'CreateEntry', entryId: uuidv7(), title: `${pick(2)} ${i}`, body: pick(3 + Math.floor(random() * 40)), tags: i % 3 === 0 ? [words[i % 8]!] : [] });
+  }
+  engine.catchUp();
+  db = openDatabase(join(dir.path, 'data'));
+});
+afterEach(() => {
+  db.close();
+  engine.close();
+  dir.remove();
+});
+
+const checkpoint = () => String(db.prepare(`SELECT position FROM checkpoints WHERE name = 'search'`).pluck().get());
+
+describe('common words scored from kept contributions', () => {
+  it('gives the same ranking and scores as one FTS5 query over every word', () => {
+    const exact = new LexicalSearch(db);
+    const kept = new LexicalSearch(db, { commonTermChunks: 2, version: checkpoint });
+    expect(kept.search(parseQuery('alpha'), 100)).toEqual(exact.search(parseQuery('alpha'), 100)); // not computed yet: the FTS5 query
+    const texts = ['alpha', 'beta paper', 'graph model sync 17', 'delta gamma', '42 alpha -beta'];
+    for (const text of texts) {
+      const query = parseQuery(text);
+      const expected = exact.search(query, 100);
+      kept.search(query, 100); // notes the common words it would need
+      while (kept.computeWanted(1));
+      const answered = kept.keptScoreQueries;
+      const fast = kept.search(query, 100);
+      expect(kept.keptScoreQueries).toBe(answered + 1); // from the kept scores
+      expect(fast.length).toBeGreaterThan(0);
+      expect(fast.map((h) => h.entryId).sort()).toEqual(expected.map((h) => h.entryId).sort());
+      // Kept contributions are float32: the same scores to ~7 digits, the same order but for near-ties.
+      fast.forEach((hit, i) => expect(Math.abs(hit.score - expected[i]!.score)).toBeLessThan(1e-5 * Math.max(1, expected[i]!.score)));
+      if (expected.length < 2 || expected[0]!.score - expected[1]!.score > 1e-4) expect(fast[0]!.entryId).toBe(expected[0]!.entryId);
+    }
+    expect(exact.keptScoreQueries).toBe(0);
+  });
+
+  it('drops what it kept when the index changes, so new entries are found at once', () => {
+    const kept = new LexicalSearch(db, { commonTermChunks: 2, version: checkpoint });
+    kept.search(parseQuery('alpha'), 10);
+    while (kept.computeWanted(1));
+    const before = kept.search(parseQuery('alpha'), 200).length;
+    expect(kept.keptScoreQueries).toBe(1);
+    const id = uuidv7();
+    engine.execute({ type: 'CreateEntry', entryId: id, title: 'alpha alpha alpha', body: 'alpha' });
+    engine.catchUp();
+    const after = kept.search(parseQuery('alpha'), 200);
+    expect(after).toHaveLength(before + 1);
+    expect(after[0]!.entryId).toBe(id);
+    expect(kept.keptScoreQueries).toBe(1); // the kept scores were for the old index
+  });
+});

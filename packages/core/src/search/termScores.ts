@@ -1,0 +1,155 @@
+import type { Statement } from 'better-sqlite3';
+import type { Database } from '../store/database.js';
+
+/** Every chunk a term is in, with the term's BM25 contribution to that chunk's score. */
+interface TermScores {
+  readonly chunkIds: Int32Array;
+  readonly scores: Float32Array;
+}
+
+/** A chunk and its score (higher is better). */
+export interface ScoredChunk {
+  readonly chunkId: number;
+  readonly score: number;
+}
+
+/**
+ * Exact BM25 for queries with common words, without FTS5 scoring every chunk they are in.
+ *
+ * FTS5 ranks by scoring every row that matches (about a microsecond a row), so a word found in tens of
+ * thousands of chunks costs tens of milliseconds a query. But FTS5's BM25 is a sum over the query's
+ * words of a per-word contribution that depends only on the word and the chunk (its frequency in each
+ * column, the chunk's length, the collection's size and average length). So the contributions of a
+ * common word are computed once — by FTS5 itself, querying the word alone — and kept in memory for as
+ * long as the index does not change (the search projection's checkpoint is the version). A query then
+ * adds the kept contributions of its common words to FTS5's scores of its rare words (few rows):
+ * the same scores as one FTS5 query over all its words, in a fraction of the time.
+ *
+ * Any change to the index drops everything kept. Computing a word's contributions costs about twice
+ * what one FTS5 query with it costs, so it is done in the background (see LexicalSearch), never while
+ * a query waits: until it is done, queries with the word run through FTS5 as before.
+ */
+export class TermScoreCache {
+  private readonly terms = new Map<string, TermScores>();
+  private version: string | undefined;
+  private heldPostings = 0;
+  /** Per chunk id: the score being summed for the current query (reused between queries). */
+  private sums = new Float64Array(0);
+  private readonly touched: number[] = [];
+  private statement: Statement | undefined;
+
+  constructor(
+    private readonly db: Database,
+    /** BM25 column weights, in the FTS table's column order. */
+    private readonly weights: readonly number[],
+    private readonly limits = { maxPostings: 8_000_000 },
+  ) {}
+
+  /** Forgets everything computed for an older index version. */
+  sync(version: string): void {
+    if (version === this.version) return;
+    this.terms.clear();
+    this.heldPostings = 0;
+    this.version = version;
+  }
+
+  has(term: string): boolean {
+    return this.terms.has(term);
+  }
+
+  /** Room to keep `postings` more contributions (the cache holds at most ~64 MB). */
+  hasRoomFor(postings: number): boolean {
+    return this.heldPostings + postings <= this.limits.maxPostings;
+  }
+
+  /** Computes and keeps the contributions of `term` (one FTS5 query over every chunk it is in). */
+  compute(term: string): void {
+    if (this.terms.has(term)) return;
+    const rows = this.scoresOf(`"${term}"`);
+    const kept = { chunkIds: new Int32Array(rows.length), scores: new Float32Array(rows.length) };
+    rows.forEach(([id, score], i) => {
+      kept.chunkIds[i] = id;
+      kept.scores[i] = score;
+    });
+    this.terms.set(term, kept);
+    this.heldPostings += rows.length;
+  }
+
+  /**
+   * The `k` best chunks for the sum of `common` words (kept: see {@link compute}) and `rare` words
+   * (scored by FTS5 now), best first; ties go to the lower chunk id.
+   */
+  best(common: readonly string[], rare: readonly string[], k: number): ScoredChunk[] {
+    try {
+      if (rare.length > 0) {
+        const expression = rare.map((term) => `"${term}"`).join(' OR ');
+        for (const [id, score] of this.scoresOf(expression)) this.add(id, score);
+      }
+      for (const term of common) {
+        const kept = this.terms.get(term);
+        if (!kept) throw new Error(`the scores of "${term}" are not computed`);
+        for (let i = 0; i < kept.chunkIds.length; i++) this.add(kept.chunkIds[i]!, kept.scores[i]!);
+      }
+      return this.top(k);
+    } finally {
+      for (const id of this.touched) this.sums[id] = 0;
+      this.touched.length = 0;
+    }
+  }
+
+  /** Rows of (chunk id, score): FTS5's BM25 is negative, lower is better, so it is negated. */
+  private scoresOf(expression: string): [number, number][] {
+    this.statement ??= this.db.prepare(`SELECT rowid, -bm25(search_fts, ${this.weights.join(', ')}) FROM search_fts WHERE search_fts MATCH ?`).raw();
+    return this.statement.all(expression) as [number, number][];
+  }
+
+  private add(id: number, score: number): void {
+    if (id >= this.sums.length) {
+      const grown = new Float64Array(Math.max(id + 1, this.sums.length * 2, 1_024));
+      grown.set(this.sums);
+      this.sums = grown;
+    }
+    if (this.sums[id] === 0) this.touched.push(id);
+    // A contribution is never exactly 0 (FTS5 floors the IDF at 1e-6), so 0 means "not touched yet".
+    this.sums[id]! += score;
+  }
+
+  /** The `k` touched chunks with the highest sums, best first (a bounded min-heap over all of them). */
+  private top(k: number): ScoredChunk[] {
+    const heap: number[] = [];
+    const better = (a: number, b: number) => this.sums[a]! > this.sums[b]! || (this.sums[a] === this.sums[b] && a < b);
+    for (const id of this.touched) {
+      if (heap.length < k) {
+        heap.push(id);
+        siftUp(heap, heap.length - 1, better);
+      } else if (better(id, heap[0]!)) {
+        heap[0] = id;
+        siftDown(heap, 0, better);
+      }
+    }
+    return heap.sort((a, b) => (better(a, b) ? -1 : 1)).map((id) => ({ chunkId: id, score: this.sums[id]! }));
+  }
+}
+
+/** Min-heap by `better` (the worst of the kept chunks at the root). */
+function siftUp(heap: number[], i: number, better: (a: number, b: number) => boolean): void {
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if (!better(heap[parent]!, heap[i]!)) break;
+    [heap[parent], heap[i]] = [heap[i]!, heap[parent]!];
+    i = parent;
+  }
+}
+
+function siftDown(heap: number[], i: number, better: (a: number, b: number) => boolean): void {
+  for (;;) {
+    const left = 2 * i + 1;
+    const right = left + 1;
+    let worst = i;
+    if (left < heap.length && better(heap[worst]!, heap[left]!)) worst = left;
+    if (right < heap.length && better(heap[worst]!, heap[right]!)) worst = right;
+    if (worst === i) return;
+    [heap[worst], heap[i]] = [heap[i]!, heap[worst]!];
+    i = worst;
+  }
+}

@@ -47,14 +47,18 @@ export const serveCommand: CommandSpec = {
     ctx.out.result({ url: server.url, port: server.port, dataDir: ctx.dataDir }, () =>
       [`Cairn is running at ${ctx.out.style.bold(server.url)}`, `data: ${ctx.dataDir}`, 'Open the link above (it carries this launch\'s secret). Ctrl+C stops the server.'].join('\n'),
     );
-    // Then, in slices between requests: the scores of the library's common words, so searches for them
-    // do not make FTS5 score every chunk they are in (see TermScoreCache).
-    ctx.engine().search.warmUpCommonTerms().catch((error: unknown) => process.stderr.write(`cairn serve: ${(error as Error).message}\n`));
+    // A few seconds later (not competing with the first screen), in slices between requests: the scores of
+    // the library's common words, so searches for them do not make FTS5 score every chunk they are in
+    // (see TermScoreCache).
+    const warmUp = setTimeout(() => {
+      ctx.engine().search.warmUpCommonTerms().catch((error: unknown) => process.stderr.write(`cairn serve: ${(error as Error).message}\n`));
+    }, 3_000);
     await new Promise<void>((done) => {
       const stop = () => done();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+    clearTimeout(warmUp);
     // The caller then stops ingestion (jobs in hand finish; the rest stay queued) and closes the engine.
     await server.close();
   },

@@ -219,7 +219,7 @@ async function textThroughput(root: string, files: number, fileBytes: number, lo
     const start = process.hrtime.bigint();
     const report = await importPaths(engine, [folder]);
     const importSeconds = seconds(start);
-    await runtime.waitFor(report.files.flatMap((f) => (f.entryId ? [f.entryId] : [])));
+    await runtime.whenIdle(); // as `cairn import` waits
     const processedSeconds = seconds(start);
     engine.catchUp(); // the search projection indexes every extracted text
     const totalSeconds = seconds(start);

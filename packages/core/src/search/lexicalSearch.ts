@@ -83,6 +83,7 @@ export class LexicalSearch {
   /** Common words whose scores queries would have used: computed in the background. */
   private readonly wanted = new Set<string>();
   private readonly entriesOfChunks: Statement;
+  private readonly maxChunkId: Statement;
 
   constructor(
     private readonly db: Database,
@@ -92,6 +93,7 @@ export class LexicalSearch {
     db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_vocab USING fts5vocab(main, search_fts, 'row')`);
     this.termDf = db.prepare(`SELECT doc FROM temp.search_vocab WHERE term = ?`).pluck();
     this.termScores = new TermScoreCache(db, [bm25Weights.title, bm25Weights.body, bm25Weights.tags]);
+    this.maxChunkId = db.prepare(`SELECT coalesce(max(id), 0) FROM search_chunks`).pluck();
     this.entriesOfChunks = db.prepare(`SELECT c.id, c.entry_id FROM json_each(?) j CROSS JOIN search_chunks c ON c.id = j.value`).raw();
   }
 
@@ -197,19 +199,19 @@ export class LexicalSearch {
   }
 
   /**
-   * Computes the scores of up to `count` common words that queries needed (or {@link wantAllCommonTerms}
-   * asked for), for the current index version. Returns whether more are waiting.
+   * Computes a slice of the scores of a common word that queries needed (or {@link wantAllCommonTerms}
+   * asked for), for the current index version: a few milliseconds of work. Returns whether more waits.
    */
-  computeWanted(count = 1): boolean {
+  computeWanted(): boolean {
     if (!this.options.version) return false;
     this.termScores.sync(this.options.version());
     for (const term of this.wanted) {
-      if (count <= 0) break;
-      this.wanted.delete(term);
-      if (this.termScores.has(term) || !this.isCommon(term)) continue;
-      if (!this.termScores.hasRoomFor(this.frequency(term))) continue;
-      this.termScores.compute(term);
-      count--;
+      if (this.termScores.has(term) || !this.isCommon(term) || !this.termScores.hasRoomFor(this.frequency(term))) {
+        this.wanted.delete(term);
+        continue;
+      }
+      if (this.termScores.computeSlice(term, this.frequency(term), this.maxChunkId.get() as number)) this.wanted.delete(term);
+      break;
     }
     return this.wanted.size > 0;
   }

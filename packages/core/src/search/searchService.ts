@@ -367,7 +367,7 @@ export class SearchService {
   private commonTermsDone: Promise<void> = Promise.resolve();
   private computingCommonTerms = false;
 
-  /** Computes wanted common-word scores in the background, one word per turn of the event loop. */
+  /** Computes wanted common-word scores in the background, a slice per turn of the event loop. */
   private computeCommonTermsSoon(): void {
     if (this.computingCommonTerms || this.closed) return;
     this.computingCommonTerms = true;
@@ -375,7 +375,7 @@ export class SearchService {
       const step = () => {
         let more = false;
         try {
-          more = !this.closed && this.lexical.computeWanted(1);
+          more = !this.closed && this.lexical.computeWanted();
         } catch (error) {
           this.options.onBackgroundError?.(error);
         }

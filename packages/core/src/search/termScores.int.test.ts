@@ -6,6 +6,7 @@ import { openDatabase, type Database } from '../store/database.js';
 import { makeTempDir } from '../testing/tempDir.js';
 import { LexicalSearch } from './lexicalSearch.js';
 import { parseQuery } from './queryParser.js';
+import { TermScoreCache } from './termScores.js';
 
 const words = 'alpha beta gamma delta sync graph paper model'.split(' ');
 let dir: { path: string; remove: () => void };
@@ -42,7 +43,7 @@ describe('common words scored from kept contributions', () => {
       const query = parseQuery(text);
       const expected = exact.search(query, 100);
       kept.search(query, 100); // notes the common words it would need
-      while (kept.computeWanted(1));
+      while (kept.computeWanted());
       const answered = kept.keptScoreQueries;
       const fast = kept.search(query, 100);
       expect(kept.keptScoreQueries).toBe(answered + 1); // from the kept scores
@@ -58,7 +59,7 @@ describe('common words scored from kept contributions', () => {
   it('drops what it kept when the index changes, so new entries are found at once', () => {
     const kept = new LexicalSearch(db, { commonTermChunks: 2, version: checkpoint });
     kept.search(parseQuery('alpha'), 10);
-    while (kept.computeWanted(1));
+    while (kept.computeWanted());
     const before = kept.search(parseQuery('alpha'), 200).length;
     expect(kept.keptScoreQueries).toBe(1);
     const id = uuidv7();
@@ -68,5 +69,20 @@ describe('common words scored from kept contributions', () => {
     expect(after).toHaveLength(before + 1);
     expect(after[0]!.entryId).toBe(id);
     expect(kept.keptScoreQueries).toBe(1); // the kept scores were for the old index
+  });
+
+  it('computes a word slice by slice, to the same scores as in one go', () => {
+    const maxChunkId = db.prepare(`SELECT max(id) FROM search_chunks`).pluck().get() as number;
+    const chunks = db.prepare(`SELECT count(*) FROM search_fts WHERE search_fts MATCH '"alpha"'`).pluck().get() as number;
+    const whole = new TermScoreCache(db, [4, 1, 2]);
+    const sliced = new TermScoreCache(db, [4, 1, 2]);
+    whole.sync('v');
+    sliced.sync('v');
+    expect(whole.computeSlice('alpha', chunks, maxChunkId, 1_000_000)).toBe(true);
+    let slices = 1;
+    while (!sliced.computeSlice('alpha', chunks, maxChunkId, 5)) slices++;
+    expect(slices).toBeGreaterThan(3);
+    expect(sliced.best(['alpha'], [], 200)).toEqual(whole.best(['alpha'], [], 200));
+    expect(whole.best(['alpha'], [], 200)).toHaveLength(chunks);
   });
 });

@@ -26,8 +26,9 @@ export interface ScoredChunk {
  * the same scores as one FTS5 query over all its words, in a fraction of the time.
  *
  * Any change to the index drops everything kept. Computing a word's contributions costs about twice
- * what one FTS5 query with it costs, so it is done in the background (see LexicalSearch), never while
- * a query waits: until it is done, queries with the word run through FTS5 as before.
+ * what one FTS5 query with it costs, so it is done in the background, in slices of chunk ids (see
+ * LexicalSearch), never while a query waits: until it is done, queries with the word run through FTS5
+ * as before.
  */
 export class TermScoreCache {
   private readonly terms = new Map<string, TermScores>();
@@ -37,6 +38,9 @@ export class TermScoreCache {
   private sums = new Float64Array(0);
   private readonly touched: number[] = [];
   private statement: Statement | undefined;
+  private rareStatement: Statement | undefined;
+  /** The word being computed, slice by slice. */
+  private partial: { term: string; from: number; ids: number[]; scores: number[] } | undefined;
 
   constructor(
     private readonly db: Database,
@@ -49,6 +53,7 @@ export class TermScoreCache {
   sync(version: string): void {
     if (version === this.version) return;
     this.terms.clear();
+    this.partial = undefined;
     this.heldPostings = 0;
     this.version = version;
   }
@@ -62,21 +67,33 @@ export class TermScoreCache {
     return this.heldPostings + postings <= this.limits.maxPostings;
   }
 
-  /** Computes and keeps the contributions of `term` (one FTS5 query over every chunk it is in). */
-  compute(term: string): void {
-    if (this.terms.has(term)) return;
-    const rows = this.scoresOf(`"${term}"`);
-    const kept = { chunkIds: new Int32Array(rows.length), scores: new Float32Array(rows.length) };
-    rows.forEach(([id, score], i) => {
-      kept.chunkIds[i] = id;
-      kept.scores[i] = score;
-    });
-    this.terms.set(term, kept);
-    this.heldPostings += rows.length;
+  /**
+   * Computes the next slice of `term`'s contributions — a range of chunk ids holding about
+   * `sliceRows` of its `chunks` chunks, a few milliseconds of work however common the word — and keeps
+   * them once the range past `maxChunkId` is done. Returns true when the word is complete.
+   */
+  computeSlice(term: string, chunks: number, maxChunkId: number, sliceRows = 4_096): boolean {
+    if (this.terms.has(term)) return true;
+    if (this.partial?.term !== term) this.partial = { term, from: 0, ids: [], scores: [] };
+    const partial = this.partial;
+    const to = partial.from + Math.max(1, Math.ceil((sliceRows * (maxChunkId + 1)) / Math.max(1, chunks)));
+    this.statement ??= this.db
+      .prepare(`SELECT rowid, -bm25(search_fts, ${this.weights.join(', ')}) FROM search_fts WHERE search_fts MATCH ? AND rowid >= ? AND rowid < ?`)
+      .raw();
+    for (const [id, score] of this.statement.all(`"${term}"`, partial.from, to) as [number, number][]) {
+      partial.ids.push(id);
+      partial.scores.push(score);
+    }
+    partial.from = to;
+    if (to <= maxChunkId) return false;
+    this.terms.set(term, { chunkIds: Int32Array.from(partial.ids), scores: Float32Array.from(partial.scores) });
+    this.heldPostings += partial.ids.length;
+    this.partial = undefined;
+    return true;
   }
 
   /**
-   * The `k` best chunks for the sum of `common` words (kept: see {@link compute}) and `rare` words
+   * The `k` best chunks for the sum of `common` words (kept: see {@link computeSlice}) and `rare` words
    * (scored by FTS5 now), best first; ties go to the lower chunk id.
    */
   best(common: readonly string[], rare: readonly string[], k: number): ScoredChunk[] {
@@ -99,8 +116,8 @@ export class TermScoreCache {
 
   /** Rows of (chunk id, score): FTS5's BM25 is negative, lower is better, so it is negated. */
   private scoresOf(expression: string): [number, number][] {
-    this.statement ??= this.db.prepare(`SELECT rowid, -bm25(search_fts, ${this.weights.join(', ')}) FROM search_fts WHERE search_fts MATCH ?`).raw();
-    return this.statement.all(expression) as [number, number][];
+    this.rareStatement ??= this.db.prepare(`SELECT rowid, -bm25(search_fts, ${this.weights.join(', ')}) FROM search_fts WHERE search_fts MATCH ?`).raw();
+    return this.rareStatement.all(expression) as [number, number][];
   }
 
   private add(id: number, score: number): void {

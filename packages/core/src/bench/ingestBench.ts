@@ -219,6 +219,7 @@ async function textThroughput(root: string, files: number, fileBytes: number, lo
     const start = process.hrtime.bigint();
     const report = await importPaths(engine, [folder]);
     const importSeconds = seconds(start);
+    if (report.imported !== files) throw new Error(`only ${report.imported} of ${files} files were imported`);
     await runtime.whenIdle(); // as `cairn import` waits
     const processedSeconds = seconds(start);
     engine.catchUp(); // the search projection indexes every extracted text

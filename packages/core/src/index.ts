@@ -18,6 +18,8 @@ export {
 export { Engine, type EngineCommand, type EngineListener, type EngineOptions, type ExecuteOptions } from './engine/engine.js';
 export {
   entrySorts,
+  processingFilters,
+  type ProcessingFilter,
   type ActivityItem,
   type CommandResult,
   type EngineChange,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { entryKinds } from '../domain/entry/events.js';
 import type { RecordedEvent } from '../domain/shared/envelope.js';
 import { jsonObjectSchema, jsonValueSchema } from '../domain/shared/json.js';
-import { entrySorts, type ActivityItem, type CommandResult, type EngineNotice, type EngineStatus, type EntryList, type EntryView, type HistoryItem, type TagCount } from '../engine/views.js';
+import { entrySorts, processingFilters, type ActivityItem, type CommandResult, type EngineNotice, type EngineStatus, type EntryList, type EntryView, type HistoryItem, type TagCount } from '../engine/views.js';
 import { ingestionApiSchemas, type IngestionApiResults } from '../ingest/ingestionApi.js';
 import type { RebuildResult } from '../projections/readModels.js';
 import { searchModes, type EmbedResult, type ModelStatus, type SearchResponse, type SearchStatus } from '../search/searchViews.js';
@@ -47,6 +47,7 @@ export const engineApiSchemas = {
     .object({
       tag: z.string().optional(),
       kind: z.enum(entryKinds).optional(),
+      status: z.enum(processingFilters).optional(),
       deleted: z.boolean().optional(),
       sort: z.enum(entrySorts).optional(),
       order: z.enum(['asc', 'desc']).optional(),

@@ -37,6 +37,8 @@ describe('engine API over RPC', () => {
     expect(await handleRpc(api, { id: 1, method: 'dropDatabase', params: {} })).toMatchObject({ ok: false, error: { code: 'validation' } });
     expect(await handleRpc(api, { id: 2, method: 'createEntry', params: { title: 42 } })).toMatchObject({ ok: false, error: { code: 'validation', message: expect.stringContaining('title') } });
     expect(await handleRpc(api, { id: 3, method: 'listEntries', params: { limit: 1e9 } })).toMatchObject({ ok: false, error: { code: 'validation' } });
+    expect(await handleRpc(api, { id: 3, method: 'listEntries', params: { status: 'finished' } })).toMatchObject({ ok: false, error: { code: 'validation' } });
+    expect(await handleRpc(api, { id: 3, method: 'listEntries', params: { status: 'failed' } })).toMatchObject({ ok: true, result: { entries: [], total: 0 } });
     expect(await handleRpc(api, { id: 4, method: 'createEntry', params: { title: 'x', sneaky: true } })).toMatchObject({ ok: false, error: { code: 'validation' } });
     expect(await handleRpc(api, 'not even an object')).toMatchObject({ ok: false, error: { code: 'validation' } });
     expect(await handleRpc(api, null)).toMatchObject({ ok: false });

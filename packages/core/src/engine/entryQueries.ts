@@ -7,7 +7,8 @@ import type { EventMetadata, RecordedEvent } from '../domain/shared/envelope.js'
 import type { JsonObject } from '../domain/shared/json.js';
 import type { Database } from '../store/database.js';
 import type { EntryState } from '../domain/entry/state.js';
-import type { ActivityItem, EntryList, EntrySummary, EntryView, HistoryItem, ListEntriesQuery, TagCount } from './views.js';
+import { documentStages } from '../domain/document/events.js';
+import { processingFilters, type ActivityItem, type EntryList, type EntrySummary, type EntryView, type HistoryItem, type ListEntriesQuery, type TagCount } from './views.js';
 
 interface EntryRow {
   id: string;
@@ -72,6 +73,13 @@ export class EntryQueries {
     if (query.kind !== undefined) {
       where.push('e.kind = ?');
       params.push(query.kind);
+    }
+    if (query.status !== undefined) {
+      const statuses = query.status === 'processing' ? documentStages : processingFilters.includes(query.status) ? [query.status] : undefined;
+      if (!statuses) throw new ValidationError(`unknown status ${String(query.status)}: use one of ${processingFilters.join(', ')}`);
+      from += ' JOIN documents d ON d.entry_id = e.id';
+      where.push(`d.status IN (${statuses.map(() => '?').join(', ')})`);
+      params.push(...statuses);
     }
     const sort = sortColumns[query.sort ?? 'updated'];
     if (!sort) throw new ValidationError(`unknown sort ${String(query.sort)}`);

@@ -22,9 +22,15 @@ export type EntrySummary = Omit<EntryView, 'body' | 'attributes'>;
 export const entrySorts = ['updated', 'created', 'title'] as const;
 export type EntrySort = (typeof entrySorts)[number];
 
+/** Documents by where their processing is: `processing` is any of queued, extracting, ocr, indexing. */
+export const processingFilters = ['processing', 'done', 'failed', 'unsupported'] as const;
+export type ProcessingFilter = (typeof processingFilters)[number];
+
 export interface ListEntriesQuery {
   readonly tag?: string;
   readonly kind?: EntryKind;
+  /** Only documents whose processing is here. */
+  readonly status?: ProcessingFilter;
   /** true: only deleted entries (the trash); false or absent: only live ones. */
   readonly deleted?: boolean;
   readonly sort?: EntrySort;

@@ -96,6 +96,13 @@ describe('importing a folder of messy files', () => {
     // Failures are dead-lettered jobs with the reason; documents appear in the entry list.
     expect(engine.jobs.list({ status: 'dead' }).map((j) => j.lastError)).toContain(locked.error!.reason);
     expect(engine.listEntries({ kind: 'document' }).total).toBe(report.imported);
+    // …and are listed by where their processing is.
+    const titlesWith = (status: 'processing' | 'done' | 'failed' | 'unsupported') => engine.listEntries({ kind: 'document', status, sort: 'title' }).entries.map((e) => e.title);
+    expect(titlesWith('failed')).toEqual(['blank.txt', 'broken.docx', 'broken.pdf', 'empty.txt', 'locked.pdf', 'locked.xlsx', 'nothing.pdf']);
+    expect(titlesWith('unsupported')).toEqual(expect.arrayContaining(['mystery.bin', 'voice.wav', 'archive.zip']));
+    expect(titlesWith('processing')).toEqual([]);
+    expect(titlesWith('done').length + titlesWith('failed').length + titlesWith('unsupported').length).toBe(report.imported);
+    expect(() => engine.listEntries({ status: 'finished' as 'done' })).toThrow(/unknown status finished/);
     // Progress notices, overall and per document status change.
     expect(notices.some((n) => n.type === 'progress' && n.task === 'process' && n.done === n.total)).toBe(true);
     expect(notices.some((n) => n.type === 'changed' && n.eventTypes.includes('DocumentProcessed'))).toBe(true);

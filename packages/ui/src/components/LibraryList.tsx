@@ -1,6 +1,6 @@
 import { memo, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { EntrySort, EntrySummary } from '@cairn/core';
+import type { EntrySort, EntrySummary, ProcessingFilter } from '@cairn/core';
 import { formatRelative } from '../lib/format.js';
 import { rowAt } from '../store/librarySlice.js';
 import { useFixedRows } from './useFixedRows.js';
@@ -9,6 +9,7 @@ import { useApp } from './StoreContext.js';
 
 export const ROW_HEIGHT = 58;
 const sorts: EntrySort[] = ['updated', 'created', 'title'];
+const statusFilters: ProcessingFilter[] = ['processing', 'done', 'failed', 'unsupported'];
 
 /**
  * The library: a virtual listbox over every entry that matches the view (100,000 is fine — only the
@@ -27,6 +28,7 @@ export function LibraryList() {
   const ensureRows = useApp((s) => s.ensureRows);
   const openEntry = useApp((s) => s.openEntry);
   const setSort = useApp((s) => s.setSort);
+  const setStatusFilter = useApp((s) => s.setStatusFilter);
   const generation = useApp((s) => s.libraryGeneration);
   const scrollRef = useRef<HTMLDivElement>(null);
   const [active, setActive] = useState(0);
@@ -45,7 +47,7 @@ export function LibraryList() {
   }, [first, last, generation, ensureRows]);
 
   // A new filter or sort starts at the top.
-  const filterKey = `${filter.kind ?? ''}|${filter.tag ?? ''}|${filter.deleted}|${sort}|${order}`;
+  const filterKey = `${filter.kind ?? ''}|${filter.tag ?? ''}|${filter.status ?? ''}|${filter.deleted}|${sort}|${order}`;
   useEffect(() => {
     scrollRef.current?.scrollTo({ top: 0 });
     setActive(0);
@@ -90,6 +92,23 @@ export function LibraryList() {
         <span className="muted small" aria-live="polite" data-testid="library-count">
           {t('library.count', { count: total })}
         </span>
+        {filter.kind === 'document' && !filter.deleted ? (
+          <label className="sort">
+            <span className="visually-hidden">{t('library.statusFilter')}</span>
+            <select
+              aria-label={t('library.statusFilter')}
+              value={filter.status ?? ''}
+              onChange={(e) => setStatusFilter(e.target.value === '' ? undefined : (e.target.value as ProcessingFilter))}
+            >
+              <option value="">{t('library.status.any')}</option>
+              {statusFilters.map((s) => (
+                <option key={s} value={s}>
+                  {t(`library.status.${s}`)}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : null}
         <label className="sort">
           <span className="visually-hidden">{t('library.sortBy')}</span>
           <select aria-label={t('library.sortBy')} value={sort} onChange={(e) => setSort(e.target.value as EntrySort)}>

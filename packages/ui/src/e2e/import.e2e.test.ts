@@ -128,6 +128,20 @@ describe('import in web mode', () => {
     // The engine recorded the retry (queued again), then the same verdict.
     await expect.poll(versions).toBeGreaterThan(before);
     await expect.poll(() => status.getAttribute('data-status'), { timeout: 15_000 }).toBe('failed');
+
+    // The library's Documents view filters by processing status.
+    await page.getByRole('button', { name: 'Documents' }).click();
+    const statusFilter = page.getByRole('combobox', { name: 'Processing status' });
+    await statusFilter.selectOption('failed');
+    await expect.poll(async () => (await rows().allTextContents()).join('|')).toMatch(/^[^|]*empty\.txt[^|]*$/);
+    await statusFilter.selectOption('unsupported');
+    await expect.poll(async () => (await rows().allTextContents()).join('|')).toMatch(/^[^|]*mystery\.bin[^|]*$/);
+    await statusFilter.selectOption('done');
+    await expect.poll(async () => (await rows().allTextContents()).join('|')).toContain('sync-notes.md');
+    expect((await rows().allTextContents()).join('|')).not.toMatch(/empty\.txt|mystery\.bin/);
+    await screenshot(page, 'documents-by-status');
+    await statusFilter.selectOption('');
+    await page.getByRole('button', { name: 'All entries' }).click();
     await page.getByRole('button', { name: 'Import', exact: true }).click();
   });
 

@@ -18,6 +18,8 @@ export const en = {
     count_other: '{{count}} entries',
     sortBy: 'Sort by',
     sort: { updated: 'Last edited', created: 'Created', title: 'Title' },
+    statusFilter: 'Processing status',
+    status: { any: 'Any status', processing: 'Processing', done: 'Done', failed: 'Failed', unsupported: 'Unsupported' },
     ascending: 'Ascending order',
     descending: 'Descending order',
     empty: 'Nothing here yet. Create a note to begin.',

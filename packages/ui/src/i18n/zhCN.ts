@@ -20,6 +20,8 @@ export const zhCN: Messages = {
     count_other: '{{count}} 个条目',
     sortBy: '排序方式',
     sort: { updated: '最近编辑', created: '创建时间', title: '标题' },
+    statusFilter: '处理状态',
+    status: { any: '全部状态', processing: '处理中', done: '已完成', failed: '失败', unsupported: '不支持' },
     ascending: '升序',
     descending: '降序',
     empty: '这里还是空的。新建一条笔记开始吧。',

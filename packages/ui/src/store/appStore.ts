@@ -151,6 +151,12 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
         get().resetLibrary();
       },
 
+      setStatusFilter(status) {
+        const { tag } = get().filter;
+        set({ view: 'documents', filter: { ...filterForView('documents', tag), ...(status !== undefined && { status }) } });
+        get().resetLibrary();
+      },
+
       openSettings(open) {
         set({ settingsOpen: open });
         if (open) {

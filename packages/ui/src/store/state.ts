@@ -9,6 +9,7 @@ import type {
   EntryView,
   HistoryItem,
   ModelStatus,
+  ProcessingFilter,
   SearchMode,
   SearchResult,
   TagCount,
@@ -32,6 +33,8 @@ export interface Toast {
 export interface LibraryFilter {
   readonly kind?: EntryKind;
   readonly tag?: string;
+  /** Documents by processing status (the Documents view). */
+  readonly status?: ProcessingFilter;
   /** true: the trash. */
   readonly deleted: boolean;
 }
@@ -167,6 +170,8 @@ export interface AppActions {
   readonly setPrefs: (patch: Partial<Prefs>) => void;
   readonly setView: (view: View) => void;
   readonly setTagFilter: (tag: string | undefined) => void;
+  /** Documents by processing status; undefined: all of them. */
+  readonly setStatusFilter: (status: ProcessingFilter | undefined) => void;
   readonly setSort: (sort: EntrySort, order?: 'asc' | 'desc') => void;
   readonly openSettings: (open: boolean) => void;
   readonly toast: (toast: Omit<Toast, 'id'>) => void;

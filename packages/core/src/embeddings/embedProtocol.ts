@@ -19,3 +19,8 @@ export type WorkerMessage =
   | { readonly type: 'failed'; readonly message: string }
   | { readonly type: 'vectors'; readonly id: number; readonly vectors: Float32Array; readonly dims: number }
   | { readonly type: 'error'; readonly id: number; readonly message: string };
+
+/** Asks the worker to release the model and end by itself (terminating a thread inside the ONNX runtime can crash the process). */
+export interface StopRequest {
+  readonly type: 'stop';
+}

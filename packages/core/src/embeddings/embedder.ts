@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CairnError } from '../errors/cairnError.js';
-import type { EmbedRequest, EmbedWorkerData, WorkerMessage } from './embedProtocol.js';
+import type { EmbedRequest, EmbedWorkerData, StopRequest, WorkerMessage } from './embedProtocol.js';
 import { modelLocation, type ModelInfo } from './modelFolder.js';
 
 export const embedPriority = { passage: 1, query: 2 } as const;
@@ -21,6 +21,7 @@ export class Embedder {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private failure: Error | undefined;
+  private exited = false;
 
   private constructor(
     private readonly worker: Worker,
@@ -28,7 +29,10 @@ export class Embedder {
   ) {
     worker.on('message', (message: WorkerMessage) => this.onMessage(message));
     worker.on('error', (error) => this.fail(error));
-    worker.on('exit', (code) => this.fail(new Error(`the embedding worker stopped (exit code ${code})`)));
+    worker.on('exit', (code) => {
+      this.exited = true;
+      this.fail(new Error(`the embedding worker stopped (exit code ${code})`));
+    });
   }
 
   /** Starts a worker and loads the model; rejects with the reason when the model cannot be loaded. */
@@ -49,7 +53,8 @@ export class Embedder {
           worker.unref();
           resolve(embedder);
         } else if (message.type === 'failed') {
-          void worker.terminate();
+          // The worker ends by itself after saying so (see embedWorker.ts).
+          worker.off('message', onReady);
           reject(new CairnError('unsupported', `cannot load the embedding model in ${info.dir}: ${message.message}`));
         }
       };
@@ -84,9 +89,19 @@ export class Embedder {
     return this.pending.size > 0;
   }
 
+  /**
+   * Rejects what is pending, then asks the worker to release the model and end; terminates it only if it
+   * has not ended within two seconds (terminating a thread inside the ONNX runtime can crash the process).
+   */
   async close(): Promise<void> {
     this.fail(new CairnError('unsupported', 'the embedding model was closed'));
-    await this.worker.terminate();
+    if (this.exited) return;
+    const ended = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.postMessage({ type: 'stop' } satisfies StopRequest);
+    const timer = setTimeout(() => void this.worker.terminate(), 2_000);
+    timer.unref();
+    await ended;
+    clearTimeout(timer);
   }
 
   private onMessage(message: WorkerMessage): void {

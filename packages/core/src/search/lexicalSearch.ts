@@ -193,9 +193,18 @@ export class LexicalSearch {
     });
   }
 
+  /** Chunks a word must be in to count as common here (see {@link commonTerms}). */
+  private commonThreshold(): number {
+    return Math.max(this.options.commonTermChunks ?? commonTerms.minChunks, this.chunkCount() * commonTerms.share);
+  }
+
   private isCommon(term: string): boolean {
-    const chunks = this.chunkCount();
-    return this.frequency(term) >= Math.max(this.options.commonTermChunks ?? commonTerms.minChunks, chunks * commonTerms.share);
+    return this.frequency(term) >= this.commonThreshold();
+  }
+
+  /** Whether common words wait for {@link computeWanted}. */
+  get hasWanted(): boolean {
+    return this.wanted.size > 0;
   }
 
   /**
@@ -206,11 +215,12 @@ export class LexicalSearch {
     if (!this.options.version) return false;
     this.termScores.sync(this.options.version());
     for (const term of this.wanted) {
-      if (this.termScores.has(term) || !this.isCommon(term) || !this.termScores.hasRoomFor(this.frequency(term))) {
+      const chunks = this.frequency(term);
+      if (this.termScores.has(term) || !this.isCommon(term) || !this.termScores.hasRoomFor(chunks)) {
         this.wanted.delete(term);
         continue;
       }
-      if (this.termScores.computeSlice(term, this.frequency(term), this.maxChunkId.get() as number)) this.wanted.delete(term);
+      if (this.termScores.computeSlice(term, chunks, this.maxChunkId.get() as number)) this.wanted.delete(term);
       break;
     }
     return this.wanted.size > 0;
@@ -218,9 +228,7 @@ export class LexicalSearch {
 
   /** Notes the common words of the index, most frequent first, for {@link computeWanted} (a warm-up). */
   wantAllCommonTerms(): number {
-    const chunks = this.chunkCount();
-    const threshold = Math.max(this.options.commonTermChunks ?? commonTerms.minChunks, chunks * commonTerms.share);
-    const terms = this.db.prepare(`SELECT term FROM temp.search_vocab WHERE doc >= ? ORDER BY doc DESC`).pluck().all(threshold) as string[];
+    const terms = this.db.prepare(`SELECT term FROM temp.search_vocab WHERE doc >= ? ORDER BY doc DESC`).pluck().all(this.commonThreshold()) as string[];
     // Queries drop stop words (unless they have nothing else): the most frequent words, rarely needed.
     const wanted = terms.filter((term) => !englishStopWords.has(term) && !chineseStopWords.has(term));
     for (const term of wanted) this.wanted.add(term);

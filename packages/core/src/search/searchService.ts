@@ -65,6 +65,9 @@ interface ChunkDetail {
  */
 export class SearchService {
   private readonly lexical: LexicalSearch;
+  /** Settles when the background computation of common-word scores has nothing left to do. */
+  private commonTermsDone: Promise<void> = Promise.resolve();
+  private computingCommonTerms = false;
   private readonly vectors: VectorStore;
   private readonly backfill: VectorBackfill;
   private readonly cache = new QueryCache<Omit<SearchResponse, 'tookMs' | 'cached'>>();
@@ -354,7 +357,8 @@ export class SearchService {
 
   /**
    * Computes the scores of every common word of the index (see TermScoreCache), in slices between
-   * other work; resolves with how many words were computed. `cairn serve` warms up with it at start.
+   * other work; resolves, once they are done, with how many words it asked for. `cairn serve` warms up
+   * with it at start.
    */
   async warmUpCommonTerms(): Promise<number> {
     this.options.catchUp();
@@ -364,12 +368,9 @@ export class SearchService {
     return count;
   }
 
-  private commonTermsDone: Promise<void> = Promise.resolve();
-  private computingCommonTerms = false;
-
   /** Computes wanted common-word scores in the background, a slice per turn of the event loop. */
   private computeCommonTermsSoon(): void {
-    if (this.computingCommonTerms || this.closed) return;
+    if (this.computingCommonTerms || this.closed || !this.lexical.hasWanted) return;
     this.computingCommonTerms = true;
     this.commonTermsDone = new Promise((resolve) => {
       const step = () => {

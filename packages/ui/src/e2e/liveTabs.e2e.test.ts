@@ -70,7 +70,7 @@ describe('two tabs on one instance', () => {
 
   it('warns the second tab when both edit the same note, and keeps both texts reachable', async () => {
     // Tab B's clock stands still: its edit stays unsaved, however slow the machine, while A saves first.
-    await tabB.clock.pauseAt((await tabB.evaluate(() => Date.now())) + 10);
+    await tabB.clock.pauseAt((await tabB.evaluate(() => Date.now())) + 1_000); // ahead enough that the time passing until the call cannot be in the past
     await tabB.locator('.cm-content').click();
     await tabB.keyboard.press('Control+End');
     await tabB.keyboard.type('pears (from B)\n');

@@ -124,22 +124,24 @@ function renderModel(out: Output, status: ModelStatus): string {
   ];
   if (status.dir) lines.push(dim(`folder ${status.dir} (${status.source})`));
   if (status.reason) lines.push(`why: ${status.reason}`);
-  lines.push(`vectors: ${status.vectors.embedded} chunks embedded, ${status.vectors.pending} waiting`);
+  lines.push(`vectors: ${status.vectors.embedded} chunks embedded, ${status.vectors.pending} waiting${status.vectors.partitions > 1 ? `, in ${status.vectors.partitions} partitions` : ''}`);
   return lines.join('\n');
 }
 
-const evalUsage = 'eval beir DIR [--split NAME] [--mode lexical|semantic|hybrid] [--model-dir D] [--semantic-weight W] [--queries N]';
+const evalUsage = 'eval beir DIR [--split NAME] [--mode lexical|semantic|hybrid] [--model-dir D] [--semantic-weight W] [--queries N] [--partition-size N]';
 export const evalCommand: CommandSpec = {
   name: 'eval',
   summary: 'measure search quality on a BEIR folder: nDCG@10, recall@100, latency (JSON with --json)',
   usage: evalUsage,
-  options: { split: { type: 'string' }, mode: { type: 'string' }, 'model-dir': { type: 'string' }, 'semantic-weight': { type: 'string' }, queries: { type: 'string' } },
+  options: { split: { type: 'string' }, mode: { type: 'string' }, 'model-dir': { type: 'string' }, 'semantic-weight': { type: 'string' }, queries: { type: 'string' }, 'partition-size': { type: 'string' } },
   positionals: ['SUITE', 'DIR'],
   async run(ctx, { values, positionals }) {
     const [suite, dir] = positionals;
     if (suite !== 'beir') throw usageError(`unknown evaluation "${suite}"; available: beir`, evalUsage);
     const mode = oneOf(values.mode, searchModes, '--mode', evalUsage);
     const maxQueries = intOption(values.queries, '--queries', evalUsage, 1);
+    // Partitions the vectors however few there are, this many per partition: what partitioning costs in quality.
+    const partitionSize = intOption(values['partition-size'], '--partition-size', evalUsage, 2);
     const weight = values['semantic-weight'] === undefined ? undefined : Number(values['semantic-weight']);
     if (weight !== undefined && !(weight >= 0 && weight <= 10)) throw usageError('--semantic-weight must be a number from 0 to 10', evalUsage);
     const modelDir = resolveModelDir(values['model-dir'] === undefined ? undefined : String(values['model-dir']));
@@ -150,6 +152,7 @@ export const evalCommand: CommandSpec = {
       ...(modelDir !== undefined && { modelDir }),
       ...(weight !== undefined && { semanticWeight: weight }),
       ...(maxQueries !== undefined && { maxQueries }),
+      ...(partitionSize !== undefined && { vectorPartitions: { partitionFrom: 0, partitionSize } }),
       log: (message) => {
         ctx.out.endProgress();
         if (!ctx.out.json) process.stderr.write(`${message}\n`);

@@ -49,9 +49,13 @@ export const serveCommand: CommandSpec = {
     );
     // A few seconds later (not competing with the first screen), in slices between requests: the scores of
     // the library's common words, so searches for them do not make FTS5 score every chunk they are in
-    // (see TermScoreCache).
+    // (see TermScoreCache), then the partitions of the vectors if they have none or outgrew them.
     const warmUp = setTimeout(() => {
-      ctx.engine().search.warmUpCommonTerms().catch((error: unknown) => process.stderr.write(`cairn serve: ${(error as Error).message}\n`));
+      const { search } = ctx.engine();
+      search
+        .warmUpCommonTerms()
+        .then(() => search.organizeVectors())
+        .catch((error: unknown) => process.stderr.write(`cairn serve: ${(error as Error).message}\n`));
     }, 3_000);
     await new Promise<void>((done) => {
       const stop = () => done();

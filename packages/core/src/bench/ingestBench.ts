@@ -14,8 +14,10 @@ export interface IngestBenchOptions {
   readonly fileBytes?: number;
   /** The shared evaluation data (`../shared/eval`); the OCR and real-file parts are skipped without it. */
   readonly evalDir?: string;
-  /** Pages OCR'd per pool size in the pool run (default 8). */
+  /** Pages OCR'd per pool size and round in the pool run (default 8). */
   readonly poolPages?: number;
+  /** Rounds of the pool run, each timing one worker then two (default 3). */
+  readonly poolRounds?: number;
   readonly ocrLanguages?: readonly OcrLanguage[];
   readonly workDir?: string;
   readonly log?: (message: string) => void;
@@ -33,7 +35,10 @@ export interface IngestBenchResult {
         readonly pipelineToBare: number;
       }
     | { readonly skipped: string };
-  readonly ocrPool: { readonly pages: number; readonly oneWorkerPagesPerSecond: number; readonly twoWorkersPagesPerSecond: number; readonly speedup: number } | { readonly skipped: string };
+  /** Over all rounds (`roundSpeedups`: each round's own ratio). */
+  readonly ocrPool:
+    | { readonly pages: number; readonly rounds: number; readonly oneWorkerPagesPerSecond: number; readonly twoWorkersPagesPerSecond: number; readonly speedup: number; readonly roundSpeedups: number[] }
+    | { readonly skipped: string };
   readonly textImport: {
     readonly files: number;
     readonly bytes: number;
@@ -79,7 +84,7 @@ export async function runIngestBench(options: IngestBenchOptions = {}): Promise<
     const photo = evalDir ? join(evalDir, 'ocr', 'phototest.tif') : undefined;
     const ocr = photo && existsSync(photo) ? await ocrQuality(root, photo, join(evalDir!, 'ocr', 'phototest.gold.txt'), languages, log) : { skipped: 'no evaluation data (../shared/eval/ocr)' };
     sample();
-    const ocrPool = photo && existsSync(photo) ? await poolScaling(root, readFileSync(photo), languages, options.poolPages ?? 8, log) : { skipped: 'no evaluation data (../shared/eval/ocr)' };
+    const ocrPool = photo && existsSync(photo) ? await poolScaling(root, readFileSync(photo), languages, options.poolPages ?? 8, options.poolRounds ?? 3, log) : { skipped: 'no evaluation data (../shared/eval/ocr)' };
     sample();
     const textImport = await textThroughput(root, options.files ?? 10_000, options.fileBytes ?? 5_000, log);
     sample();
@@ -174,23 +179,35 @@ async function ocrQuality(root: string, image: string, goldPath: string, languag
   }
 }
 
-/** Pages per second through an OCR pool of one worker, then of two (workers started before timing). */
-async function poolScaling(root: string, image: Buffer, languages: readonly OcrLanguage[], pages: number, log: (m: string) => void) {
-  const rate = async (size: number) => {
+/**
+ * Pages per second through an OCR pool of one worker and of two (workers started before timing), in
+ * alternating rounds, so that a slow spell of a shared machine falls on both sizes rather than on one.
+ */
+async function poolScaling(root: string, image: Buffer, languages: readonly OcrLanguage[], pages: number, rounds: number, log: (m: string) => void) {
+  const time = async (size: number) => {
     const pool = new OcrPool({ size, dataFolder: join(root, 'ocr-data') });
     try {
       await pool.warm(languages, size);
-      log(`OCR pool of ${size}: ${pages} pages`);
       const start = process.hrtime.bigint();
       await Promise.all(Array.from({ length: pages }, () => pool.recognize(image, languages)));
-      return pages / seconds(start);
+      return seconds(start);
     } finally {
       await pool.close();
     }
   };
-  const one = await rate(1);
-  const two = await rate(2);
-  return { pages, oneWorkerPagesPerSecond: round(one, 2), twoWorkersPagesPerSecond: round(two, 2), speedup: round(two / one, 2) };
+  let oneSeconds = 0;
+  let twoSeconds = 0;
+  const roundSpeedups: number[] = [];
+  for (let r = 1; r <= rounds; r++) {
+    log(`OCR pool round ${r} of ${rounds}: ${pages} pages with one worker, then with two`);
+    const one = await time(1);
+    const two = await time(2);
+    oneSeconds += one;
+    twoSeconds += two;
+    roundSpeedups.push(round(one / two, 2));
+  }
+  const total = pages * rounds;
+  return { pages, rounds, oneWorkerPagesPerSecond: round(total / oneSeconds, 2), twoWorkersPagesPerSecond: round(total / twoSeconds, 2), speedup: round(oneSeconds / twoSeconds, 2), roundSpeedups };
 }
 
 /** Generated text and Markdown files imported and processed until every file's text is stored. */

@@ -17,12 +17,13 @@ beforeAll(() => {
 });
 afterAll(() => dir.remove());
 
-function open(name: string, options: { modelDir?: string; background?: boolean } = {}): Engine {
+function open(name: string, options: { modelDir?: string; background?: boolean; partitionFrom?: number } = {}): Engine {
   return Engine.open({
     dataDir: join(dir.path, name),
     autoCatchUp: options.background ?? false,
     backgroundEmbedding: options.background ?? false,
     ...(options.modelDir !== undefined && { modelDir: options.modelDir }),
+    ...(options.partitionFrom !== undefined && { vectorPartitions: { partitionFrom: options.partitionFrom, partitionSize: 4 } }),
   });
 }
 
@@ -107,6 +108,30 @@ describe('embeddings (a generated model, loaded by transformers.js in the worker
       expect((await engine.search.search({ query: 'bread', mode: 'semantic' })).results[0]!.title).toBe('Bakery');
     } finally {
       engine.close();
+    }
+  });
+
+  it('partitions the vectors in the background once there are enough, and finds what an exact search finds', async () => {
+    const words = ['river', 'mountain', 'forest', 'desert', 'ocean', 'valley', 'island', 'glacier'];
+    const fill = (engine: Engine) =>
+      engine.executeBatch(
+        Array.from({ length: 40 }, (_, i) => ({ type: 'CreateEntry' as const, entryId: uuidv7(), title: `${words[i % 8]} ${i}`, body: `${words[i % 8]} ${words[(i * 3) % 8]} notes ${i}` })),
+      );
+    const partitioned = open('partitioned', { modelDir: modelA, background: true, partitionFrom: 30 });
+    const exact = open('exact', { modelDir: modelA, background: true });
+    try {
+      fill(partitioned);
+      fill(exact);
+      await waitFor(() => partitioned.search.modelStatus().vectors.partitions > 1 && exact.search.modelStatus().vectors.pending === 0);
+      expect(partitioned.search.modelStatus().vectors).toMatchObject({ embedded: 40, pending: 0, partitions: 10 });
+      expect(exact.search.modelStatus().vectors.partitions).toBe(1);
+      for (const word of words) {
+        const [a, b] = await Promise.all([partitioned, exact].map((e) => e.search.search({ query: `${word} notes`, mode: 'semantic', limit: 1 })));
+        expect(a!.results.map((r) => r.title)).toEqual(b!.results.map((r) => r.title));
+      }
+    } finally {
+      partitioned.close();
+      exact.close();
     }
   });
 

@@ -1,6 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import type { Database } from '../store/database.js';
+import { nearestPartitions, partitionOf, trainCentroids, type Centroids } from './partitions.js';
 
 /**
  * Chunk vectors in a sqlite-vec `vec0` table. Vectors are keyed by the chunk's embedding input
@@ -9,12 +10,29 @@ import type { Database } from '../store/database.js';
  * time; `search_vector_state` records which model (and format) made them, and a different model
  * empties them so everything is embedded again.
  *
- * Formats (chosen by measurement, see BENCHMARKS.md): `float32` (exact KNN), `int8` (scaled
+ * The `vec0` table has a partition key (an inverted-file index, see partitions.ts): below
+ * `partitionFrom` vectors everything is in partition 0 and KNN is exact; from there on, `organize()`
+ * finds centroids and re-files the vectors into a new table, and a query scans the partitions of its
+ * nearest centroids. The active table's name is in `search_vector_state` (`table`), so a re-filed
+ * table replaces the old one in one transaction, and other connections notice and follow.
+ *
+ * Formats (chosen by measurement, see BENCHMARKS.md): `float32` (exact distances), `int8` (scaled
  * int8 KNN re-ranked with float32 copies) and `bit` (binary Hamming KNN re-ranked with float32 copies).
  */
 export const vectorFormats = ['float32', 'int8', 'bit'] as const;
 export type VectorFormat = (typeof vectorFormats)[number];
 export const defaultVectorFormat: VectorFormat = 'float32';
+
+export interface VectorPartitioning {
+  /** Vectors from which the table is partitioned (default 20,000; `Infinity`: never, every query exact). */
+  readonly partitionFrom?: number;
+  /** About this many vectors per partition (default 1,000). */
+  readonly partitionSize?: number;
+}
+
+export interface VectorStoreOptions extends VectorPartitioning {
+  readonly format?: VectorFormat;
+}
 
 export interface VectorNeighbour {
   readonly vectorId: number;
@@ -34,27 +52,77 @@ export function loadVectorExtension(db: Database): void {
 /** How many approximate candidates a quantized format fetches per wanted neighbour, for re-ranking. */
 const rerankFactor: Record<VectorFormat, number> = { float32: 1, int8: 4, bit: 10 };
 const maxK = 4_096;
+const defaultPartitionFrom = 20_000;
+const defaultPartitionSize = 1_000;
+/** A query scans this share of the partitions, and at least `minProbes`. */
+const probeShare = 0.1;
+const minProbes = 8;
+/** Training vectors per partition (k-means runs on a sample). */
+const samplePerPartition = 40;
+/** Vectors re-filed per transaction while organizing (a few milliseconds each). */
+const copySlice = 100;
+/** The one table of vectors before they had partitions. */
+const legacyTable = 'search_vec';
+
+interface Statements {
+  insertMeta: Statement;
+  insertVec: Statement;
+  hasHash: Statement;
+  knn: Statement;
+  knnParts: Statement;
+  floats: Statement;
+  activeTable: Statement;
+}
+
+/** What the state says about the active layout. */
+interface Layout {
+  readonly table: string;
+  readonly centroids: Centroids | undefined;
+  /** Vectors when the centroids were found. */
+  readonly trainedOn: number;
+}
 
 export class VectorStore {
-  private statements: { insertMeta: Statement; insertVec: Statement; hasHash: Statement; knn: Statement; floats: Statement } | undefined;
+  readonly format: VectorFormat;
+  private readonly partitionFrom: number;
+  private readonly partitionSize: number;
+  private statements: Statements | undefined;
+  private layout: Layout | undefined;
   private dims = 0;
+  private organizing = false;
 
   constructor(
     private readonly db: Database,
-    readonly format: VectorFormat = defaultVectorFormat,
+    options: VectorStoreOptions | VectorFormat = {},
   ) {
+    const resolved = typeof options === 'string' ? { format: options } : options;
+    this.format = resolved.format ?? defaultVectorFormat;
+    this.partitionFrom = resolved.partitionFrom ?? defaultPartitionFrom;
+    this.partitionSize = resolved.partitionSize ?? defaultPartitionSize;
     loadVectorExtension(db);
-    db.exec(`CREATE TABLE IF NOT EXISTS search_vector_state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID`);
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS search_vector_state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS search_vector_partitions (part INTEGER PRIMARY KEY, centroid BLOB NOT NULL);
+    `);
     const model = this.model();
+    if (model && this.readState('table') === undefined) this.upgradeUnpartitioned();
     if (model && this.tablesExist()) this.bind(model.dims);
+  }
+
+  /**
+   * Vectors stored before tables had partitions stay in their table (`search_vec`, no partition key):
+   * it becomes the active table, searched whole, until organize() re-files it in the background.
+   */
+  private upgradeUnpartitioned(): void {
+    const exists = this.db.prepare(`SELECT count(*) FROM sqlite_schema WHERE name IN ('search_vec', 'search_vectors')`).pluck().get() === 2;
+    if (exists) this.writeState('table', legacyTable);
   }
 
   /** The model that made the stored vectors, if any. */
   model(): { modelId: string; dims: number; format: VectorFormat } | undefined {
-    const read = (key: string) => this.db.prepare(`SELECT value FROM search_vector_state WHERE key = ?`).pluck().get(key) as string | undefined;
-    const modelId = read('model_id');
-    const dims = Number(read('dims'));
-    const format = read('format') as VectorFormat | undefined;
+    const modelId = this.readState('model_id');
+    const dims = Number(this.readState('dims'));
+    const format = this.readState('format') as VectorFormat | undefined;
     return modelId && dims > 0 && format ? { modelId, dims, format } : undefined;
   }
 
@@ -68,19 +136,15 @@ export class VectorStore {
       if (this.dims !== dims) this.bind(dims);
       return false;
     }
-    // Vectors are unit length, so Euclidean distance ranks like cosine — and sqlite-vec computes it faster.
-    const column = this.format === 'float32' ? `float[${dims}]` : this.format === 'int8' ? `int8[${dims}]` : `bit[${roundUp8(dims)}]`;
     this.db.transaction(() => {
-      this.db.exec(`DROP TABLE IF EXISTS search_vec; DROP TABLE IF EXISTS search_vectors;`);
-      this.db.exec(`
-        CREATE TABLE search_vectors (id INTEGER PRIMARY KEY, input_hash TEXT NOT NULL UNIQUE, vector BLOB);
-        CREATE VIRTUAL TABLE search_vec USING vec0(embedding ${column});
-      `);
-      const put = this.db.prepare(`INSERT INTO search_vector_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`);
-      put.run('model_id', modelId);
-      put.run('dims', String(dims));
-      put.run('format', this.format);
-      put.run('generation', String(this.generation() + 1));
+      this.dropVectorTables();
+      this.db.exec(`CREATE TABLE search_vectors (id INTEGER PRIMARY KEY, input_hash TEXT NOT NULL UNIQUE, vector BLOB)`);
+      const table = this.createVecTable(dims);
+      this.writeState('model_id', modelId);
+      this.writeState('dims', String(dims));
+      this.writeState('format', this.format);
+      this.writeState('table', table);
+      this.writeState('generation', String(this.generation() + 1));
     })();
     this.bind(dims);
     return true;
@@ -96,13 +160,16 @@ export class VectorStore {
 
   /** Stores vectors (inside the caller's transaction); an input already stored is skipped. */
   put(items: readonly { inputHash: string; vector: Float32Array }[]): number {
+    this.follow();
     const s = this.require();
+    const centroids = this.layout?.centroids;
     let stored = 0;
     for (const { inputHash, vector } of items) {
       if (s.hasHash.get(inputHash) !== undefined) continue;
       const keep = this.format === 'float32' ? null : Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
       const id = s.insertMeta.run(inputHash, keep).lastInsertRowid;
-      s.insertVec.run(BigInt(id), this.encode(vector));
+      if (this.layout!.table === legacyTable) s.insertVec.run(BigInt(id), this.encode(vector));
+      else s.insertVec.run(BigInt(id), BigInt(centroids ? partitionOf(centroids, vector) : 0), this.encode(vector));
       stored++;
     }
     return stored;
@@ -110,22 +177,40 @@ export class VectorStore {
 
   /** Bumps the generation (part of the search index version) after vectors changed. */
   touch(): void {
-    this.db.prepare(`INSERT INTO search_vector_state (key, value) VALUES ('generation', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(String(this.generation() + 1));
+    this.writeState('generation', String(this.generation() + 1));
   }
 
   generation(): number {
-    return Number(this.db.prepare(`SELECT value FROM search_vector_state WHERE key = 'generation'`).pluck().get() ?? 0);
+    return Number(this.readState('generation') ?? 0);
   }
 
   count(): number {
     return this.tablesExist() ? (this.db.prepare(`SELECT count(*) FROM search_vectors`).pluck().get() as number) : 0;
   }
 
+  /** Partitions of the active table (1 while it is not partitioned). */
+  partitions(): number {
+    this.follow();
+    return this.layout?.centroids?.count ?? 1;
+  }
+
   /** The `k` nearest stored vectors to `query` (normalized), most similar first. */
   nearest(query: Float32Array, k: number): VectorNeighbour[] {
+    this.follow();
     const s = this.require();
     const fetch = Math.min(maxK, Math.max(1, k * rerankFactor[this.format]));
-    const rows = s.knn.all(this.encode(query), fetch) as { rowid: number; distance: number }[];
+    const encoded = this.encode(query);
+    const centroids = this.layout?.centroids;
+    let rows: { rowid: number; distance: number }[];
+    if (centroids) {
+      const probes = Math.min(centroids.count, Math.max(minProbes, Math.ceil(centroids.count * probeShare)));
+      // vec0 answers `part IN (…)` one partition at a time, `fetch` rows each: merge them.
+      rows = (s.knnParts.all(encoded, fetch, JSON.stringify(nearestPartitions(centroids, query, probes))) as { rowid: number; distance: number }[])
+        .sort((a, b) => a.distance - b.distance)
+        .slice(0, fetch);
+    } else {
+      rows = s.knn.all(encoded, fetch) as { rowid: number; distance: number }[];
+    }
     // For unit vectors, cosine similarity = 1 − d²/2.
     if (this.format === 'float32') return rows.slice(0, k).map((r) => ({ vectorId: r.rowid, similarity: 1 - (r.distance * r.distance) / 2 }));
     // Quantized: re-rank the candidates by exact cosine similarity on their float32 copies.
@@ -141,11 +226,12 @@ export class VectorStore {
 
   /** Deletes vectors no chunk uses any more (after edits and deletions). Returns how many. */
   collectGarbage(): number {
-    if (!this.tablesExist()) return 0;
+    if (!this.tablesExist() || this.organizing) return 0;
+    this.follow();
     const orphans = this.db.prepare(`SELECT v.id FROM search_vectors v WHERE NOT EXISTS (SELECT 1 FROM search_chunks c WHERE c.input_hash = v.input_hash)`).pluck().all() as number[];
     if (orphans.length === 0) return 0;
     const deleteMeta = this.db.prepare(`DELETE FROM search_vectors WHERE id = ?`);
-    const deleteVec = this.db.prepare(`DELETE FROM search_vec WHERE rowid = ?`);
+    const deleteVec = this.db.prepare(`DELETE FROM ${this.layout!.table} WHERE rowid = ?`);
     this.db.transaction(() => {
       for (const id of orphans) {
         deleteMeta.run(id);
@@ -153,6 +239,107 @@ export class VectorStore {
       }
     })();
     return orphans.length;
+  }
+
+  /**
+   * True when the vectors should be (re-)partitioned: there are enough of them and no centroids yet,
+   * or their number doubled or halved since the centroids were found.
+   */
+  needsOrganizing(): boolean {
+    if (!this.statements || this.organizing) return false;
+    this.follow();
+    const count = this.count();
+    const trainedOn = this.layout?.centroids ? this.layout.trainedOn : 0;
+    if (trainedOn === 0) return count >= Math.max(this.partitionFrom, 4);
+    return count >= trainedOn * 2 || count * 2 < trainedOn;
+  }
+
+  /**
+   * Finds centroids for the stored vectors and re-files every vector into a new partitioned table,
+   * a slice at a time (yielding between slices), then makes it the active table in one transaction —
+   * with the vectors stored meanwhile, by this or another connection. Returns false when it had
+   * nothing to do or the tables changed under it (another model, another organizer), which leaves
+   * the active table as it was.
+   */
+  *organize(): Generator<void, boolean> {
+    if (!this.needsOrganizing()) return false;
+    this.organizing = true;
+    const { dims } = this;
+    const old = this.layout!.table;
+    /** Another model, or another connection's organize, replaced the table: give up. */
+    const moved = () => this.activeTable() !== old || !this.tableExists(old);
+    let next: string | undefined;
+    try {
+      const count = this.count();
+      const parts = Math.max(2, Math.round(count / this.partitionSize));
+      const sampleSize = Math.min(count, parts * samplePerPartition);
+      // An even spread of the stored vectors (by id) is the training sample.
+      const ids = this.db.prepare(`SELECT id FROM search_vectors ORDER BY id`).pluck().all() as number[];
+      const sample = new Float32Array(sampleSize * dims);
+      // float32 vectors are read from vec0 itself; the quantized formats keep float32 copies.
+      const readVector = this.db.prepare(this.format === 'float32' ? `SELECT embedding FROM ${old} WHERE rowid = ?` : `SELECT vector FROM search_vectors WHERE id = ?`).pluck();
+      for (let i = 0; i < sampleSize; i++) {
+        const blob = readVector.get(ids[Math.floor((i * ids.length) / sampleSize)]!) as Buffer | undefined;
+        if (blob) sample.set(toFloats(blob), i * dims);
+        if (i % copySlice === copySlice - 1) {
+          yield;
+          if (moved()) return false;
+        }
+      }
+      const centroids = yield* trainCentroids(sample, dims, parts);
+      if (moved()) return false;
+      // Which partition each vector goes to (a slice of vectors at a time)…
+      const filed = new Int32Array(ids.length);
+      for (let i = 0; i < ids.length; i++) {
+        const blob = readVector.get(ids[i]!) as Buffer | undefined;
+        filed[i] = blob ? partitionOf(centroids, toFloats(blob)) : -1;
+        if (i % copySlice === copySlice - 1) {
+          yield;
+          if (moved()) return false;
+        }
+      }
+      // …then a new table filled one partition after another: vec0 appends to each partition's chunk.
+      next = this.db.transaction(() => this.createVecTable(dims))();
+      const insert = this.db.prepare(`INSERT INTO ${next} (rowid, part, embedding) VALUES (?, ?, ${this.wrap()})`);
+      const order = Array.from(filed.keys()).filter((i) => filed[i]! >= 0).sort((a, b) => filed[a]! - filed[b]! || a - b);
+      for (let from = 0; from < order.length; from += copySlice) {
+        if (moved() || !this.tableExists(next)) return false;
+        this.db.transaction(() => {
+          for (const i of order.slice(from, from + copySlice)) {
+            const blob = readVector.get(ids[i]!) as Buffer | undefined;
+            if (blob) insert.run(BigInt(ids[i]!), BigInt(filed[i]!), this.encode(toFloats(blob)));
+          }
+        })();
+        yield;
+      }
+      const idsAfter = this.db.prepare(`SELECT id FROM search_vectors WHERE id > ? ORDER BY id`).pluck();
+      const copyAfter = (after: number): void => {
+        for (const id of idsAfter.all(after) as number[]) {
+          const blob = readVector.get(id) as Buffer | undefined;
+          if (!blob) continue;
+          const vector = toFloats(blob);
+          insert.run(BigInt(id), BigInt(partitionOf(centroids, vector)), this.encode(vector));
+        }
+      };
+      // The switch, with what was stored since the copy began.
+      return this.db.transaction(() => {
+        if (moved() || !this.tableExists(next!)) return false;
+        copyAfter(ids.length > 0 ? ids[ids.length - 1]! : 0);
+        this.db.exec(`DELETE FROM search_vector_partitions`);
+        const putPartition = this.db.prepare(`INSERT INTO search_vector_partitions (part, centroid) VALUES (?, ?)`);
+        for (let c = 0; c < centroids.count; c++) putPartition.run(c, Buffer.from(centroids.data.buffer, c * dims * 4, dims * 4));
+        this.writeState('table', next!);
+        this.writeState('partitioned_at', String(count));
+        this.touch(); // results may differ a little: cached ones are stale
+        this.db.exec(`DROP TABLE ${old}`);
+        next = undefined;
+        return true;
+      })();
+    } finally {
+      this.organizing = false;
+      if (next !== undefined) this.db.exec(`DROP TABLE IF EXISTS ${next}`);
+      if (this.statements) this.bind(dims);
+    }
   }
 
   private encode(vector: Float32Array): Buffer {
@@ -169,31 +356,90 @@ export class VectorStore {
     return Buffer.from(out.buffer);
   }
 
+  private wrap(): string {
+    return this.format === 'float32' ? '?' : this.format === 'int8' ? 'vec_int8(?)' : 'vec_bit(?)';
+  }
+
+  /** Creates an empty partitioned vec0 table with a new name (in the caller's transaction); returns the name. */
+  private createVecTable(dims: number): string {
+    const column = this.format === 'float32' ? `float[${dims}]` : this.format === 'int8' ? `int8[${dims}]` : `bit[${roundUp8(dims)}]`;
+    const serial = Number(this.readState('table_serial') ?? 0) + 1;
+    this.writeState('table_serial', String(serial));
+    const name = `search_vec_${serial}`;
+    // Vectors are unit length, so Euclidean distance (vec0's default) ranks like cosine — and is computed faster.
+    this.db.exec(`CREATE VIRTUAL TABLE ${name} USING vec0(part INTEGER PARTITION KEY, embedding ${column})`);
+    return name;
+  }
+
+  private dropVectorTables(): void {
+    const tables = this.db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND (name = 'search_vec' OR name GLOB 'search_vec_[0-9]*') AND sql LIKE 'CREATE VIRTUAL TABLE%'`).pluck().all() as string[];
+    for (const table of tables) this.db.exec(`DROP TABLE IF EXISTS ${table}`);
+    this.db.exec(`DROP TABLE IF EXISTS search_vectors; DELETE FROM search_vector_partitions; DELETE FROM search_vector_state WHERE key IN ('table', 'partitioned_at')`);
+  }
+
   private tablesExist(): boolean {
-    return this.db.prepare(`SELECT count(*) FROM sqlite_schema WHERE name IN ('search_vec', 'search_vectors')`).pluck().get() === 2;
+    const table = this.readState('table');
+    if (table === undefined) return false;
+    return this.db.prepare(`SELECT count(*) FROM sqlite_schema WHERE name IN (?, 'search_vectors')`).pluck().get(table) === 2;
+  }
+
+  private tableExists(name: string): boolean {
+    return this.db.prepare(`SELECT count(*) FROM sqlite_schema WHERE name = ?`).pluck().get(name) === 1;
+  }
+
+  private activeTable(): string | undefined {
+    return this.statements ? (this.statements.activeTable.get() as string | undefined) : this.readState('table');
+  }
+
+  /** Another connection re-filed the vectors (or changed the model): use the table it made. */
+  private follow(): void {
+    if (this.layout && this.activeTable() !== this.layout.table && this.tablesExist()) this.bind(this.dims);
   }
 
   private bind(dims: number): void {
-    // Nearest-neighbour search reads every vector; through memory-mapped I/O instead of SQLite's page
-    // cache it is ~3× faster (BENCHMARKS.md). Only connections that hold vectors map the file; the map
-    // must cover all of it (vectors are written last). Mapped pages are the OS's file cache: they count
-    // in RSS but are shared and evictable.
-    this.db.pragma(`mmap_size = ${4 * 2 ** 30}`);
-    const wrap = this.format === 'float32' ? '?' : this.format === 'int8' ? 'vec_int8(?)' : 'vec_bit(?)';
+    const table = this.readState('table')!;
+    const centroidRows = this.db.prepare(`SELECT part, centroid FROM search_vector_partitions ORDER BY part`).all() as { part: number; centroid: Buffer }[];
+    let centroids: Centroids | undefined;
+    if (centroidRows.length > 0) {
+      const data = new Float32Array(centroidRows.length * dims);
+      centroidRows.forEach((r, c) => data.set(new Float32Array(r.centroid.buffer.slice(r.centroid.byteOffset, r.centroid.byteOffset + r.centroid.byteLength)), c * dims));
+      centroids = { count: centroidRows.length, dims, data };
+    }
+    this.layout = { table, centroids, trainedOn: Number(this.readState('partitioned_at') ?? 0) };
     this.dims = dims;
+    const wrap = this.wrap();
     this.statements = {
       insertMeta: this.db.prepare(`INSERT INTO search_vectors (input_hash, vector) VALUES (?, ?)`),
-      insertVec: this.db.prepare(`INSERT INTO search_vec (rowid, embedding) VALUES (?, ${wrap})`),
+      insertVec: this.db.prepare(
+        table === legacyTable ? `INSERT INTO ${table} (rowid, embedding) VALUES (?, ${wrap})` : `INSERT INTO ${table} (rowid, part, embedding) VALUES (?, ?, ${wrap})`,
+      ),
       hasHash: this.db.prepare(`SELECT id FROM search_vectors WHERE input_hash = ?`).pluck(),
-      knn: this.db.prepare(`SELECT rowid, distance FROM search_vec WHERE embedding MATCH ${wrap} AND k = ? ORDER BY distance`),
+      knn: this.db.prepare(`SELECT rowid, distance FROM ${table} WHERE embedding MATCH ${wrap} AND k = ? ORDER BY distance`),
+      knnParts: this.db.prepare(
+        table === legacyTable ? `SELECT 1 WHERE 0` : `SELECT rowid, distance FROM ${table} WHERE embedding MATCH ${wrap} AND k = ? AND part IN (SELECT value FROM json_each(?))`,
+      ),
       floats: this.db.prepare(`SELECT vector FROM search_vectors WHERE id = ?`).pluck(),
+      activeTable: this.db.prepare(`SELECT value FROM search_vector_state WHERE key = 'table'`).pluck(),
     };
   }
 
-  private require() {
+  private readState(key: string): string | undefined {
+    return this.db.prepare(`SELECT value FROM search_vector_state WHERE key = ?`).pluck().get(key) as string | undefined;
+  }
+
+  private writeState(key: string, value: string): void {
+    this.db.prepare(`INSERT INTO search_vector_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(key, value);
+  }
+
+  private require(): Statements {
     if (!this.statements) throw new Error('the vector tables are not prepared for a model');
     return this.statements;
   }
+}
+
+/** A copy of a blob's bytes as floats (a Buffer's offset need not be aligned for a Float32Array view). */
+function toFloats(blob: Buffer): Float32Array {
+  return new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength));
 }
 
 function roundUp8(n: number): number {

@@ -22,7 +22,7 @@ import { tagCountsProjection } from '../projections/tagCountsProjection.js';
 import { ReadModels, type RebuildResult } from '../projections/readModels.js';
 import { openDatabase, SCHEMA_VERSION, type Database } from '../store/database.js';
 import { SqliteEventStore } from '../store/sqliteEventStore.js';
-import type { VectorFormat } from '../embeddings/vectorStore.js';
+import type { VectorFormat, VectorPartitioning } from '../embeddings/vectorStore.js';
 import { createSearchProjection } from '../search/searchProjection.js';
 import { PreparedTexts, prepareText } from '../search/preparedText.js';
 import { SearchService } from '../search/searchService.js';
@@ -52,6 +52,8 @@ export interface EngineOptions {
   readonly backgroundEmbedding?: boolean;
   /** How vectors are stored (benchmarks compare them); default float32. */
   readonly vectorFormat?: VectorFormat;
+  /** When and how finely vectors are partitioned (evaluations force it on small sets); see VectorStore. */
+  readonly vectorPartitions?: VectorPartitioning;
   /** Threads for the embedding model (default: the ONNX runtime's choice). */
   readonly modelThreads?: number;
   /** The semantic list's weight in hybrid fusion (default: the model's declared weight). */
@@ -144,6 +146,7 @@ export class Engine {
       backgroundEmbedding: options.backgroundEmbedding ?? options.autoCatchUp !== false,
       ...(options.modelDir !== undefined && { modelDir: options.modelDir }),
       ...(options.vectorFormat !== undefined && { vectorFormat: options.vectorFormat }),
+      ...(options.vectorPartitions !== undefined && { vectorPartitions: options.vectorPartitions }),
       ...(options.modelThreads !== undefined && { modelThreads: options.modelThreads }),
       ...(options.semanticWeight !== undefined && { semanticWeight: options.semanticWeight }),
       onProgress: (task, done, total) => this.emit({ type: 'progress', task, done, total }),

@@ -2,7 +2,7 @@
  * The reference for `cairn bench search`'s throughput comparison, run in a child process so its
  * model copy does not count in the benchmark's memory: a bare transformers.js loop over the given
  * texts with the given batch size. Usage: node bareEmbedLoop.js MODEL_DIR BATCH_SIZE TEXTS_JSON_FILE
- * Prints `{"textsPerSecond": N}`.
+ * Prints `{"textsPerSecond": N, "maxRssMB": N}`.
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -22,4 +22,5 @@ const extract = (await pipeline('feature-extraction', modelLocation(check.info).
 await extract(['warm up'], { pooling: 'mean', normalize: true });
 const started = performance.now();
 for (let i = 0; i < texts.length; i += batchSize) await extract(texts.slice(i, i + batchSize), { pooling: 'mean', normalize: true });
-process.stdout.write(`${JSON.stringify({ textsPerSecond: texts.length / ((performance.now() - started) / 1000) })}\n`);
+const textsPerSecond = texts.length / ((performance.now() - started) / 1000);
+process.stdout.write(`${JSON.stringify({ textsPerSecond, maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`);

@@ -7,7 +7,7 @@ import type { EntryCommand } from '../domain/entry/commands.js';
 import { entryLimits } from '../domain/entry/events.js';
 import { Engine } from '../engine/engine.js';
 import { NotFoundError, ValidationError } from '../errors/cairnError.js';
-import type { VectorFormat } from '../embeddings/vectorStore.js';
+import type { VectorFormat, VectorPartitioning } from '../embeddings/vectorStore.js';
 import { uuidv7 } from '../ids/uuidv7.js';
 import type { SearchMode } from './searchViews.js';
 
@@ -31,6 +31,8 @@ export interface BeirEvalOptions {
   readonly mode?: SearchMode;
   readonly modelDir?: string;
   readonly vectorFormat?: VectorFormat;
+  /** Partition the vectors from this many on, this many per partition (to measure what partitioning costs on a small set). */
+  readonly vectorPartitions?: VectorPartitioning;
   /** The semantic list's weight in hybrid fusion (default: the model's declared weight). */
   readonly semanticWeight?: number;
   /** Where the temporary data directory goes (default: the OS temp folder). */
@@ -54,6 +56,8 @@ export interface BeirEvalResult {
   readonly model: string | null;
   /** The semantic weight used in hybrid fusion. */
   readonly semanticWeight: number | null;
+  /** Partitions of the vector table (1: every query compared with every vector); null in lexical mode. */
+  readonly vectorPartitions: number | null;
   readonly indexSeconds: number;
   readonly embedSeconds: number | null;
 }
@@ -88,6 +92,7 @@ export async function runBeirEval(options: BeirEvalOptions): Promise<BeirEvalRes
     backgroundEmbedding: false,
     ...(options.modelDir !== undefined && { modelDir: options.modelDir }),
     ...(options.vectorFormat !== undefined && { vectorFormat: options.vectorFormat }),
+    ...(options.vectorPartitions !== undefined && { vectorPartitions: options.vectorPartitions }),
     ...(options.semanticWeight !== undefined && { semanticWeight: options.semanticWeight }),
   });
   try {
@@ -117,6 +122,7 @@ export async function runBeirEval(options: BeirEvalOptions): Promise<BeirEvalRes
       log(`embedding ${model.vectors.pending} chunks with ${model.name}`);
       started = performance.now();
       await engine.search.embedPending({ onProgress: (done, total) => options.onProgress?.('embed', done, total) });
+      await engine.search.organizeVectors();
       embedSeconds = (performance.now() - started) / 1000;
     }
     log(`running ${judged.length} queries (${mode})`);
@@ -146,6 +152,7 @@ export async function runBeirEval(options: BeirEvalOptions): Promise<BeirEvalRes
       chunks: status.chunks,
       model: mode === 'lexical' ? null : model.name,
       semanticWeight: mode === 'hybrid' ? engine.search.semanticWeight() : null,
+      vectorPartitions: mode === 'lexical' ? null : engine.search.modelStatus().vectors.partitions,
       indexSeconds: round(indexSeconds, 2),
       embedSeconds: embedSeconds === null ? null : round(embedSeconds, 2),
     };

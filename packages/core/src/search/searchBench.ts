@@ -10,6 +10,7 @@ import type { EntryCommand } from '../domain/entry/commands.js';
 import { Engine } from '../engine/engine.js';
 import { NotFoundError } from '../errors/cairnError.js';
 import { inspectModelFolder } from '../embeddings/modelFolder.js';
+import { runToEnd } from '../embeddings/partitions.js';
 import { VectorStore, vectorFormats, type VectorFormat } from '../embeddings/vectorStore.js';
 import { uuidv7 } from '../ids/uuidv7.js';
 import { percentile } from './beirEval.js';
@@ -48,14 +49,16 @@ export interface SearchBenchOptions {
 export interface SearchBenchResult {
   readonly machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; platform: string };
   /** `commonTerms`: words whose scores are kept in memory (TermScoreCache), computed in `warmUpSeconds`. */
-  readonly index: { entries: number; chunks: number; vectors: number; seconds: number; commonTerms: number; warmUpSeconds: number };
+  /** `partitions`: of the vector table after `organizeSeconds` of partitioning (what a long-running host does after the back-fill). */
+  readonly index: { entries: number; chunks: number; vectors: number; seconds: number; commonTerms: number; warmUpSeconds: number; partitions: number; organizeSeconds: number };
   readonly lexical: { queries: number; p50Ms: number; p95Ms: number };
-  readonly vectorKnn: Record<string, { p50Ms: number; p95Ms: number; recallAt10: number }>;
+  readonly vectorKnn: Record<string, { p50Ms: number; p95Ms: number; recallAt10: number; partitions: number }>;
   readonly vectorFormat: VectorFormat;
   readonly semanticKnn: { queries: number; p50Ms: number; p95Ms: number };
   readonly hybrid: { queries: number; p50Ms: number; p95Ms: number; model: string };
-  readonly embedding: { texts: number; batchSize: number; bareTextsPerSecond: number; pipelineTextsPerSecond: number; ratio: number };
-  /** Peak RSS of the process (worker threads included; the bare loop's child process not). */
+  /** Measured in two child processes (their peak RSS here too): the bare loop and the engine's back-fill. */
+  readonly embedding: { texts: number; batchSize: number; bareTextsPerSecond: number; pipelineTextsPerSecond: number; ratio: number; bareMaxRssMB: number; pipelineMaxRssMB: number };
+  /** Peak RSS of the process (worker threads included; the throughput run's child processes not, see `embedding`). */
   readonly maxRssMB: number;
   /** Peak anonymous RSS (sampled between phases): RSS without file pages such as the memory-mapped database. */
   readonly maxAnonymousRssMB: number;
@@ -139,6 +142,12 @@ export async function runSearchBench(options: SearchBenchOptions = {}): Promise<
     const dims = model.info.dims;
     for (let i = 0; i < rows.length; i += 5_000) engine.search.storeVectors(rows.slice(i, i + 5_000).map((r) => ({ inputHash: r.inputHash, vector: syntheticVector(r.textHash, r.inputHash, dims) })));
     sampleRss();
+    log('partitioning the vectors');
+    const organizeStarted = performance.now();
+    await engine.search.organizeVectors();
+    const organizeSeconds = ms(organizeStarted) / 1000;
+    const partitions = engine.search.modelStatus().vectors.partitions;
+    sampleRss('vectors partitioned');
 
     // 4. KNN per format on the same vectors, outside the engine, with recall against exact search.
     log('vector formats');
@@ -146,16 +155,18 @@ export async function runSearchBench(options: SearchBenchOptions = {}): Promise<
     const queryVectors = queries.map((_, i) => syntheticVector(rows[(i * 7_919) % rows.length]!.textHash, `q${i}`, dims, 0.8));
     const vectorKnn: SearchBenchResult['vectorKnn'] = {};
     let exact: number[][] = [];
-    for (const candidate of vectorFormats) {
-      const db = new BetterSqlite3(join(root, `vectors-${candidate}.db`));
+    // The exact reference first (one partition: every vector compared), then each format partitioned as the engine keeps it.
+    for (const [name, format, partitionFrom] of [['float32 exact', 'float32', Number.POSITIVE_INFINITY], ...vectorFormats.map((f) => [f, f, undefined] as const)] as const) {
+      const db = new BetterSqlite3(join(root, `vectors-${name.replace(' ', '-')}.db`));
       db.pragma('journal_mode = WAL');
-      db.pragma(`mmap_size = ${512 * 2 ** 20}`);
       db.pragma('synchronous = NORMAL');
-      const store = new VectorStore(db, candidate);
+      db.pragma('cache_size = -65536'); // as the engine's connection
+      const store = new VectorStore(db, { format, ...(partitionFrom !== undefined && { partitionFrom }) });
       store.prepare('bench', dims);
       for (let i = 0; i < rows.length; i += 5_000) {
         db.transaction(() => store.put(rows.slice(i, i + 5_000).map((r) => ({ inputHash: r.inputHash, vector: syntheticVector(r.textHash, r.inputHash, dims) }))))();
       }
+      runToEnd(store.organize());
       const found: number[][] = [];
       const times: number[] = [];
       for (const vector of queryVectors) {
@@ -163,16 +174,18 @@ export async function runSearchBench(options: SearchBenchOptions = {}): Promise<
         found.push(store.nearest(vector, 10).map((n) => n.vectorId));
         times.push(ms(t0));
       }
-      if (candidate === 'float32') exact = found;
+      if (name === 'float32 exact') exact = found;
       const recall = found.reduce((sum, ids, i) => sum + ids.filter((id) => exact[i]!.includes(id)).length / 10, 0) / found.length;
-      vectorKnn[candidate] = { p50Ms: round(percentile(times, 0.5)), p95Ms: round(percentile(times, 0.95)), recallAt10: round(recall) };
-      sampleRss(`format ${candidate}`);
+      vectorKnn[name] = { p50Ms: round(percentile(times, 0.5)), p95Ms: round(percentile(times, 0.95)), recallAt10: round(recall), partitions: store.partitions() };
+      sampleRss(`format ${name}`);
       db.close();
     }
 
     // 5. Semantic KNN inside the engine (entries, filters, one per entry) and hybrid end to end.
     log('semantic and hybrid queries (real query embeddings)');
-    const embedded = await engine.search.embedQueries(queries);
+    // One at a time, as searches embed them (one batch of 300 would grow the runtime's memory arena for nothing).
+    const embedded: Float32Array[] = [];
+    for (const query of queries) embedded.push(...(await engine.search.embedQueries([query])));
     const parsed = queries.map((q) => parseQuery(q));
     const knnTimes: number[] = [];
     embedded.forEach((vector, i) => {
@@ -189,7 +202,7 @@ export async function runSearchBench(options: SearchBenchOptions = {}): Promise<
 
     // 6. Embedding throughput: the back-fill pipeline against a bare loop, same texts and batch size.
     log('embedding throughput');
-    const embedding = await measureThroughput(docs, modelDir, options.embedTexts ?? 256, batchSize, join(root, 'throughput'), log);
+    const embedding = measureThroughput(docs, modelDir, options.embedTexts ?? 256, batchSize, join(root, 'throughput'), log);
     sampleRss('throughput');
 
     const lexical = { queries: lexicalTimes.length, p50Ms: round(percentile(lexicalTimes, 0.5)), p95Ms: round(percentile(lexicalTimes, 0.95)) };
@@ -199,7 +212,7 @@ export async function runSearchBench(options: SearchBenchOptions = {}): Promise<
     const maxAnonymousRssMB = Math.round(maxAnon / 2 ** 20);
     return {
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
-      index: { entries, chunks, vectors: vectorCount, seconds: round(indexSeconds), commonTerms, warmUpSeconds: round(warmUpSeconds) },
+      index: { entries, chunks, vectors: vectorCount, seconds: round(indexSeconds), commonTerms, warmUpSeconds: round(warmUpSeconds), partitions, organizeSeconds: round(organizeSeconds) },
       lexical,
       vectorKnn,
       vectorFormat: format,
@@ -278,28 +291,38 @@ function seededGaussian(seed: string, dims: number): Float32Array {
   return out;
 }
 
-async function measureThroughput(docs: readonly SciDoc[], modelDir: string, count: number, batchSize: number, dataDir: string, log: (m: string) => void): Promise<SearchBenchResult['embedding']> {
+function measureThroughput(docs: readonly SciDoc[], modelDir: string, count: number, batchSize: number, dataDir: string, log: (m: string) => void): SearchBenchResult['embedding'] {
   const engine = Engine.open({ dataDir, autoCatchUp: false, backgroundEmbedding: false, modelDir });
+  let texts: string[];
   try {
     engine.executeBatch(docs.slice(0, count).map((doc) => ({ type: 'CreateEntry', entryId: uuidv7(), kind: 'document', title: doc.title || doc._id, body: doc.text })));
     engine.catchUp();
-    const texts = Array.from(engine.search.chunks(count))
+    texts = Array.from(engine.search.chunks(count))
       .map((r) => `passage: ${embeddingInput(r.title, r.text).slice(0, 4_000)}`)
       .sort((a, b) => a.length - b.length);
-    // The bare loop: the same model, texts (in the order the back-fill batches them) and batch size, in a child process.
-    const textsFile = `${dataDir}-texts.json`;
-    writeFileSync(textsFile, JSON.stringify(texts));
-    log(`  bare loop: ${texts.length} texts`);
-    const child = spawnSync(process.execPath, [fileURLToPath(new URL('./bareEmbedLoop.js', import.meta.url)), modelDir, String(batchSize), textsFile], { encoding: 'utf8' });
-    if (child.status !== 0) throw new Error(`the bare embedding loop failed: ${child.stderr}`);
-    const bare = (JSON.parse(child.stdout) as { textsPerSecond: number }).textsPerSecond;
-    log(`  pipeline: ${texts.length} texts`);
-    await engine.search.embedQueries(['warm up']);
-    const t0 = performance.now();
-    const result = await engine.search.embedPending({ batchSize });
-    const pipelineRate = result.embedded / (ms(t0) / 1000);
-    return { texts: result.embedded, batchSize, bareTextsPerSecond: round(bare), pipelineTextsPerSecond: round(pipelineRate), ratio: round(pipelineRate / bare) };
   } finally {
     engine.close();
   }
+  // Both sides in child processes of their own: the same model, texts (in the order the back-fill
+  // batches them) and batch size; neither model copy counts in this process's memory.
+  const textsFile = `${dataDir}-texts.json`;
+  writeFileSync(textsFile, JSON.stringify(texts));
+  const child = (script: string, args: string[]) => {
+    const run = spawnSync(process.execPath, [fileURLToPath(new URL(script, import.meta.url)), ...args], { encoding: 'utf8' });
+    if (run.status !== 0) throw new Error(`${script} failed: ${run.stderr}`);
+    return JSON.parse(run.stdout) as { textsPerSecond: number; maxRssMB: number };
+  };
+  log(`  bare loop: ${texts.length} texts`);
+  const bare = child('./bareEmbedLoop.js', [modelDir, String(batchSize), textsFile]);
+  log(`  pipeline: ${texts.length} texts`);
+  const pipeline = child('./pipelineEmbedLoop.js', [dataDir, modelDir, String(batchSize)]);
+  return {
+    texts: texts.length,
+    batchSize,
+    bareTextsPerSecond: round(bare.textsPerSecond),
+    pipelineTextsPerSecond: round(pipeline.textsPerSecond),
+    ratio: round(pipeline.textsPerSecond / bare.textsPerSecond),
+    bareMaxRssMB: bare.maxRssMB,
+    pipelineMaxRssMB: pipeline.maxRssMB,
+  };
 }

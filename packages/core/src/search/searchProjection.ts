@@ -27,7 +27,7 @@ import { normalizeMimeType } from './mimeTypes.js';
  * tables; the FTS table is derived from the chunks, and the queue is work in progress.
  */
 export const searchProjectionName = 'search';
-export const searchTables = ['search_fts', 'search_embed_queue', 'search_chunks', 'search_entry_tags', 'search_entries'] as const;
+export const searchTables = ['search_fts', 'search_embed_queue', 'search_chunks', 'search_entry_tags', 'search_entries', 'search_index_id'] as const;
 
 /**
  * The extracted text of a blob, chunked and analyzed ({@link prepareText}); undefined when the blob is
@@ -77,6 +77,9 @@ export function createSearchProjection(readText: TextReader): ProjectionDefiniti
       CREATE INDEX IF NOT EXISTS search_chunks_by_input ON search_chunks (input_hash);
       CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(title, body, tags, content='', contentless_delete=1, tokenize="${ftsTokenizer}");
       CREATE TABLE IF NOT EXISTS search_embed_queue (chunk_id INTEGER PRIMARY KEY);
+      -- Names this incarnation of the index: a rebuild makes new tables (and new chunk ids) at the same checkpoint.
+      CREATE TABLE IF NOT EXISTS search_index_id (id TEXT NOT NULL);
+      INSERT INTO search_index_id (id) SELECT lower(hex(randomblob(8))) WHERE NOT EXISTS (SELECT 1 FROM search_index_id);
     `,
     tables: searchTables,
     digestQueries: [

@@ -8,7 +8,7 @@ import { Embedder } from '../embeddings/embedder.js';
 import { defaultModelName, downloadModel, type DownloadOptions } from '../embeddings/modelDownload.js';
 import { inspectModelFolder, unmeasuredModelWeight, type ModelCheck, type ModelInfo } from '../embeddings/modelFolder.js';
 import { VectorBackfill } from '../embeddings/vectorBackfill.js';
-import { VectorStore, type VectorFormat } from '../embeddings/vectorStore.js';
+import { VectorStore, type VectorFormat, type VectorPartitioning } from '../embeddings/vectorStore.js';
 import type { Database } from '../store/database.js';
 import { entryFilterSql } from './entryFilter.js';
 import { reciprocalRankFusion } from './fusion.js';
@@ -29,6 +29,7 @@ export interface SearchServiceOptions {
   /** Embed new chunks in the background after each change (long-running processes). */
   readonly backgroundEmbedding: boolean;
   readonly vectorFormat?: VectorFormat;
+  readonly vectorPartitions?: VectorPartitioning;
   /** Threads for the model (default: the ONNX runtime's choice, all cores). */
   readonly modelThreads?: number;
   /** The semantic list's weight in hybrid fusion (BM25's is 1); default: the model's declared weight. */
@@ -68,6 +69,8 @@ export class SearchService {
   /** Settles when the background computation of common-word scores has nothing left to do. */
   private commonTermsDone: Promise<void> = Promise.resolve();
   private computingCommonTerms = false;
+  /** Settles when the background partitioning of the vectors has finished. */
+  private organizing: Promise<boolean> | undefined;
   private readonly vectors: VectorStore;
   private readonly backfill: VectorBackfill;
   private readonly cache = new QueryCache<Omit<SearchResponse, 'tookMs' | 'cached'>>();
@@ -83,12 +86,14 @@ export class SearchService {
     const { db } = options;
     db.exec(`CREATE TABLE IF NOT EXISTS search_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID`);
     this.checkpoint = db.prepare(`SELECT position FROM checkpoints WHERE name = ?`).pluck();
-    // The projection's checkpoint moves with every change to the index; the schema version with a rebuild
-    // (which drops and creates the tables, so chunk ids are new even where the checkpoint is not).
+    // The projection's checkpoint moves with every change to the index; its id with a rebuild (which drops
+    // and creates the tables, so chunk ids are new even where the checkpoint is not). Not the schema
+    // version: partitioning the vectors creates and drops tables without changing a word of the index.
+    const indexId = db.prepare(`SELECT id FROM search_index_id`).pluck();
     this.lexical = new LexicalSearch(db, {
-      version: () => `${(this.checkpoint.get(searchProjectionName) as number | undefined) ?? 0}:${db.pragma('schema_version', { simple: true }) as number}`,
+      version: () => `${(this.checkpoint.get(searchProjectionName) as number | undefined) ?? 0}:${(indexId.get() as string | undefined) ?? ''}`,
     });
-    this.vectors = new VectorStore(db, options.vectorFormat);
+    this.vectors = new VectorStore(db, { ...options.vectorPartitions, ...(options.vectorFormat !== undefined && { format: options.vectorFormat }) });
     this.backfill = new VectorBackfill(db, this.vectors, () => !this.closed);
     this.chunkDetails = db.prepare(
       `SELECT c.id, c.entry_id, c.source, c.start, c.end, c.text, e.title, e.kind, e.tags
@@ -304,6 +309,7 @@ export class SearchService {
         pending: current ? pending : chunks,
         modelId: stored?.modelId ?? null,
         format: stored?.format ?? null,
+        partitions: this.vectors.ready ? this.vectors.partitions() : 1,
       },
     };
   }
@@ -390,6 +396,40 @@ export class SearchService {
     });
   }
 
+  /**
+   * Partitions the stored vectors once there are enough of them (see VectorStore.organize), in slices
+   * between other work; resolves with true when it re-filed them. Long-running hosts do it after the
+   * back-fill and at start.
+   */
+  organizeVectors(): Promise<boolean> {
+    if (this.organizing) return this.organizing;
+    if (this.closed || !this.vectors.needsOrganizing()) return Promise.resolve(false);
+    const steps = this.vectors.organize();
+    const run = new Promise<boolean>((resolve, reject) => {
+      const step = () => {
+        try {
+          if (this.closed) {
+            steps.return(false);
+            resolve(false);
+            return;
+          }
+          const next = steps.next();
+          if (next.done) resolve(next.value);
+          else setImmediate(step);
+        } catch (error) {
+          reject(error instanceof Error ? error : new Error(String(error)));
+        }
+      };
+      setImmediate(step);
+    });
+    this.organizing = run;
+    const clear = () => {
+      this.organizing = undefined;
+    };
+    run.then(clear, clear);
+    return run;
+  }
+
   close(): void {
     this.closed = true;
     const embedder = this.embedder;
@@ -402,6 +442,7 @@ export class SearchService {
       const embedder = await this.loadEmbedder();
       const count = await this.backfill.run(embedder, options);
       if (!this.closed && this.backfill.pending() === 0 && this.vectors.collectGarbage() > 0) this.vectors.touch();
+      if (this.options.backgroundEmbedding && !this.closed) this.organizeVectors().catch((error: unknown) => this.options.onBackgroundError?.(error));
       return count;
     })();
     this.running = run;

@@ -67,6 +67,8 @@ export interface ModelStatus {
     /** The model the stored vectors came from. */
     readonly modelId: string | null;
     readonly format: string | null;
+    /** Partitions of the vector table: 1 until there are enough vectors to partition (a query then scans a tenth of them). */
+    readonly partitions: number;
   };
 }
 

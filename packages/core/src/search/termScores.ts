@@ -106,7 +106,7 @@ export class TermScoreCache {
       for (const term of common) {
         const kept = this.terms.get(term);
         if (!kept) throw new Error(`the scores of "${term}" are not computed`);
-        for (let i = 0; i < kept.chunkIds.length; i++) this.add(kept.chunkIds[i]!, kept.scores[i]!);
+        this.addAll(kept);
       }
       return this.top(k);
     } finally {
@@ -121,12 +121,27 @@ export class TermScoreCache {
     return this.rareStatement.all(expression) as [number, number][];
   }
 
-  private add(id: number, score: number): void {
-    if (id >= this.sums.length) {
-      const grown = new Float64Array(Math.max(id + 1, this.sums.length * 2, 1_024));
-      grown.set(this.sums);
-      this.sums = grown;
+  /** {@link add} for a kept word's contributions: the hot loop of a query, kept tight. */
+  private addAll({ chunkIds, scores }: TermScores): void {
+    this.ensureRoom(chunkIds.length > 0 ? chunkIds[chunkIds.length - 1]! : 0); // FTS5 gave the ids in ascending order
+    const sums = this.sums;
+    const touched = this.touched;
+    for (let i = 0; i < chunkIds.length; i++) {
+      const id = chunkIds[i]!;
+      if (sums[id] === 0) touched.push(id);
+      sums[id]! += scores[i]!;
     }
+  }
+
+  private ensureRoom(id: number): void {
+    if (id < this.sums.length) return;
+    const grown = new Float64Array(Math.max(id + 1, this.sums.length * 2, 1_024));
+    grown.set(this.sums);
+    this.sums = grown;
+  }
+
+  private add(id: number, score: number): void {
+    this.ensureRoom(id);
     if (this.sums[id] === 0) this.touched.push(id);
     // A contribution is never exactly 0 (FTS5 floors the IDF at 1e-6), so 0 means "not touched yet".
     this.sums[id]! += score;

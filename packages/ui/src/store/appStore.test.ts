@@ -352,7 +352,7 @@ describe('model slice (settings)', () => {
     modelId: null,
     hybridWeight: null,
     reason: state === 'ready' ? null : 'no model',
-    vectors: { embedded: 0, pending: 10, modelId: null, format: null },
+    vectors: { embedded: 0, pending: 10, modelId: null, format: null, partitions: 1 },
     ...over,
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyze, estimateTokens, indexText } from './analyzer.js';
+import { analyze, analyzeMatching, estimateTokens, indexText } from './analyzer.js';
 
 const terms = (text: string) => analyze(text).map((t) => t.term);
 
@@ -50,6 +50,21 @@ describe('analyzer', () => {
       // A dash outside ASCII (not a word) sends the text down the general path.
       expect(analyze(text)).toEqual(analyze(`${text} —`));
       expect(estimateTokens(text)).toBe(estimateTokens(`${text} —`));
+    }
+  });
+
+  it('finds the same matching words as a full analysis when looking only for some terms (highlighting)', () => {
+    const texts = [
+      "Studies of cry and ies: the U.S. spent 1,000,000 dollars; don't cries, It's Running. Agreed relational generalizations by 3.14 as a CD4+ and IL-6 rose.",
+      'Apoptosis in TKO cells, E2f-1 and -2 y by ay its is ivy sky skies flies flying flew',
+      'Café naïve — 数据同步 and Cairn’s résumé; ＣＡＩＲＮ notes',
+    ];
+    for (const text of texts) {
+      const full = analyze(text, { segmentCjk: false });
+      const all = new Set(full.map((t) => t.term));
+      expect(analyzeMatching(text, all)).toEqual(full);
+      for (const term of all) expect(analyzeMatching(text, new Set([term]))).toEqual(full.filter((t) => t.term === term));
+      expect(analyzeMatching(text, new Set(['absent', 'zz']))).toEqual([]);
     }
   });
 });

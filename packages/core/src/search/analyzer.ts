@@ -70,6 +70,36 @@ export function analyze(text: string, options: { segmentCjk?: boolean } = {}): T
   return tokens;
 }
 
+/**
+ * The tokens of `text` whose term is one of `terms` (CJK runs not segmented) — what highlighting needs,
+ * the same as `analyze(text, { segmentCjk: false })` filtered by `terms`. In ASCII text a word is only
+ * analyzed when it begins like one of the terms: lower-casing and stemming change a word's end only
+ * (Porter leaves words under three letters alone and rewrites suffixes), so a plain word whose first
+ * two characters begin no term cannot become one.
+ */
+export function analyzeMatching(text: string, terms: ReadonlySet<string>): Token[] {
+  const tokens: Token[] = [];
+  const sink: TermSink = (term, start, end, stop, cjk) => {
+    if (terms.has(term)) tokens.push({ term, start, end, stop, cjk });
+  };
+  if (!asciiOnly.test(text)) {
+    forEachTerm(text, false, sink);
+    return tokens;
+  }
+  const joined = /[,'.]/;
+  const beginnings = new Set<string>();
+  for (const term of terms) beginnings.add(term.slice(0, 2));
+  const count = scanAsciiWords(text);
+  for (let w = 0; w < count; w++) {
+    const start = wordBounds[2 * w]!;
+    const word = text.slice(start, wordBounds[2 * w + 1]);
+    // A word with an inner `'`, `.` or `,` may become several terms, or lose characters: always analyzed.
+    const head = word.slice(0, 2).toLowerCase();
+    if (beginnings.has(head) || beginnings.has(head.slice(0, 1)) || joined.test(word)) addWord(sink, word, start);
+  }
+  return tokens;
+}
+
 function forEachTerm(text: string, segmentCjk: boolean, sink: TermSink): void {
   if (asciiOnly.test(text)) {
     // Most text indexed is ASCII: the same words as `wordPattern` finds, without a match object per word.

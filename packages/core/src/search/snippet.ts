@@ -1,4 +1,4 @@
-import { analyze, hasCjk } from './analyzer.js';
+import { analyzeMatching, hasCjk } from './analyzer.js';
 
 /**
  * Snippets with highlights. The result is HTML-safe text: the chunk text with `& < > " '` escaped,
@@ -70,7 +70,7 @@ interface Match {
  * search itself).
  */
 function findTerms(text: string, terms: ReadonlySet<string>): Match[] {
-  const matches: Match[] = analyze(text, { segmentCjk: false }).filter((t) => terms.has(t.term));
+  const matches: Match[] = analyzeMatching(text, terms);
   for (const term of terms) {
     if (!hasCjk(term)) continue;
     for (let at = text.indexOf(term); at >= 0; at = text.indexOf(term, at + term.length)) matches.push({ term, start: at, end: at + term.length });

@@ -78,6 +78,8 @@ export class LexicalSearch {
   private readonly termScores: TermScoreCache;
   private counted = 0;
   private countedAt: string | undefined;
+  /** The index version for the query in hand (see {@link search}). */
+  private versionNow: string | undefined;
   /** Queries answered from kept common-word scores (for tests and metrics). */
   keptScoreQueries = 0;
   /** Common words whose scores queries would have used: computed in the background. */
@@ -99,7 +101,7 @@ export class LexicalSearch {
 
   /** How many chunks the index holds (counted once per index version: counting scans them all). */
   private chunkCount(): number {
-    const version = this.options.version?.();
+    const version = this.versionNow ?? this.options.version?.();
     if (version === undefined || version !== this.countedAt) {
       this.counted = this.countChunks.get() as number;
       this.countedAt = version;
@@ -135,6 +137,16 @@ export class LexicalSearch {
   }
 
   search(fullQuery: SearchQuery, limit: number): EntryHit[] {
+    // One query sees one index version: read it once, not for every word's frequency.
+    this.versionNow = this.options.version?.();
+    try {
+      return this.searchNow(fullQuery, limit);
+    } finally {
+      this.versionNow = undefined;
+    }
+  }
+
+  private searchNow(fullQuery: SearchQuery, limit: number): EntryHit[] {
     const common = this.searchWithCommonTerms(fullQuery, limit);
     if (common) return common;
     const query = this.prune(fullQuery);
@@ -167,10 +179,10 @@ export class LexicalSearch {
    * index version — it is then noted for {@link computeWanted}.
    */
   private searchWithCommonTerms(query: SearchQuery, limit: number): EntryHit[] | undefined {
-    if (query.phrases.length > 0 || entryFilterSql(query) || query.terms.length === 0 || !this.options.version) return undefined;
+    if (query.phrases.length > 0 || entryFilterSql(query) || query.terms.length === 0 || this.versionNow === undefined) return undefined;
     const common = query.terms.filter((term) => this.isCommon(term));
     if (common.length === 0) return undefined;
-    this.termScores.sync(this.options.version());
+    this.termScores.sync(this.versionNow);
     const missing = common.filter((term) => !this.termScores.has(term));
     if (missing.length > 0) {
       for (const term of missing) this.wanted.add(term);

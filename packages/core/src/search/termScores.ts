@@ -21,7 +21,7 @@ export interface ScoredChunk {
  * words of a per-word contribution that depends only on the word and the chunk (its frequency in each
  * column, the chunk's length, the collection's size and average length). So the contributions of a
  * common word are computed once — by FTS5 itself, querying the word alone — and kept in memory for as
- * long as the index does not change (its version — the search checkpoint and the schema version — is
+ * long as the index does not change (its version — the search checkpoint and the id of the index incarnation — is
  * given to {@link TermScoreCache.sync}). A query then
  * adds the kept contributions of its common words to FTS5's scores of its rare words (few rows):
  * the same scores as one FTS5 query over all its words, in a fraction of the time.

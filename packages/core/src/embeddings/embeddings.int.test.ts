@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../engine/engine.js';
 import { uuidv7 } from '../ids/uuidv7.js';
+import { openDatabase } from '../store/database.js';
 import { makeTempDir } from '../testing/tempDir.js';
 import { writeTinyModel } from '../testing/tinyModel.js';
 
@@ -132,6 +133,34 @@ describe('embeddings (a generated model, loaded by transformers.js in the worker
     } finally {
       partitioned.close();
       exact.close();
+    }
+  });
+
+  it('stops partitioning when the engine closes, leaving no half-filled table and no error', async () => {
+    const errors: unknown[] = [];
+    const dataDir = join(dir.path, 'closing');
+    const engine = Engine.open({ dataDir, autoCatchUp: false, backgroundEmbedding: false, modelDir: modelA, vectorPartitions: { partitionFrom: 200, partitionSize: 10 }, onBackgroundError: (e) => errors.push(e) });
+    engine.executeBatch(Array.from({ length: 400 }, (_, i) => ({ type: 'CreateEntry' as const, entryId: uuidv7(), title: `entry ${i}`, body: `words ${i} ${i * 7}` })));
+    engine.catchUp();
+    const dims = engine.search.modelStatus().dims!;
+    const vector = (i: number) => Float32Array.from({ length: dims }, (_, d) => Math.sin(i * 13 + d * 7)).map((x, _, v) => x / Math.hypot(...v));
+    engine.search.storeVectors(Array.from(engine.search.chunks(), (c, i) => ({ inputHash: c.inputHash, vector: vector(i) })));
+    const running = engine.search.organizeVectors();
+    for (let i = 0; i < 30; i++) await new Promise((r) => setImmediate(r)); // part-way
+    engine.close();
+    await expect(running).resolves.toBe(false);
+    expect(errors).toEqual([]);
+    const reopened = Engine.open({ dataDir, autoCatchUp: false, backgroundEmbedding: false, modelDir: modelA, vectorPartitions: { partitionFrom: 200, partitionSize: 10 } });
+    try {
+      expect(reopened.search.modelStatus().vectors.partitions).toBe(1);
+      const db = openDatabase(dataDir);
+      const tables = db.prepare(`SELECT name FROM sqlite_schema WHERE name GLOB 'search_vec_[0-9]*' AND sql LIKE 'CREATE VIRTUAL%'`).pluck().all();
+      db.close();
+      expect(tables).toHaveLength(1);
+      await expect(reopened.search.organizeVectors()).resolves.toBe(true);
+      expect(reopened.search.modelStatus().vectors.partitions).toBe(40);
+    } finally {
+      reopened.close();
     }
   });
 

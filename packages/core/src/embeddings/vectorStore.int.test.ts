@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../store/database.js';
 import { makeTempDir } from '../testing/tempDir.js';
-import { runToEnd } from './partitions.js';
+import { nearestPartitions, runToEnd } from './partitions.js';
 import { loadVectorExtension, VectorStore } from './vectorStore.js';
 
 const dims = 24;
@@ -139,5 +139,90 @@ describe('VectorStore partitions', () => {
     expect(store.nearest(vectorOf(4, 5), 1)[0]!.similarity).toBeCloseTo(1, 5);
     expect(store.nearest(vectorOf(2, 77), 1)[0]!.similarity).toBeCloseTo(1, 5);
     expect(store.generation()).toBeGreaterThan(3);
+  });
+
+  it('searches only the nearest partitions (a vector filed in a far one is not found), in every format', () => {
+    for (const format of ['float32', 'int8', 'bit'] as const) {
+      const store = new VectorStore(db, { format, partitionFrom: 300, partitionSize: 15 });
+      store.prepare(`model-${format}`, dims);
+      fill(store, db, 30, 12);
+      expect(runToEnd(store.organize())).toBe(true);
+      expect(store.partitions()).toBe(24);
+      const query = vectorOf(5, 777);
+      expect(store.nearest(query, 5).length).toBe(5);
+      // The query's own vector, filed by hand in the partition farthest from it: a search that scanned
+      // every partition would find it first (similarity 1).
+      const centroids = db.prepare(`SELECT centroid FROM search_vector_partitions ORDER BY part`).pluck().all() as Buffer[];
+      const data = new Float32Array(centroids.length * dims);
+      centroids.forEach((c, i) => data.set(new Float32Array(c.buffer.slice(c.byteOffset, c.byteOffset + c.byteLength)), i * dims));
+      const far = nearestPartitions({ count: centroids.length, dims, data }, query, centroids.length).at(-1)!;
+      const table = db.prepare(`SELECT value FROM search_vector_state WHERE key = 'table'`).pluck().get() as string;
+      const id = Number(db.prepare(`INSERT INTO search_vectors (input_hash, vector) VALUES ('planted', ?)`).run(Buffer.from(query.buffer)).lastInsertRowid);
+      const wrap = format === 'float32' ? '?' : format === 'int8' ? 'vec_int8(?)' : 'vec_bit(?)';
+      const bits = Buffer.alloc(Math.ceil(dims / 8));
+      query.forEach((x, i) => {
+        if (x > 0) bits[i >> 3]! |= 1 << (i & 7);
+      });
+      const encoded = format === 'float32' ? Buffer.from(query.buffer) : format === 'int8' ? Buffer.from(Int8Array.from(query, (x) => Math.round(x * 127)).buffer) : bits;
+      db.prepare(`INSERT INTO ${table} (rowid, part, embedding) VALUES (?, ?, ${wrap})`).run(BigInt(id), BigInt(far), encoded);
+      expect(store.nearest(query, 5).map((n) => n.vectorId)).not.toContain(id);
+      store.prepare('reset', dims);
+    }
+  });
+
+  it('matches what another connection deleted, stored, or stored under a freed id while it organized', () => {
+    const store = new VectorStore(db, { format: 'int8', partitionFrom: 300, partitionSize: 30 });
+    store.prepare('model', dims);
+    fill(store, db, 20, 20);
+    const other = openDatabase(dir.path);
+    try {
+      const otherStore = new VectorStore(other, { format: 'int8', partitionFrom: 300, partitionSize: 30 });
+      const maxId = db.prepare(`SELECT max(id) FROM search_vectors`).pluck().get() as number;
+      const steps = store.organize();
+      const vecTables = () => db.prepare(`SELECT count(*) FROM sqlite_schema WHERE name GLOB 'search_vec_[0-9]*' AND sql LIKE 'CREATE VIRTUAL%'`).pluck().get() as number;
+      while (vecTables() < 2) steps.next();
+      for (let i = 0; i < 3; i++) expect(steps.next().done).toBe(false); // most of the 400 copied (100 a step), not switched yet
+      // Then the other connection drops 20 vectors (the highest id among them) and stores a new input,
+      // which takes the freed highest id.
+      const removed = other.prepare(`SELECT id FROM search_vectors WHERE id > ? - 20`).pluck().all(maxId) as number[];
+      other.transaction(() => {
+        for (const id of removed) {
+          other.prepare(`DELETE FROM search_vectors WHERE id = ?`).run(id);
+          other.prepare(`DELETE FROM ${other.prepare(`SELECT value FROM search_vector_state WHERE key = 'table'`).pluck().get() as string} WHERE rowid = ?`).run(BigInt(id));
+        }
+        otherStore.put([{ inputHash: 'fresh', vector: vectorOf(9, 900) }]);
+      })();
+      expect(db.prepare(`SELECT id FROM search_vectors WHERE input_hash = 'fresh'`).pluck().get()).toBe(maxId - 19);
+      let next = steps.next();
+      while (!next.done) next = steps.next();
+      expect(next.value).toBe(true);
+      const table = db.prepare(`SELECT value FROM search_vector_state WHERE key = 'table'`).pluck().get() as string;
+      expect(db.prepare(`SELECT count(*) FROM ${table}`).pluck().get()).toBe(381);
+      expect(store.count()).toBe(381);
+      const [best] = store.nearest(vectorOf(9, 900), 1);
+      expect(best!.vectorId).toBe(maxId - 19);
+      expect(best!.similarity).toBeCloseTo(1, 5);
+      // Every vector found is still stored (the re-rank reads its float copy).
+      for (let c = 0; c < 20; c++) expect(store.nearest(vectorOf(c, 3), 10)).toHaveLength(10);
+    } finally {
+      other.close();
+    }
+  });
+
+  it('drops its half-filled table when stopped, and one a crash left behind when it organizes again', () => {
+    const store = new VectorStore(db, { partitionFrom: 300, partitionSize: 30 });
+    store.prepare('model', dims);
+    fill(store, db, 20, 20);
+    const vecTables = () => db.prepare(`SELECT name FROM sqlite_schema WHERE name GLOB 'search_vec_[0-9]*' AND sql LIKE 'CREATE VIRTUAL%'`).pluck().all();
+    const steps = store.organize();
+    while (vecTables().length < 2) steps.next(); // copying into the new table
+    steps.return(false);
+    expect(vecTables()).toHaveLength(1);
+    expect(store.needsOrganizing()).toBe(true);
+    // What a crash leaves: a second table nobody uses.
+    db.exec(`CREATE VIRTUAL TABLE search_vec_77 USING vec0(part INTEGER PARTITION KEY, embedding float[${dims}])`);
+    expect(runToEnd(store.organize())).toBe(true);
+    expect(vecTables()).toHaveLength(1);
+    expect(store.nearest(vectorOf(4, 4), 1)[0]!.similarity).toBeCloseTo(1, 5);
   });
 });

@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
+import { StorageError } from '../errors/cairnError.js';
 import type { Database } from '../store/database.js';
 import { nearestPartitions, partitionOf, trainCentroids, type Centroids } from './partitions.js';
 
@@ -63,6 +64,7 @@ const samplePerPartition = 40;
 const copySlice = 100;
 /** The one table of vectors before they had partitions. */
 const legacyTable = 'search_vec';
+const tableName = /^search_vec(?:_[0-9]+)?$/;
 
 interface Statements {
   insertMeta: Statement;
@@ -214,13 +216,15 @@ export class VectorStore {
     // For unit vectors, cosine similarity = 1 − d²/2.
     if (this.format === 'float32') return rows.slice(0, k).map((r) => ({ vectorId: r.rowid, similarity: 1 - (r.distance * r.distance) / 2 }));
     // Quantized: re-rank the candidates by exact cosine similarity on their float32 copies.
-    const scored = rows.map((r) => {
-      const blob = s.floats.get(r.rowid) as Buffer;
-      const vector = new Float32Array(blob.buffer, blob.byteOffset, blob.byteLength / 4);
+    const scored: VectorNeighbour[] = [];
+    for (const r of rows) {
+      const blob = s.floats.get(r.rowid) as Buffer | undefined;
+      if (!blob) continue; // deleted meanwhile by another connection
+      const vector = toFloats(blob);
       let dot = 0;
       for (let i = 0; i < vector.length; i++) dot += vector[i]! * query[i]!;
-      return { vectorId: r.rowid, similarity: dot };
-    });
+      scored.push({ vectorId: r.rowid, similarity: dot });
+    }
     return scored.sort((a, b) => b.similarity - a.similarity).slice(0, k);
   }
 
@@ -274,7 +278,10 @@ export class VectorStore {
       const parts = Math.max(2, Math.round(count / this.partitionSize));
       const sampleSize = Math.min(count, parts * samplePerPartition);
       // An even spread of the stored vectors (by id) is the training sample.
-      const ids = this.db.prepare(`SELECT id FROM search_vectors ORDER BY id`).pluck().all() as number[];
+      // What is filed: each id with its input (ids can be reused after a deletion), checked again at the switch.
+      const snapshot = this.db.prepare(`SELECT id, input_hash FROM search_vectors ORDER BY id`).raw().all() as [number, string][];
+      const ids = snapshot.map(([id]) => id);
+      this.dropLeftoverTables(old);
       const sample = new Float32Array(sampleSize * dims);
       // float32 vectors are read from vec0 itself; the quantized formats keep float32 copies.
       const readVector = this.db.prepare(this.format === 'float32' ? `SELECT embedding FROM ${old} WHERE rowid = ?` : `SELECT vector FROM search_vectors WHERE id = ?`).pluck();
@@ -312,19 +319,28 @@ export class VectorStore {
         })();
         yield;
       }
-      const idsAfter = this.db.prepare(`SELECT id FROM search_vectors WHERE id > ? ORDER BY id`).pluck();
-      const copyAfter = (after: number): void => {
-        for (const id of idsAfter.all(after) as number[]) {
+      // The switch. Meanwhile this or another connection may have stored vectors, collected garbage, or
+      // stored a new input under a freed id: the new table is made to match search_vectors as it is now.
+      const reconcile = (): void => {
+        const filedInput = new Map(snapshot);
+        const remove = this.db.prepare(`DELETE FROM ${next!} WHERE rowid = ?`);
+        const current = this.db.prepare(`SELECT id, input_hash FROM search_vectors`).raw().all() as [number, string][];
+        const live = new Set<number>();
+        for (const [id, input] of current) {
+          live.add(id);
+          const before = filedInput.get(id);
+          if (before === input) continue;
+          if (before !== undefined) remove.run(BigInt(id)); // the id now holds another input
           const blob = readVector.get(id) as Buffer | undefined;
           if (!blob) continue;
           const vector = toFloats(blob);
           insert.run(BigInt(id), BigInt(partitionOf(centroids, vector)), this.encode(vector));
         }
+        for (const [id] of snapshot) if (!live.has(id)) remove.run(BigInt(id));
       };
-      // The switch, with what was stored since the copy began.
       return this.db.transaction(() => {
         if (moved() || !this.tableExists(next!)) return false;
-        copyAfter(ids.length > 0 ? ids[ids.length - 1]! : 0);
+        reconcile();
         this.db.exec(`DELETE FROM search_vector_partitions`);
         const putPartition = this.db.prepare(`INSERT INTO search_vector_partitions (part, centroid) VALUES (?, ?)`);
         for (let c = 0; c < centroids.count; c++) putPartition.run(c, Buffer.from(centroids.data.buffer, c * dims * 4, dims * 4));
@@ -337,9 +353,27 @@ export class VectorStore {
       })();
     } finally {
       this.organizing = false;
-      if (next !== undefined) this.db.exec(`DROP TABLE IF EXISTS ${next}`);
-      if (this.statements) this.bind(dims);
+      // Stopped half-way (a host closing, another model): the half-filled table goes; a crash leaves it
+      // to the next organize (dropLeftoverTables).
+      if (this.db.open) {
+        if (next !== undefined) this.db.exec(`DROP TABLE IF EXISTS ${next}`);
+        if (this.statements && this.tablesExist()) this.bind(this.storedDims());
+      }
     }
+  }
+
+  /** Tables of vectors other than the active one: left by an organize that a crash or a close cut short. */
+  private dropLeftoverTables(active: string): void {
+    for (const table of this.vecTables()) if (table !== active) this.db.exec(`DROP TABLE IF EXISTS ${table}`);
+  }
+
+  private vecTables(): string[] {
+    const names = this.db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND (name = 'search_vec' OR name GLOB 'search_vec_[0-9]*') AND sql LIKE 'CREATE VIRTUAL TABLE%'`).pluck().all() as string[];
+    return names.filter((name) => tableName.test(name));
+  }
+
+  private storedDims(): number {
+    return Number(this.readState('dims'));
   }
 
   private encode(vector: Float32Array): Buffer {
@@ -372,8 +406,7 @@ export class VectorStore {
   }
 
   private dropVectorTables(): void {
-    const tables = this.db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND (name = 'search_vec' OR name GLOB 'search_vec_[0-9]*') AND sql LIKE 'CREATE VIRTUAL TABLE%'`).pluck().all() as string[];
-    for (const table of tables) this.db.exec(`DROP TABLE IF EXISTS ${table}`);
+    for (const table of this.vecTables()) this.db.exec(`DROP TABLE IF EXISTS ${table}`);
     this.db.exec(`DROP TABLE IF EXISTS search_vectors; DELETE FROM search_vector_partitions; DELETE FROM search_vector_state WHERE key IN ('table', 'partitioned_at')`);
   }
 
@@ -393,11 +426,13 @@ export class VectorStore {
 
   /** Another connection re-filed the vectors (or changed the model): use the table it made. */
   private follow(): void {
-    if (this.layout && this.activeTable() !== this.layout.table && this.tablesExist()) this.bind(this.dims);
+    if (this.layout && this.activeTable() !== this.layout.table && this.tablesExist()) this.bind(this.storedDims());
   }
 
   private bind(dims: number): void {
     const table = this.readState('table')!;
+    // The name goes into SQL: only names this code makes are accepted (a damaged or foreign file is refused).
+    if (!tableName.test(table)) throw new StorageError('storage', `the vector table's name in search_vector_state is not valid: ${JSON.stringify(table)}`);
     const centroidRows = this.db.prepare(`SELECT part, centroid FROM search_vector_partitions ORDER BY part`).all() as { part: number; centroid: Buffer }[];
     let centroids: Centroids | undefined;
     if (centroidRows.length > 0) {

@@ -71,6 +71,7 @@ export class SearchService {
   private computingCommonTerms = false;
   /** Settles when the background partitioning of the vectors has finished. */
   private organizing: Promise<boolean> | undefined;
+  private stopOrganizing: (() => void) | undefined;
   private readonly vectors: VectorStore;
   private readonly backfill: VectorBackfill;
   private readonly cache = new QueryCache<Omit<SearchResponse, 'tookMs' | 'cached'>>();
@@ -406,13 +407,14 @@ export class SearchService {
     if (this.closed || !this.vectors.needsOrganizing()) return Promise.resolve(false);
     const steps = this.vectors.organize();
     const run = new Promise<boolean>((resolve, reject) => {
+      // close() stops it before the database closes (the half-filled table is dropped).
+      this.stopOrganizing = () => {
+        steps.return(false);
+        resolve(false);
+      };
       const step = () => {
         try {
-          if (this.closed) {
-            steps.return(false);
-            resolve(false);
-            return;
-          }
+          if (this.closed) return;
           const next = steps.next();
           if (next.done) resolve(next.value);
           else setImmediate(step);
@@ -425,6 +427,7 @@ export class SearchService {
     this.organizing = run;
     const clear = () => {
       this.organizing = undefined;
+      this.stopOrganizing = undefined;
     };
     run.then(clear, clear);
     return run;
@@ -432,6 +435,7 @@ export class SearchService {
 
   close(): void {
     this.closed = true;
+    this.stopOrganizing?.();
     const embedder = this.embedder;
     this.embedder = undefined;
     if (embedder) void embedder.then((e) => e.close()).catch(() => undefined);

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../store/database.js';
 import { makeTempDir } from '../testing/tempDir.js';
 import { nearestPartitions, runToEnd } from './partitions.js';
-import { loadVectorExtension, VectorStore } from './vectorStore.js';
+import { loadVectorExtension, VectorStore, type VectorStoreOptions } from './vectorStore.js';
 
 const dims = 24;
 
@@ -25,6 +25,7 @@ function fill(store: VectorStore, db: Database, clusters: number, perCluster: nu
 }
 
 describe('VectorStore partitions', () => {
+
   let dir: { path: string; remove: () => void };
   let db: Database;
   beforeEach(() => {
@@ -35,6 +36,13 @@ describe('VectorStore partitions', () => {
     db.close();
     dir.remove();
   });
+  /** A store prepared for a model and filled with `clusters` × `perCluster` vectors. */
+  const filledStore = (options: VectorStoreOptions, clusters: number, perCluster: number, model = 'model'): VectorStore => {
+    const store = new VectorStore(db, options);
+    store.prepare(model, dims);
+    fill(store, db, clusters, perCluster);
+    return store;
+  };
 
   it('is exact and unpartitioned below the threshold, and partitioned once organized, finding what exact search finds', () => {
     const exactStore = new VectorStore(db, { partitionFrom: Number.POSITIVE_INFINITY });
@@ -60,9 +68,7 @@ describe('VectorStore partitions', () => {
   });
 
   it('keeps the vectors stored while it organizes, and a second connection follows the new table', () => {
-    const store = new VectorStore(db, { partitionFrom: 300, partitionSize: 30 });
-    store.prepare('model', dims);
-    fill(store, db, 20, 20);
+    const store = filledStore({ partitionFrom: 300, partitionSize: 30 }, 20, 20);
     const other = openDatabase(dir.path);
     try {
       const otherStore = new VectorStore(other, { partitionFrom: 300, partitionSize: 30 });
@@ -94,9 +100,7 @@ describe('VectorStore partitions', () => {
   });
 
   it('organizes again when the vectors doubled, and gives up (the table intact) when the model changes under it', () => {
-    const store = new VectorStore(db, { partitionFrom: 100, partitionSize: 20 });
-    store.prepare('model', dims);
-    fill(store, db, 10, 10);
+    const store = filledStore({ partitionFrom: 100, partitionSize: 20 }, 10, 10);
     expect(runToEnd(store.organize())).toBe(true);
     expect(store.partitions()).toBe(5);
     fill(store, db, 10, 10, 'more-');
@@ -171,9 +175,7 @@ describe('VectorStore partitions', () => {
   });
 
   it('matches what another connection deleted, stored, or stored under a freed id while it organized', () => {
-    const store = new VectorStore(db, { format: 'int8', partitionFrom: 300, partitionSize: 30 });
-    store.prepare('model', dims);
-    fill(store, db, 20, 20);
+    const store = filledStore({ format: 'int8', partitionFrom: 300, partitionSize: 30 }, 20, 20);
     const other = openDatabase(dir.path);
     try {
       const otherStore = new VectorStore(other, { format: 'int8', partitionFrom: 300, partitionSize: 30 });
@@ -210,9 +212,7 @@ describe('VectorStore partitions', () => {
   });
 
   it('drops its half-filled table when stopped, and one a crash left behind when it organizes again', () => {
-    const store = new VectorStore(db, { partitionFrom: 300, partitionSize: 30 });
-    store.prepare('model', dims);
-    fill(store, db, 20, 20);
+    const store = filledStore({ partitionFrom: 300, partitionSize: 30 }, 20, 20);
     const vecTables = () => db.prepare(`SELECT name FROM sqlite_schema WHERE name GLOB 'search_vec_[0-9]*' AND sql LIKE 'CREATE VIRTUAL%'`).pluck().all();
     const steps = store.organize();
     while (vecTables().length < 2) steps.next(); // copying into the new table

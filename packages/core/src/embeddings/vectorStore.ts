@@ -73,7 +73,6 @@ interface Statements {
   knn: Statement;
   knnParts: Statement;
   floats: Statement;
-  activeTable: Statement;
 }
 
 /** What the state says about the active layout. */
@@ -92,6 +91,10 @@ export class VectorStore {
   private layout: Layout | undefined;
   private dims = 0;
   private organizing = false;
+  /** Read on every search (the generation, the active table): prepared once. */
+  private readonly stateRead: Statement;
+  private readonly stateWrite: Statement;
+  private readonly schemaHas: Statement;
 
   constructor(
     private readonly db: Database,
@@ -106,6 +109,9 @@ export class VectorStore {
       CREATE TABLE IF NOT EXISTS search_vector_state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS search_vector_partitions (part INTEGER PRIMARY KEY, centroid BLOB NOT NULL);
     `);
+    this.stateRead = db.prepare(`SELECT value FROM search_vector_state WHERE key = ?`).pluck();
+    this.stateWrite = db.prepare(`INSERT INTO search_vector_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`);
+    this.schemaHas = db.prepare(`SELECT count(*) FROM sqlite_schema WHERE name = ?`).pluck();
     const model = this.model();
     if (model && this.readState('table') === undefined) this.upgradeUnpartitioned();
     if (model && this.tablesExist()) this.bind(model.dims);
@@ -116,8 +122,7 @@ export class VectorStore {
    * it becomes the active table, searched whole, until organize() re-files it in the background.
    */
   private upgradeUnpartitioned(): void {
-    const exists = this.db.prepare(`SELECT count(*) FROM sqlite_schema WHERE name IN ('search_vec', 'search_vectors')`).pluck().get() === 2;
-    if (exists) this.writeState('table', legacyTable);
+    if (this.tableExists(legacyTable) && this.tableExists('search_vectors')) this.writeState('table', legacyTable);
   }
 
   /** The model that made the stored vectors, if any. */
@@ -277,11 +282,11 @@ export class VectorStore {
       const count = this.count();
       const parts = Math.max(2, Math.round(count / this.partitionSize));
       const sampleSize = Math.min(count, parts * samplePerPartition);
-      // An even spread of the stored vectors (by id) is the training sample.
       // What is filed: each id with its input (ids can be reused after a deletion), checked again at the switch.
       const snapshot = this.db.prepare(`SELECT id, input_hash FROM search_vectors ORDER BY id`).raw().all() as [number, string][];
       const ids = snapshot.map(([id]) => id);
       this.dropLeftoverTables(old);
+      // An even spread of the stored vectors (by id) is the training sample.
       const sample = new Float32Array(sampleSize * dims);
       // float32 vectors are read from vec0 itself; the quantized formats keep float32 copies.
       const readVector = this.db.prepare(this.format === 'float32' ? `SELECT embedding FROM ${old} WHERE rowid = ?` : `SELECT vector FROM search_vectors WHERE id = ?`).pluck();
@@ -412,16 +417,15 @@ export class VectorStore {
 
   private tablesExist(): boolean {
     const table = this.readState('table');
-    if (table === undefined) return false;
-    return this.db.prepare(`SELECT count(*) FROM sqlite_schema WHERE name IN (?, 'search_vectors')`).pluck().get(table) === 2;
+    return table !== undefined && this.tableExists(table) && this.tableExists('search_vectors');
   }
 
   private tableExists(name: string): boolean {
-    return this.db.prepare(`SELECT count(*) FROM sqlite_schema WHERE name = ?`).pluck().get(name) === 1;
+    return this.schemaHas.get(name) === 1;
   }
 
   private activeTable(): string | undefined {
-    return this.statements ? (this.statements.activeTable.get() as string | undefined) : this.readState('table');
+    return this.readState('table');
   }
 
   /** Another connection re-filed the vectors (or changed the model): use the table it made. */
@@ -454,16 +458,15 @@ export class VectorStore {
         table === legacyTable ? `SELECT 1 WHERE 0` : `SELECT rowid, distance FROM ${table} WHERE embedding MATCH ${wrap} AND k = ? AND part IN (SELECT value FROM json_each(?))`,
       ),
       floats: this.db.prepare(`SELECT vector FROM search_vectors WHERE id = ?`).pluck(),
-      activeTable: this.db.prepare(`SELECT value FROM search_vector_state WHERE key = 'table'`).pluck(),
     };
   }
 
   private readState(key: string): string | undefined {
-    return this.db.prepare(`SELECT value FROM search_vector_state WHERE key = ?`).pluck().get(key) as string | undefined;
+    return this.stateRead.get(key) as string | undefined;
   }
 
   private writeState(key: string, value: string): void {
-    this.db.prepare(`INSERT INTO search_vector_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(key, value);
+    this.stateWrite.run(key, value);
   }
 
   private require(): Statements {

@@ -70,6 +70,9 @@ export function analyze(text: string, options: { segmentCjk?: boolean } = {}): T
   return tokens;
 }
 
+/** Joiners inside an ASCII word (`1,000`, `don't`, `U.S.`): such a word may become several terms. */
+const joined = /[,'.]/;
+
 /**
  * The tokens of `text` whose term is one of `terms` (CJK runs not segmented) — what highlighting needs,
  * the same as `analyze(text, { segmentCjk: false })` filtered by `terms`. In ASCII text a word is only
@@ -86,7 +89,6 @@ export function analyzeMatching(text: string, terms: ReadonlySet<string>): Token
     forEachTerm(text, false, sink);
     return tokens;
   }
-  const joined = /[,'.]/;
   const beginnings = new Set<string>();
   for (const term of terms) beginnings.add(term.slice(0, 2));
   const count = scanAsciiWords(text);

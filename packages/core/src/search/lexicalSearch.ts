@@ -176,7 +176,8 @@ export class LexicalSearch {
    * Exact BM25 over all the words of a query that has common words, their scores taken from
    * {@link TermScoreCache}. Undefined when the query is not of that kind (no common word; phrases or
    * filters, which the FTS5 query handles) or a common word's scores are not computed yet for this
-   * index version — it is then noted for {@link computeWanted}.
+   * index version — it is then noted for {@link computeWanted} — unless that word is one the pruned
+   * FTS5 query would leave out too: the query is then exact over its other words.
    */
   private searchWithCommonTerms(query: SearchQuery, limit: number): EntryHit[] | undefined {
     if (query.phrases.length > 0 || entryFilterSql(query) || query.terms.length === 0 || this.versionNow === undefined) return undefined;
@@ -184,17 +185,21 @@ export class LexicalSearch {
     if (common.length === 0) return undefined;
     this.termScores.sync(this.versionNow);
     const missing = common.filter((term) => !this.termScores.has(term));
-    if (missing.length > 0) {
-      for (const term of missing) this.wanted.add(term);
-      return undefined;
-    }
+    for (const term of missing) this.wanted.add(term);
+    // A missing word the pruned FTS5 query would leave out anyway (see pruning) is left out here too:
+    // every other word still counts, exactly. Any other missing word sends the query to FTS5.
+    const chunks = this.chunkCount();
+    const prunable = (term: string) => chunks >= (this.options.largeCollection ?? pruning.largeCollection) && this.frequency(term) > chunks * pruning.commonTermShare;
+    if (missing.some((term) => !prunable(term))) return undefined;
     const rare = query.terms.filter((term) => !common.includes(term) && this.frequency(term) > 0);
+    const kept = common.filter((term) => !missing.includes(term));
+    if (kept.length === 0 && rare.length === 0) return undefined;
     // The rare words' rows all come back from FTS5 with their scores (to add the kept ones exactly);
     // past a few thousand, the pruned FTS5 query below (ranked inside SQLite) is faster.
     if (rare.reduce((rows, term) => rows + this.frequency(term), 0) > commonTerms.maxRareRows) return undefined;
     this.keptScoreQueries++;
     return collectEntries(limit, this.excludedEntries(query), (k) => {
-      const best = this.termScores.best(common, rare, k);
+      const best = this.termScores.best(kept, rare, k);
       const entryOf = new Map(this.entriesOfChunks.all(JSON.stringify(best.map((b) => b.chunkId))) as [number, string][]);
       const rows: ChunkRow[] = [];
       for (const { chunkId, score } of best) {

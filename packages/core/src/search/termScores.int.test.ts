@@ -85,4 +85,48 @@ describe('common words scored from kept contributions', () => {
     expect(sliced.best(['alpha'], [], 200)).toEqual(whole.best(['alpha'], [], 200));
     expect(whole.best(['alpha'], [], 200)).toHaveLength(chunks);
   });
+  it('skips the lists of words that cannot lift a chunk into the top k, to the same result as adding up every list', () => {
+    // Words of Zipf-like frequencies in titles and bodies of varied length: frequent words of every
+    // weight, and rare ones in short and in long chunks.
+    const vocabulary = Array.from({ length: 200 }, (_, i) => `word${String.fromCharCode(97 + (i % 26))}${i}`);
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const skewed = () => vocabulary[Math.floor(vocabulary.length * random() ** 2.5)]!;
+    const words = (n: number) => Array.from({ length: n }, skewed).join(' ');
+    for (let i = 0; i < 150; i++) engine.execute({ type: 'CreateEntry', entryId: uuidv7(), title: words(1 + Math.floor(random() * 3)), body: words(1 + Math.floor(random() * (i % 5 === 0 ? 60 : 12))) });
+    engine.catchUp();
+    const weights = [4, 1, 2];
+    const scoresOf = (expression: string) =>
+      new Map(db.prepare(`SELECT rowid, -bm25(search_fts, ${weights.join(', ')}) FROM search_fts WHERE search_fts MATCH ?`).raw().all(expression) as [number, number][]);
+    const maxChunkId = db.prepare(`SELECT max(id) FROM search_chunks`).pluck().get() as number;
+    const cache = new TermScoreCache(db, weights);
+    cache.sync('v');
+    const frequency = (term: string) => scoresOf(`"${term}"`).size;
+    const present = vocabulary.filter((term) => frequency(term) > 0).sort((a, b) => frequency(b) - frequency(a));
+    const common = present.slice(0, 8);
+    const rare = present.slice(8);
+    for (const term of common) cache.computeSlice(term, frequency(term), maxChunkId, 1_000_000);
+    /** Every chunk summed in full, in the order best() sums: the rare words, then each common word (kept as float32). */
+    const bruteForce = (terms: readonly string[], rareTerms: readonly string[], k: number) => {
+      const sums = new Map<number, number>();
+      if (rareTerms.length > 0) for (const [id, score] of scoresOf(rareTerms.map((t) => `"${t}"`).join(' OR '))) sums.set(id, score);
+      for (const term of terms) for (const [id, score] of scoresOf(`"${term}"`)) sums.set(id, (sums.get(id) ?? 0) + Math.fround(score));
+      return [...sums]
+        .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+        .slice(0, k)
+        .map(([chunkId, score]) => ({ chunkId, score }));
+    };
+    let withoutRare = 0;
+    for (let q = 0; q < 300; q++) {
+      const terms = common.filter(() => random() < 0.4);
+      const rareTerms = rare.filter(() => random() < 1.5 / rare.length);
+      const k = [1, 2, 3, 5, 10, 20][q % 6]!;
+      const expected = bruteForce(terms, rareTerms, k);
+      expect(cache.best(terms, rareTerms, k)).toEqual(expected);
+      const rareChunks = rareTerms.length > 0 ? scoresOf(rareTerms.map((t) => `"${t}"`).join(' OR ')) : new Map();
+      if (rareChunks.size >= k) withoutRare += expected.filter((hit) => !rareChunks.has(hit.chunkId)).length;
+    }
+    expect(cache.maxScoreQueries).toBeGreaterThan(20); // lists were skipped
+    expect(withoutRare).toBeGreaterThan(20); // and chunks without a rare word still made the top k
+  });
 });

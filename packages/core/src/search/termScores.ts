@@ -5,6 +5,8 @@ import type { Database } from '../store/database.js';
 interface TermScores {
   readonly chunkIds: Int32Array;
   readonly scores: Float32Array;
+  /** The highest contribution: what the word can add to any chunk's score at most. */
+  readonly max: number;
 }
 
 /** A chunk and its score (higher is better). */
@@ -87,7 +89,8 @@ export class TermScoreCache {
     }
     partial.from = to;
     if (to <= maxChunkId) return false;
-    this.terms.set(term, { chunkIds: Int32Array.from(partial.ids), scores: Float32Array.from(partial.scores) });
+    const scores = Float32Array.from(partial.scores);
+    this.terms.set(term, { chunkIds: Int32Array.from(partial.ids), scores, max: scores.reduce((max, score) => Math.max(max, score), 0) });
     this.heldPostings += partial.ids.length;
     this.partial = undefined;
     return true;
@@ -96,23 +99,117 @@ export class TermScoreCache {
   /**
    * The `k` best chunks for the sum of `common` words (kept: see {@link computeSlice}) and `rare` words
    * (scored by FTS5 now), best first; ties go to the lower chunk id.
+   *
+   * MaxScore: the chunks that have a rare word are scored first, looking their common words up; the
+   * k-th best of them is a bar the others must reach to matter. A word adds at most its
+   * {@link TermScores.max} to a chunk, so the words whose maxima together stay below the bar cannot lift
+   * a chunk over it alone: only chunks in the lists of the other words are candidates, and only those
+   * whose sum over those words plus the maxima of the rest reaches the bar are scored in full. Every
+   * chunk's score is summed in the same order (rare words, then the common ones as given) whichever
+   * way it is found, so the result is the one adding up every list would give, to the last bit.
    */
   best(common: readonly string[], rare: readonly string[], k: number): ScoredChunk[] {
+    const kept = common.map((term) => {
+      const scores = this.terms.get(term);
+      if (!scores) throw new Error(`the scores of "${term}" are not computed`);
+      return scores;
+    });
+    for (const { chunkIds } of kept) if (chunkIds.length > 0) this.ensureRoom(chunkIds[chunkIds.length - 1]!); // ids ascend, as FTS5 gave them
     try {
       if (rare.length > 0) {
-        const expression = rare.map((term) => `"${term}"`).join(' OR ');
-        for (const [id, score] of this.scoresOf(expression)) this.add(id, score);
+        for (const [id, score] of this.scoresOf(rare.map((term) => `"${term}"`).join(' OR '))) this.add(id, score);
       }
-      for (const term of common) {
-        const kept = this.terms.get(term);
-        if (!kept) throw new Error(`the scores of "${term}" are not computed`);
-        this.addAll(kept);
+      if (this.touched.length < k || kept.length === 0) {
+        for (const scores of kept) this.addAll(scores);
+        return this.top(k);
       }
+      const withRare = Int32Array.from(this.touched).sort();
+      for (const scores of kept) this.addMatching(scores, withRare);
+      const bar = this.kthBest(k);
+      // A margin far above rounding: a chunk exactly at the bar could still win a tie.
+      const below = bar - 1e-9 * Math.abs(bar);
+      const byMax = [...kept].sort((a, b) => a.max - b.max);
+      let lifting = 0; // the maxima of the words that cannot lift a chunk to the bar alone
+      let alone = 0;
+      while (alone < byMax.length && lifting + byMax[alone]!.max < below) lifting += byMax[alone++]!.max;
+      const candidates = this.candidatesOutside(byMax.slice(alone), below - lifting);
+      if (candidates.length > 0) {
+        candidates.sort();
+        for (const id of candidates) this.touched.push(id);
+        for (const scores of kept) this.addMatching(scores, candidates);
+      }
+      if (alone > 0) this.maxScoreQueries++;
       return this.top(k);
     } finally {
       for (const id of this.touched) this.sums[id] = 0;
       this.touched.length = 0;
     }
+  }
+
+  /** Per chunk id: the partial sums of {@link candidatesOutside} (all zero between calls). */
+  private outsideSums = new Float64Array(0);
+
+  /**
+   * Chunks without a rare word (their sum is 0 so far) whose sum over `lists` reaches `need`: the only
+   * ones, besides those with a rare word, that can be in the top k.
+   */
+  private candidatesOutside(lists: readonly TermScores[], need: number): Int32Array {
+    if (lists.length === 0) return new Int32Array(0);
+    const sums = this.sums;
+    if (this.outsideSums.length < sums.length) this.outsideSums = new Float64Array(sums.length);
+    const partial = this.outsideSums;
+    const seen: number[] = [];
+    for (const { chunkIds, scores } of lists) {
+      for (let i = 0; i < chunkIds.length; i++) {
+        const id = chunkIds[i]!;
+        if (sums[id] !== 0) continue;
+        if (partial[id] === 0) seen.push(id);
+        partial[id]! += scores[i]!;
+      }
+    }
+    const found: number[] = [];
+    for (const id of seen) {
+      if (partial[id]! >= need) found.push(id);
+      partial[id] = 0;
+    }
+    return Int32Array.from(found);
+  }
+
+  /** Queries {@link best} answered without walking every common word's list (for tests and metrics). */
+  maxScoreQueries = 0;
+
+  /** Adds `scores` for the chunks among `candidates` (ascending ids) that have the word: a galloping merge. */
+  private addMatching({ chunkIds, scores }: TermScores, candidates: Int32Array): void {
+    const sums = this.sums;
+    const n = chunkIds.length;
+    let at = 0;
+    for (let c = 0; c < candidates.length && at < n; c++) {
+      const id = candidates[c]!;
+      // Gallop to a range that holds the first id >= this one, then search it.
+      let step = 1;
+      let high = at;
+      while (high < n && chunkIds[high]! < id) {
+        at = high + 1;
+        high += step;
+        step *= 2;
+      }
+      let low = at;
+      high = Math.min(high, n);
+      while (low < high) {
+        const middle = (low + high) >>> 1;
+        if (chunkIds[middle]! < id) low = middle + 1;
+        else high = middle;
+      }
+      at = low;
+      if (at < n && chunkIds[at] === id) sums[id]! += scores[at]!;
+    }
+  }
+
+  /** The k-th highest sum among the touched chunks (there are at least k). */
+  private kthBest(k: number): number {
+    const values = new Float64Array(this.touched.length);
+    for (let i = 0; i < values.length; i++) values[i] = this.sums[this.touched[i]!]!;
+    return values.sort()[values.length - k]!;
   }
 
   /** Rows of (chunk id, score): FTS5's BM25 is negative, lower is better, so it is negated. */

@@ -44,6 +44,11 @@ export const documentsProjection: ProjectionDefinition = {
        page_count, ocr_used, language, chars, warnings, imported_at, updated_at FROM documents ORDER BY entry_id`,
   ],
   createHandler: (db) => new DocumentsHandler(db),
+  // A document's row depends on its own stream alone, so a rebuild may feed the handler stream by stream.
+  createStreamReplayer: (db) => {
+    const handler = new DocumentsHandler(db);
+    return { applyStream: (events) => handler.apply(events), finish: () => undefined };
+  },
 };
 
 class DocumentsHandler implements ProjectionHandler {

@@ -5,8 +5,7 @@ import { initialEntryState, type EntryState } from '../domain/entry/state.js';
 import type { RecordedEvent } from '../domain/shared/envelope.js';
 import type { JsonObject } from '../domain/shared/json.js';
 import type { Database } from '../store/database.js';
-import type { LogReader, ProjectionDefinition, ProjectionHandler, ProjectionReplayer } from './projection.js';
-import { assert } from '../errors/cairnError.js';
+import type { ProjectionDefinition, ProjectionHandler, StreamReplayer } from './projection.js';
 
 /**
  * Inline read models of entries: `entries` (the current state of every entry) and `entry_tags` (one
@@ -45,7 +44,7 @@ export const entriesProjection: ProjectionDefinition = {
     `SELECT tag, entry_id FROM entry_tags ORDER BY tag, entry_id`,
   ],
   createHandler: (db) => new EntriesHandler(db),
-  createReplayer: (db, log) => new EntriesReplayer(db, log),
+  createStreamReplayer: (db) => new EntriesStreamReplayer(db),
 };
 
 interface EntryRow {
@@ -142,82 +141,33 @@ class EntriesHandler implements ProjectionHandler {
   }
 }
 
-/** Stands in for a value that is not held in memory during a replay. */
-const NOT_HELD = '\u0000not-held';
-/** Bodies up to this length are held in memory during a replay; longer ones are re-read at the end. */
-const HELD_BODY_CHARS = 512;
-
-interface ReplayState {
-  state: EntryState;
-  provenance: Provenance;
-  /** Only what the row needs of the last event, not the event (which holds the whole body). */
-  last: LastChange;
-  /** Position of the event that set the body / attributes when they are not held. */
-  bodyAt: number;
-  attributesAt: number;
-}
-
 /**
- * Rebuilds `entries` and `entry_tags` in one pass over the log, in memory, then writes each row once,
- * in key order. Memory stays bounded: long bodies and attributes are not held — only the position
- * of the event that set them, which is re-read at the end.
+ * Rebuilds `entries` and `entry_tags` stream by stream: folds an entry's events with the domain's
+ * `evolveEntry` and writes its rows once, in key order.
  */
-class EntriesReplayer implements ProjectionReplayer {
-  private readonly entries = new Map<string, ReplayState>();
+class EntriesStreamReplayer implements StreamReplayer {
+  private readonly insert: Statement;
+  private readonly insertTag: Statement;
 
-  constructor(
-    private readonly db: Database,
-    private readonly log: LogReader,
-  ) {}
+  constructor(db: Database) {
+    this.insert = db.prepare(`INSERT INTO entries (${columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.insertTag = db.prepare(`INSERT INTO entry_tags (tag, entry_id) VALUES (?, ?)`);
+  }
 
-  apply(events: readonly RecordedEvent[]): void {
+  applyStream(events: readonly RecordedEvent[]): void {
+    let state: EntryState | undefined;
+    let provenance: Provenance | undefined;
+    let last: RecordedEvent | undefined;
     for (const event of events) {
       if (event.aggregateType !== entryAggregateType) continue;
-      const held = this.entries.get(event.aggregateId);
-      const before = held?.state ?? initialEntryState(event.aggregateId);
-      // Evolve from placeholders to see which of the big fields this event sets.
-      const probe = evolveEntry({ ...before, body: NOT_HELD, attributes: NOT_HELD_ATTRIBUTES }, event as unknown as EntryEvent);
-      const setsBody = probe.body !== NOT_HELD;
-      const setsAttributes = probe.attributes !== NOT_HELD_ATTRIBUTES;
-      const state: EntryState = {
-        ...probe,
-        body: setsBody ? (probe.body.length <= HELD_BODY_CHARS ? probe.body : NOT_HELD) : before.body,
-        attributes: setsAttributes ? (JSON.stringify(probe.attributes).length <= HELD_BODY_CHARS ? probe.attributes : NOT_HELD_ATTRIBUTES) : before.attributes,
-      };
-      this.entries.set(event.aggregateId, {
-        state,
-        provenance: held?.provenance ?? { createdAt: event.metadata.at, createdBy: event.metadata.actorId },
-        last: { position: event.position, metadata: { at: event.metadata.at, actorId: event.metadata.actorId } },
-        bodyAt: setsBody ? event.position : (held?.bodyAt ?? 0),
-        attributesAt: setsAttributes ? event.position : (held?.attributesAt ?? 0),
-      });
+      state = evolveEntry(state ?? initialEntryState(event.aggregateId), event as unknown as EntryEvent);
+      provenance ??= { createdAt: event.metadata.at, createdBy: event.metadata.actorId };
+      last = event;
     }
+    if (!state || !provenance || !last) return;
+    this.insert.run(...rowValues(state, provenance, last));
+    for (const tag of state.tags) this.insertTag.run(tag, state.id);
   }
 
-  finish(): void {
-    const insert = this.db.prepare(`INSERT INTO entries (${columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    const insertTag = this.db.prepare(`INSERT INTO entry_tags (tag, entry_id) VALUES (?, ?)`);
-    const ids = [...this.entries.keys()].sort();
-    const tagRows: [string, string][] = [];
-    for (const id of ids) {
-      const replay = this.entries.get(id)!;
-      let { state } = replay;
-      if (state.body === NOT_HELD) state = { ...state, body: this.reread(replay.bodyAt, state).body };
-      if (state.attributes === NOT_HELD_ATTRIBUTES) state = { ...state, attributes: this.reread(replay.attributesAt, state).attributes };
-      insert.run(...rowValues(state, replay.provenance, replay.last));
-      for (const tag of state.tags) tagRows.push([tag, id]);
-    }
-    tagRows.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
-    for (const [tag, id] of tagRows) insertTag.run(tag, id);
-    this.entries.clear();
-  }
-
-  /** The state right after the event at `position`, as far as the fields that event set. */
-  private reread(position: number, state: EntryState): EntryState {
-    const event = this.log.eventAt(position);
-    assert(event, `the event at position ${position} is in the log`);
-    return evolveEntry({ ...state, version: event.version - 1 }, event as unknown as EntryEvent);
-  }
+  finish(): void {}
 }
-
-const NOT_HELD_ATTRIBUTES: JsonObject = { [NOT_HELD]: null };

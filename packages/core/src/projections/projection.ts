@@ -18,20 +18,20 @@ export interface ProjectionDefinition {
   /** Prepares statements against the tables (which exist by then) and returns the event handler. */
   createHandler(db: Database): ProjectionHandler;
   /**
-   * Optional fast path for rebuilds: sees the whole log once, in order, then writes. Must produce
-   * exactly the rows the handler produces (the rebuild digest tests hold both to it).
+   * Optional fast path for rebuilds: sees the log one stream at a time — every event of one aggregate,
+   * in version order, streams in aggregate id order — and writes each stream's rows as it goes, so a
+   * rebuild holds one stream in memory, not the whole read model, and writes rows in key order. Only
+   * for projections whose rows depend on each stream's own events (sums over streams are fine: they
+   * do not depend on the order). Must produce exactly the rows the handler produces from the log in
+   * order (the rebuild digest tests hold both to it). Without it, a rebuild feeds the handler the log.
    */
-  createReplayer?(db: Database, log: LogReader): ProjectionReplayer;
+  createStreamReplayer?(db: Database): StreamReplayer;
 }
 
-/** What a replay may read back from the log besides the events it is fed. */
-export interface LogReader {
-  eventAt(position: number): RecordedEvent | undefined;
-}
-
-export interface ProjectionReplayer {
-  apply(events: readonly RecordedEvent[]): void;
-  /** Writes what the replay built. Runs inside the rebuild transaction. */
+export interface StreamReplayer {
+  /** One aggregate's events, all of them, in version order. Runs inside the rebuild transaction. */
+  applyStream(events: readonly RecordedEvent[]): void;
+  /** Writes what is left (totals over streams). Runs inside the rebuild transaction. */
   finish(): void;
 }
 

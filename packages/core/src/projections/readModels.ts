@@ -3,7 +3,7 @@ import type { Statement } from 'better-sqlite3';
 import type { RecordedEvent } from '../domain/shared/envelope.js';
 import type { Database } from '../store/database.js';
 import type { SqliteEventStore } from '../store/sqliteEventStore.js';
-import { createProjectionTables, dropProjectionTables, type ProjectionDefinition, type ProjectionHandler, type ProjectionReplayer } from './projection.js';
+import { createProjectionTables, dropProjectionTables, type ProjectionDefinition, type ProjectionHandler } from './projection.js';
 
 export interface ReadModelSet {
   /** Run in the append transaction. */
@@ -115,34 +115,54 @@ export class ReadModels {
     return { events: this.store.head(), entries: this.countEntries(), digest: this.digest() };
   }
 
+  /**
+   * Replays the log into fresh tables of `projections`: stream by stream for those with a stream
+   * replayer (see ProjectionDefinition.createStreamReplayer), then in log order through the handlers
+   * of the others. Progress counts events, over both passes.
+   */
   private replayInto(projections: readonly ProjectionDefinition[], onProgress?: (done: number, total: number) => void): void {
     this.store.transaction(() => {
-      const total = this.store.head();
+      const head = this.store.head();
       if (projections.length === this.all().length) this.db.exec('DELETE FROM snapshots');
       for (const projection of projections) {
         dropProjectionTables(this.db, projection);
         createProjectionTables(this.db, projection);
       }
-      const handlers = projections.map((p): ProjectionReplayer => {
-        if (p.createReplayer) return p.createReplayer(this.db, this.store);
-        const handler = p.createHandler(this.db);
-        return { apply: (events) => handler.apply(events), finish: () => undefined };
-      });
+      const byStream = projections.flatMap((p) => (p.createStreamReplayer ? [p.createStreamReplayer(this.db)] : []));
+      const inOrder = projections.filter((p) => !p.createStreamReplayer).map((p) => p.createHandler(this.db));
+      const passes = (byStream.length > 0 ? 1 : 0) + (inOrder.length > 0 ? 1 : 0);
+      const total = head * passes;
       let done = 0;
-      let batch: RecordedEvent[] = [];
-      const flush = () => {
-        for (const handler of handlers) handler.apply(batch);
-        done += batch.length;
-        batch = [];
-        onProgress?.(done, total);
+      let reported = 0;
+      const progress = (events: number) => {
+        done += events;
+        if (done - reported >= 5_000 || done === total) {
+          reported = done;
+          onProgress?.(done, total);
+        }
       };
-      for (const event of this.store.iterate(0)) {
-        batch.push(event);
-        if (batch.length === 5_000) flush();
+      if (byStream.length > 0) {
+        for (const stream of this.store.iterateStreams()) {
+          for (const replayer of byStream) replayer.applyStream(stream);
+          progress(stream.length);
+        }
+        for (const replayer of byStream) replayer.finish();
       }
-      flush();
-      for (const handler of handlers) handler.finish();
-      for (const projection of projections) this.setCheckpoint.run(projection.name, total, projection.version);
+      if (inOrder.length > 0) {
+        let batch: RecordedEvent[] = [];
+        const flush = () => {
+          for (const handler of inOrder) handler.apply(batch);
+          progress(batch.length);
+          batch = [];
+        };
+        for (const event of this.store.iterate(0)) {
+          batch.push(event);
+          if (batch.length === 5_000) flush();
+        }
+        flush();
+      }
+      if (done === 0) onProgress?.(0, 0);
+      for (const projection of projections) this.setCheckpoint.run(projection.name, head, projection.version);
     });
     this.prepare();
   }
@@ -154,7 +174,16 @@ export class ReadModels {
       hash.update(`projection ${projection.name} v${projection.version}\n`);
       for (const query of projection.digestQueries) {
         hash.update(`${query}\n`);
-        for (const row of this.db.prepare(query).raw().iterate()) hash.update(`${JSON.stringify(row)}\n`);
+        // Rows are hashed a few hundred at a time: one hash update per row cost more than hashing itself.
+        let text = '';
+        for (const row of this.db.prepare(query).raw().iterate()) {
+          text += `${JSON.stringify(row)}\n`;
+          if (text.length >= 65_536) {
+            hash.update(text);
+            text = '';
+          }
+        }
+        hash.update(text);
       }
     }
     return hash.digest('hex');

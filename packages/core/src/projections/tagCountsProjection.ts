@@ -2,7 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import { entryAggregateType, type EntryEvent } from '../domain/entry/events.js';
 import type { RecordedEvent } from '../domain/shared/envelope.js';
 import type { Database } from '../store/database.js';
-import type { ProjectionDefinition, ProjectionHandler } from './projection.js';
+import type { ProjectionDefinition, ProjectionHandler, StreamReplayer } from './projection.js';
 
 /**
  * How many live entries carry each tag (`tag_counts`), for tag lists and filters. An async subscriber:
@@ -19,7 +19,7 @@ export const tagCountsProjection: ProjectionDefinition = {
   tables: ['tag_counts', 'tag_count_entries'],
   digestQueries: [`SELECT tag, entry_count FROM tag_counts ORDER BY tag`, `SELECT entry_id, tags, live FROM tag_count_entries ORDER BY entry_id`],
   createHandler: (db) => new TagCountsHandler(db),
-  createReplayer: (db) => new TagCountsReplayer(db),
+  createStreamReplayer: (db) => new TagCountsStreamReplayer(db),
 };
 
 interface Membership {
@@ -52,30 +52,30 @@ function nextMembership(before: Membership | undefined, event: EntryEvent): Memb
   }
 }
 
-/** Folds every entry's membership in memory, then writes each row once, in key order. */
-class TagCountsReplayer {
-  private readonly members = new Map<string, Membership>();
+/** Folds each entry's membership and writes its row, stream by stream; the counts at the end. */
+class TagCountsStreamReplayer implements StreamReplayer {
+  private readonly insertEntry: Statement;
+  private readonly insertCount: Statement;
+  private readonly counts = new Map<string, number>();
 
-  constructor(private readonly db: Database) {}
+  constructor(db: Database) {
+    this.insertEntry = db.prepare(`INSERT INTO tag_count_entries (entry_id, tags, live) VALUES (?, ?, ?)`);
+    this.insertCount = db.prepare(`INSERT INTO tag_counts (tag, entry_count) VALUES (?, ?)`);
+  }
 
-  apply(events: readonly RecordedEvent[]): void {
+  applyStream(events: readonly RecordedEvent[]): void {
+    let membership: Membership | undefined;
     for (const event of events) {
-      if (event.aggregateType !== entryAggregateType) continue;
-      this.members.set(event.aggregateId, nextMembership(this.members.get(event.aggregateId), event as RecordedEvent & EntryEvent));
+      if (event.aggregateType === entryAggregateType) membership = nextMembership(membership, event as RecordedEvent & EntryEvent);
     }
+    if (!membership) return;
+    this.insertEntry.run(events[0]!.aggregateId, JSON.stringify(membership.tags), membership.live ? 1 : 0);
+    if (membership.live) for (const tag of membership.tags) this.counts.set(tag, (this.counts.get(tag) ?? 0) + 1);
   }
 
   finish(): void {
-    const insertEntry = this.db.prepare(`INSERT INTO tag_count_entries (entry_id, tags, live) VALUES (?, ?, ?)`);
-    const insertCount = this.db.prepare(`INSERT INTO tag_counts (tag, entry_count) VALUES (?, ?)`);
-    const counts = new Map<string, number>();
-    for (const id of [...this.members.keys()].sort()) {
-      const { tags, live } = this.members.get(id)!;
-      insertEntry.run(id, JSON.stringify(tags), live ? 1 : 0);
-      if (live) for (const tag of tags) counts.set(tag, (counts.get(tag) ?? 0) + 1);
-    }
-    for (const tag of [...counts.keys()].sort()) insertCount.run(tag, counts.get(tag));
-    this.members.clear();
+    for (const tag of [...this.counts.keys()].sort()) this.insertCount.run(tag, this.counts.get(tag));
+    this.counts.clear();
   }
 }
 

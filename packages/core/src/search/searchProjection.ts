@@ -3,8 +3,7 @@ import type { Statement } from 'better-sqlite3';
 import { z } from 'zod';
 import { entryAggregateType, type EntryEvent } from '../domain/entry/events.js';
 import type { RecordedEvent } from '../domain/shared/envelope.js';
-import type { LogReader, ProjectionDefinition, ProjectionHandler, ProjectionReplayer } from '../projections/projection.js';
-import { assert } from '../errors/cairnError.js';
+import type { ProjectionDefinition, ProjectionHandler, StreamReplayer } from '../projections/projection.js';
 import type { Database } from '../store/database.js';
 import { ftsTokenizer, indexText } from './analyzer.js';
 import { prepareText, type PreparedChunk } from './preparedText.js';
@@ -89,7 +88,7 @@ export function createSearchProjection(readText: TextReader): ProjectionDefiniti
       `SELECT entry_id, ord, source, start, end, input_hash FROM search_chunks ORDER BY entry_id, ord`,
     ],
     createHandler: (db) => new SearchHandler(db, readText),
-    createReplayer: (db, log) => new SearchReplayer(db, readText, log),
+    createStreamReplayer: (db) => new SearchStreamReplayer(db, readText),
   };
 }
 
@@ -286,53 +285,29 @@ export function evolveSearchState(state: EntryState, raw: RecordedEvent): EntryS
     }
   }
 
-/** Bodies up to this length are held in memory during a replay; longer ones are re-read at the end. */
-const HELD_BODY_CHARS = 512;
-
 /**
- * Rebuilds the index in one pass: folds every entry to its final state in memory, then indexes each
- * live entry once (not once per change, as catching up does). Long bodies are not held; the event
- * that set them is re-read at the end.
+ * Rebuilds the index stream by stream: folds an entry to its final state, then indexes it once (not
+ * once per change, as catching up does), in entry id order.
  */
-class SearchReplayer implements ProjectionReplayer {
-  private readonly entries = new Map<string, { state: EntryState; position: number; bodyAt: number }>();
+class SearchStreamReplayer implements StreamReplayer {
+  private readonly handler: SearchHandler;
 
-  constructor(
-    private readonly db: Database,
-    private readonly readText: TextReader,
-    private readonly log: LogReader,
-  ) {}
+  constructor(db: Database, readText: TextReader) {
+    this.handler = new SearchHandler(db, readText);
+  }
 
-  apply(events: readonly RecordedEvent[]): void {
+  applyStream(events: readonly RecordedEvent[]): void {
+    let state: EntryState | undefined;
+    let position = 0;
     for (const event of events) {
       if (event.aggregateType !== entryAggregateType) continue;
-      const held = this.entries.get(event.aggregateId);
-      const before = held && (held.state.body === NOT_HELD ? { ...held.state, body: NOT_HELD } : held.state);
-      const next = before ? evolveSearchState(before, event) : createSearchState(event);
-      if (!next || next === before) continue;
-      const setsBody = next.body !== (before?.body ?? undefined);
-      const bodyAt = setsBody ? event.position : (held?.bodyAt ?? 0);
-      const state = next.body.length > HELD_BODY_CHARS ? { ...next, body: NOT_HELD } : next;
-      this.entries.set(event.aggregateId, { state, position: event.position, bodyAt });
+      const next = state ? evolveSearchState(state, event) : createSearchState(event);
+      if (!next || next === state) continue;
+      state = next;
+      position = event.position;
     }
+    if (state) this.handler.writeReplayed(events[0]!.aggregateId, state, position);
   }
 
-  finish(): void {
-    const handler = new SearchHandler(this.db, this.readText);
-    for (const id of [...this.entries.keys()].sort()) {
-      const { state, position, bodyAt } = this.entries.get(id)!;
-      handler.writeReplayed(id, state.body === NOT_HELD ? { ...state, body: this.bodyAt(bodyAt) } : state, position);
-    }
-    this.entries.clear();
-  }
-
-  private bodyAt(position: number): string {
-    const event = this.log.eventAt(position);
-    assert(event, `the event at position ${position} is in the log`);
-    const created = createSearchState(event);
-    return created?.body ?? evolveSearchState({ kind: '', title: '', body: NOT_HELD, tags: [], mimeType: null, textSha256: null, deleted: false }, event).body;
-  }
+  finish(): void {}
 }
-
-/** Stands in for a body not held in memory during a replay. */
-const NOT_HELD = '\u0000not-held';

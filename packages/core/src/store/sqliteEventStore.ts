@@ -39,6 +39,7 @@ export class SqliteEventStore implements EventStore {
   private readonly streamRange: Statement;
   private readonly allAfter: Statement;
   private readonly allAfterRaw: Statement;
+  private readonly streamsAfterRaw: Statement;
   private readonly headStatement: Statement;
   private readonly atPosition: Statement;
   private readonly hooks: AppendHook[] = [];
@@ -56,6 +57,8 @@ export class SqliteEventStore implements EventStore {
     this.streamRange = db.prepare(`SELECT ${eventColumns} FROM events WHERE aggregate_id = ? AND version BETWEEN ? AND ? ORDER BY version`);
     this.allAfter = db.prepare(`SELECT ${eventColumns} FROM events WHERE position > ? ORDER BY position LIMIT ?`);
     this.allAfterRaw = db.prepare(`SELECT ${eventColumns} FROM events WHERE position > ? ORDER BY position LIMIT ?`).raw();
+    // Walks the unique (aggregate_id, version) index.
+    this.streamsAfterRaw = db.prepare(`SELECT ${eventColumns} FROM events WHERE (aggregate_id, version) > (?, ?) ORDER BY aggregate_id, version LIMIT ?`).raw();
     this.headStatement = db.prepare(`SELECT coalesce(max(position), 0) FROM events`).pluck();
     this.atPosition = db.prepare(`SELECT ${eventColumns} FROM events WHERE position = ?`);
   }
@@ -162,22 +165,47 @@ export class SqliteEventStore implements EventStore {
     for (;;) {
       // Arrays rather than row objects: a replay reads every event, and allocation is what it pays for.
       const rows = this.allAfterRaw.all(position, batchSize) as RawEventRow[];
-      for (const [position, eventId, aggregateType, aggregateId, version, type, schemaVersion, data, metadata] of rows) {
-        yield upcastRecorded(this.catalog, {
-          position,
-          eventId,
-          aggregateType,
-          aggregateId,
-          version,
-          type,
-          schemaVersion,
-          data: JSON.parse(data) as unknown,
-          metadata: JSON.parse(metadata) as EventMetadata,
-        });
-      }
+      for (const row of rows) yield this.fromRawRow(row);
       if (rows.length < batchSize) return;
       position = rows[rows.length - 1]![0];
     }
+  }
+
+  /**
+   * Every stream, one at a time: all events of one aggregate in version order, aggregates in id order.
+   * Holds one page of events (and the stream that crosses into the next page) in memory.
+   */
+  *iterateStreams(pageSize = 5_000): Generator<RecordedEvent[]> {
+    let stream: RecordedEvent[] = [];
+    let after: [string, number] = ['', 0];
+    for (;;) {
+      const rows = this.streamsAfterRaw.all(after[0], after[1], pageSize) as RawEventRow[];
+      for (const row of rows) {
+        if (stream.length > 0 && stream[0]!.aggregateId !== row[3]) {
+          yield stream;
+          stream = [];
+        }
+        stream.push(this.fromRawRow(row));
+      }
+      if (rows.length < pageSize) break;
+      const last = rows[rows.length - 1]!;
+      after = [last[3], last[4]];
+    }
+    if (stream.length > 0) yield stream;
+  }
+
+  private fromRawRow([position, eventId, aggregateType, aggregateId, version, type, schemaVersion, data, metadata]: RawEventRow): RecordedEvent {
+    return upcastRecorded(this.catalog, {
+      position,
+      eventId,
+      aggregateType,
+      aggregateId,
+      version,
+      type,
+      schemaVersion,
+      data: JSON.parse(data) as unknown,
+      metadata: JSON.parse(metadata) as EventMetadata,
+    });
   }
 
   /** The event at a position, upcast, or undefined. */

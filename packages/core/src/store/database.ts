@@ -43,6 +43,10 @@ export function openDatabase(dataDir: string, options: OpenDatabaseOptions = {})
     db.pragma('foreign_keys = OFF');
     db.pragma('temp_store = MEMORY');
     db.pragma('cache_size = -65536');
+    // Checkpoint the WAL into the database every 32 MB rather than SQLite's 4 MB: a page written by many
+    // commits between two checkpoints is copied (and synced) once. Measured: single-command appends
+    // +22%, batched +25% (BENCHMARKS.md, core).
+    db.pragma('wal_autocheckpoint = 8192');
     migrate(db);
     return db;
   } catch (error) {

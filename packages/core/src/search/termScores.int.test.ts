@@ -99,18 +99,19 @@ describe('common words scored from kept contributions', () => {
     const scoresOf = (expression: string) =>
       new Map(db.prepare(`SELECT rowid, -bm25(search_fts, ${weights.join(', ')}) FROM search_fts WHERE search_fts MATCH ?`).raw().all(expression) as [number, number][]);
     const maxChunkId = db.prepare(`SELECT max(id) FROM search_chunks`).pluck().get() as number;
-    const cache = new TermScoreCache(db, weights);
+    const cache = new TermScoreCache(db, weights, { maxPostings: 1_000_000, shortList: 6 });
     cache.sync('v');
     const frequency = (term: string) => scoresOf(`"${term}"`).size;
     const present = vocabulary.filter((term) => frequency(term) > 0).sort((a, b) => frequency(b) - frequency(a));
     const common = present.slice(0, 8);
     const rare = present.slice(8);
     for (const term of common) cache.computeSlice(term, frequency(term), maxChunkId, 1_000_000);
-    /** Every chunk summed in full, in the order best() sums: the rare words, then each common word (kept as float32). */
+    /** Every chunk summed in full, in the order best() sums: the rare words, then each kept word (as float32) from the shortest list. */
     const bruteForce = (terms: readonly string[], rareTerms: readonly string[], k: number) => {
       const sums = new Map<number, number>();
       if (rareTerms.length > 0) for (const [id, score] of scoresOf(rareTerms.map((t) => `"${t}"`).join(' OR '))) sums.set(id, score);
-      for (const term of terms) for (const [id, score] of scoresOf(`"${term}"`)) sums.set(id, (sums.get(id) ?? 0) + Math.fround(score));
+      const shortestFirst = [...terms].sort((a, b) => frequency(a) - frequency(b) || (a < b ? -1 : a > b ? 1 : 0));
+      for (const term of shortestFirst) for (const [id, score] of scoresOf(`"${term}"`)) sums.set(id, (sums.get(id) ?? 0) + Math.fround(score));
       return [...sums]
         .sort((a, b) => b[1] - a[1] || a[0] - b[0])
         .slice(0, k)

@@ -3,6 +3,7 @@ import type { Database } from '../store/database.js';
 
 /** Every chunk a term is in, with the term's BM25 contribution to that chunk's score. */
 interface TermScores {
+  readonly term: string;
   readonly chunkIds: Int32Array;
   readonly scores: Float32Array;
   /** The highest contribution: what the word can add to any chunk's score at most. */
@@ -43,13 +44,17 @@ export class TermScoreCache {
   private statement: Statement | undefined;
   private rareStatement: Statement | undefined;
   /** The word being computed, slice by slice. */
-  private partial: { term: string; from: number; ids: number[]; scores: number[] } | undefined;
+  private partial: { term: string; from: number; count: number; ids: Int32Array; scores: Float32Array } | undefined;
 
   constructor(
     private readonly db: Database,
     /** BM25 column weights, in the FTS table's column order. */
     private readonly weights: readonly number[],
-    private readonly limits = { maxPostings: 8_000_000 },
+    /**
+     * `maxPostings`: how many contributions to keep at most (8 bytes each, ~64 MB); `shortList`: lists up
+     * to this long are added up whole in {@link best}, like the rare words, rather than looked up.
+     */
+    private readonly limits = { maxPostings: 8_000_000, shortList: 1_024 },
   ) {}
 
   /** Forgets everything computed for an older index version. */
@@ -77,21 +82,33 @@ export class TermScoreCache {
    */
   computeSlice(term: string, chunks: number, maxChunkId: number, sliceRows = 4_096): boolean {
     if (this.terms.has(term)) return true;
-    if (this.partial?.term !== term) this.partial = { term, from: 0, ids: [], scores: [] };
+    // Typed arrays sized to the word's frequency: JS arrays of scores kept across slices would be
+    // promoted garbage (millions of boxed numbers) that a major collection then sweeps during queries.
+    if (this.partial?.term !== term) this.partial = { term, from: 0, count: 0, ids: new Int32Array(chunks), scores: new Float32Array(chunks) };
     const partial = this.partial;
     const to = partial.from + Math.max(1, Math.ceil((sliceRows * (maxChunkId + 1)) / Math.max(1, chunks)));
     this.statement ??= this.db
       .prepare(`SELECT rowid, -bm25(search_fts, ${this.weights.join(', ')}) FROM search_fts WHERE search_fts MATCH ? AND rowid >= ? AND rowid < ?`)
       .raw();
     for (const [id, score] of this.statement.all(`"${term}"`, partial.from, to) as [number, number][]) {
-      partial.ids.push(id);
-      partial.scores.push(score);
+      if (partial.count === partial.ids.length) {
+        // More rows than the frequency said (the caller's count was stale): grow.
+        const size = Math.max(16, partial.count * 2);
+        const ids = new Int32Array(size);
+        const scores = new Float32Array(size);
+        ids.set(partial.ids);
+        scores.set(partial.scores);
+        partial.ids = ids;
+        partial.scores = scores;
+      }
+      partial.ids[partial.count] = id;
+      partial.scores[partial.count++] = score;
     }
     partial.from = to;
     if (to <= maxChunkId) return false;
-    const scores = Float32Array.from(partial.scores);
-    this.terms.set(term, { chunkIds: Int32Array.from(partial.ids), scores, max: scores.reduce((max, score) => Math.max(max, score), 0) });
-    this.heldPostings += partial.ids.length;
+    const scores = partial.scores.slice(0, partial.count);
+    this.terms.set(term, { term, chunkIds: partial.ids.slice(0, partial.count), scores, max: scores.reduce((max, score) => Math.max(max, score), 0) });
+    this.heldPostings += partial.count;
     this.partial = undefined;
     return true;
   }
@@ -100,35 +117,38 @@ export class TermScoreCache {
    * The `k` best chunks for the sum of `common` words (kept: see {@link computeSlice}) and `rare` words
    * (scored by FTS5 now), best first; ties go to the lower chunk id.
    *
-   * MaxScore: the chunks that have a rare word are scored first, looking their common words up; the
-   * k-th best of them is a bar the others must reach to matter. A word adds at most its
-   * {@link TermScores.max} to a chunk, so the words whose maxima together stay below the bar cannot lift
-   * a chunk over it alone: only chunks in the lists of the other words are candidates, and only those
-   * whose sum over those words plus the maxima of the rest reaches the bar are scored in full. Every
-   * chunk's score is summed in the same order (rare words, then the common ones as given) whichever
-   * way it is found, so the result is the one adding up every list would give, to the last bit.
+   * Every chunk's contributions are summed in one order — the rare words, then the kept ones from the
+   * shortest list to the longest — however it is found, so the result is the one adding up every list
+   * would give, to the last bit. The rare words' chunks and the short lists (walked whole) are the
+   * first candidates. Then MaxScore: the candidates' long-list words are looked up, and the k-th best
+   * of them is a bar the others must reach to matter. A word adds at most its {@link TermScores.max} to
+   * a chunk, so the words whose maxima together stay below the bar cannot lift a chunk over it alone:
+   * only chunks in the lists of the other words are candidates, and only those whose sum over those
+   * words plus the maxima of the rest reaches the bar are scored in full.
    */
   best(common: readonly string[], rare: readonly string[], k: number): ScoredChunk[] {
-    const kept = common.map((term) => {
-      const scores = this.terms.get(term);
-      if (!scores) throw new Error(`the scores of "${term}" are not computed`);
-      return scores;
-    });
+    const kept = common
+      .map((term) => {
+        const scores = this.terms.get(term);
+        if (!scores) throw new Error(`the scores of "${term}" are not computed`);
+        return scores;
+      })
+      .sort((a, b) => a.chunkIds.length - b.chunkIds.length || (a.term < b.term ? -1 : a.term > b.term ? 1 : 0));
     for (const { chunkIds } of kept) if (chunkIds.length > 0) this.ensureRoom(chunkIds[chunkIds.length - 1]!); // ids ascend, as FTS5 gave them
     try {
       if (rare.length > 0) {
         for (const [id, score] of this.scoresOf(rare.map((term) => `"${term}"`).join(' OR '))) this.add(id, score);
       }
-      if (this.touched.length < k || kept.length === 0) {
-        for (const scores of kept) this.addAll(scores);
-        return this.top(k);
-      }
-      const withRare = Int32Array.from(this.touched).sort();
-      for (const scores of kept) this.addMatching(scores, withRare);
+      let walked = 0;
+      while (walked < kept.length && (kept[walked]!.chunkIds.length <= this.limits.shortList || this.touched.length < k)) this.addAll(kept[walked++]!);
+      const long = kept.slice(walked);
+      if (long.length === 0) return this.top(k);
+      const found = Int32Array.from(this.touched).sort();
+      for (const scores of long) this.addMatching(scores, found);
       const bar = this.kthBest(k);
       // A margin far above rounding: a chunk exactly at the bar could still win a tie.
       const below = bar - 1e-9 * Math.abs(bar);
-      const byMax = [...kept].sort((a, b) => a.max - b.max);
+      const byMax = [...long].sort((a, b) => a.max - b.max);
       let lifting = 0; // the maxima of the words that cannot lift a chunk to the bar alone
       let alone = 0;
       while (alone < byMax.length && lifting + byMax[alone]!.max < below) lifting += byMax[alone++]!.max;
@@ -136,7 +156,7 @@ export class TermScoreCache {
       if (candidates.length > 0) {
         candidates.sort();
         for (const id of candidates) this.touched.push(id);
-        for (const scores of kept) this.addMatching(scores, candidates);
+        for (const scores of long) this.addMatching(scores, candidates);
       }
       if (alone > 0) this.maxScoreQueries++;
       return this.top(k);
@@ -145,6 +165,9 @@ export class TermScoreCache {
       this.touched.length = 0;
     }
   }
+
+  /** Queries {@link best} answered without walking every kept word's list (for tests and metrics). */
+  maxScoreQueries = 0;
 
   /** Per chunk id: the partial sums of {@link candidatesOutside} (all zero between calls). */
   private outsideSums = new Float64Array(0);
@@ -174,9 +197,6 @@ export class TermScoreCache {
     }
     return Int32Array.from(found);
   }
-
-  /** Queries {@link best} answered without walking every common word's list (for tests and metrics). */
-  maxScoreQueries = 0;
 
   /** Adds `scores` for the chunks among `candidates` (ascending ids) that have the word: a galloping merge. */
   private addMatching({ chunkIds, scores }: TermScores, candidates: Int32Array): void {

@@ -51,10 +51,10 @@ export class TermScoreCache {
     /** BM25 column weights, in the FTS table's column order. */
     private readonly weights: readonly number[],
     /**
-     * `maxPostings`: how many contributions to keep at most (8 bytes each, ~64 MB); `shortList`: lists up
+     * `maxPostings`: how many contributions to keep at most (8 bytes each, ~96 MB); `shortList`: lists up
      * to this long are added up whole in {@link best}, like the rare words, rather than looked up.
      */
-    private readonly limits = { maxPostings: 8_000_000, shortList: 1_024 },
+    private readonly limits = { maxPostings: 12_000_000, shortList: 1_024 },
   ) {}
 
   /** Forgets everything computed for an older index version. */
@@ -70,7 +70,7 @@ export class TermScoreCache {
     return this.terms.has(term);
   }
 
-  /** Room to keep `postings` more contributions (the cache holds at most ~64 MB). */
+  /** Room to keep `postings` more contributions (the cache holds at most ~96 MB). */
   hasRoomFor(postings: number): boolean {
     return this.heldPostings + postings <= this.limits.maxPostings;
   }

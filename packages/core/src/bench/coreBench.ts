@@ -30,6 +30,7 @@ export interface CoreBenchResult {
   /** The same commands submitted concurrently (up to 256 in flight) through `submit`: group commit. */
   readonly concurrentSingleAppends: { commands: number; inFlight: number; seconds: number; commandsPerSecond: number };
   readonly batchedAppends: { events: number; batchSize: number; seconds: number; eventsPerSecond: number; ratioToPlain: number };
+  /** `replaySeconds`: until the last event is replayed — the stream replayers have written every row by then; the rest is the commit and the digest. */
   readonly rebuild: { events: number; entries: number; seconds: number; eventsPerSecond: number; replaySeconds: number };
   readonly openAndList: { events: number; openMs: number; listMs: number; totalMs: number; cliProcessMs: number | null };
   readonly maxRssMB: number;
@@ -140,7 +141,7 @@ export async function runCoreBench(options: CoreBenchOptions = {}): Promise<Core
     const replayStart = process.hrtime.bigint();
     const unsubscribe = engine.subscribe((notice) => {
       if (notice.type === 'progress' && notice.done === notice.total) replaySeconds = seconds(replayStart);
-      if (notice.type === 'progress' && notice.done % 100_000 === 0) sampleRss();
+      if (notice.type === 'progress') sampleRss();
     });
     start = process.hrtime.bigint();
     const rebuilt = engine.rebuild();

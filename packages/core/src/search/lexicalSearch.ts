@@ -189,11 +189,12 @@ export class LexicalSearch {
     this.termScores.sync(this.versionNow);
     const missing = common.filter((term) => !this.termScores.has(term));
     for (const term of missing) this.wanted.add(term);
-    // A missing word the pruned FTS5 query would leave out anyway (see pruning) is left out here too:
+    // A missing word the pruned FTS5 query would leave out anyway (see prune) is left out here too:
     // every other word still counts, exactly. Any other missing word sends the query to FTS5.
-    const chunks = this.chunkCount();
-    const prunable = (term: string) => chunks >= (this.options.largeCollection ?? pruning.largeCollection) && this.frequency(term) > chunks * pruning.commonTermShare;
-    if (missing.some((term) => !prunable(term))) return undefined;
+    if (missing.length > 0) {
+      const prunedTerms = this.prune(query).terms;
+      if (missing.some((term) => prunedTerms.includes(term))) return undefined;
+    }
     const rare = query.terms.filter((term) => !common.includes(term) && this.frequency(term) > 0);
     const kept = common.filter((term) => !missing.includes(term));
     if (kept.length === 0 && rare.length === 0) return undefined;

@@ -1,3 +1,4 @@
+import BetterSqlite3 from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Engine } from '../engine/engine.js';
@@ -129,5 +130,39 @@ describe('common words scored from kept contributions', () => {
     }
     expect(cache.maxScoreQueries).toBeGreaterThan(20); // lists were skipped
     expect(withoutRare).toBeGreaterThan(20); // and chunks without a rare word still made the top k
+  });
+  it('gives a tie at the bar to the lower chunk id, as the full sum does', () => {
+    const tie = new BetterSqlite3(':memory:');
+    tie.exec(`CREATE VIRTUAL TABLE search_fts USING fts5(title, body, tags)`);
+    const insert = tie.prepare(`INSERT INTO search_fts (rowid, title, body, tags) VALUES (?, '', ?, '')`);
+    ['bbb ccc', 'aaa bbb', 'aaa zzz', 'ccc zzz'].forEach((body, i) => insert.run(i + 1, body));
+    // Chunks 1 and 2 score the same; with no list walked whole, chunk 2 is the bar and chunk 1 must reach it.
+    const cache = new TermScoreCache(tie, [4, 1, 2], { maxPostings: 1_000, shortList: 0 });
+    cache.sync('v');
+    for (const term of ['aaa', 'bbb', 'ccc']) cache.computeSlice(term, 2, 4, 1_000);
+    const [best] = cache.best(['aaa', 'bbb', 'ccc'], [], 1);
+    expect(best!.chunkId).toBe(1);
+    tie.close();
+  });
+
+  it('leaves a missing common word out only where the pruned FTS5 query leaves it out too', () => {
+    for (let i = 0; i < 60; i++) {
+      const body = [i < 20 ? 'zebra zebra' : '', i >= 15 ? 'lion' : '', i % 30 === 0 ? 'okapi' : '', 'filler'].join(' ');
+      engine.execute({ type: 'CreateEntry', entryId: uuidv7(), title: `note ${i}`, body });
+    }
+    engine.catchUp();
+    const kept = new LexicalSearch(db, { commonTermChunks: 3, largeCollection: 10, version: checkpoint });
+    const pruned = new LexicalSearch(db, { largeCollection: 10 });
+    kept.search(parseQuery('lion'), 10);
+    while (kept.computeWanted()); // "lion" is kept, "zebra" is not
+    // Both are in more than 5% of the chunks: the pruned query keeps the rarer, "zebra", so its scores are needed.
+    const answered = kept.keptScoreQueries;
+    const both = kept.search(parseQuery('zebra lion'), 5);
+    expect(kept.keptScoreQueries).toBe(answered);
+    expect(both).toEqual(pruned.search(parseQuery('zebra lion'), 5));
+    expect(both[0]!.score).toBeGreaterThan(0);
+    // With a rare word ("okapi", 2 chunks) the pruned query drops both; the kept scores still count "lion".
+    kept.search(parseQuery('okapi zebra lion'), 5);
+    expect(kept.keptScoreQueries).toBe(answered + 1);
   });
 });

@@ -441,7 +441,7 @@ export class VectorStore {
     let centroids: Centroids | undefined;
     if (centroidRows.length > 0) {
       const data = new Float32Array(centroidRows.length * dims);
-      centroidRows.forEach((r, c) => data.set(new Float32Array(r.centroid.buffer.slice(r.centroid.byteOffset, r.centroid.byteOffset + r.centroid.byteLength)), c * dims));
+      centroidRows.forEach((r, c) => data.set(toFloats(r.centroid), c * dims));
       centroids = { count: centroidRows.length, dims, data };
     }
     this.layout = { table, centroids, trainedOn: Number(this.readState('partitioned_at') ?? 0) };

@@ -35,12 +35,16 @@ export interface ScoredChunk {
  * as before.
  */
 export class TermScoreCache {
+  /** Queries {@link best} answered without walking every kept word's list (for tests and metrics). */
+  maxScoreQueries = 0;
   private readonly terms = new Map<string, TermScores>();
   private version: string | undefined;
   private heldPostings = 0;
   /** Per chunk id: the score being summed for the current query (reused between queries). */
   private sums = new Float64Array(0);
   private readonly touched: number[] = [];
+  /** Per chunk id: the partial sums of {@link candidatesOutside} (all zero between calls). */
+  private outsideSums = new Float64Array(0);
   private statement: Statement | undefined;
   private rareStatement: Statement | undefined;
   /** The word being computed, slice by slice. */
@@ -165,12 +169,6 @@ export class TermScoreCache {
       this.touched.length = 0;
     }
   }
-
-  /** Queries {@link best} answered without walking every kept word's list (for tests and metrics). */
-  maxScoreQueries = 0;
-
-  /** Per chunk id: the partial sums of {@link candidatesOutside} (all zero between calls). */
-  private outsideSums = new Float64Array(0);
 
   /**
    * Chunks without a rare word (their sum is 0 so far) whose sum over `lists` reaches `need`: the only

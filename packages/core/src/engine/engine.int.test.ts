@@ -1,9 +1,14 @@
+import { createHash } from 'node:crypto';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CairnError } from '../errors/cairnError.js';
 import { makeTempDir } from '../testing/tempDir.js';
+import { documentsProjection } from '../projections/documentsProjection.js';
+import { entriesProjection } from '../projections/entriesProjection.js';
+import { tagCountsProjection } from '../projections/tagCountsProjection.js';
+import { createSearchProjection } from '../search/searchProjection.js';
 import { Engine } from './engine.js';
 import type { EngineNotice } from './views.js';
 import { uuidv7 as v7 } from '../ids/uuidv7.js';
@@ -135,6 +140,25 @@ describe('engine', () => {
     expect(rebuilt).toEqual({ events: 6, entries: 3, digest: live });
     expect(engine.activity()).toEqual(liveActivity);
     expect(liveActivity.map((a) => a.title)).toEqual(['Two', 'Two', 'One', '三 数据', 'Two', 'One']);
+  });
+
+  it('the digest is the SHA-256 of every read model row as a line of JSON, whatever the text holds', () => {
+    const text = 'quote " backslash \\ tab \t newline \n nul \u0000 bell \u0007 separator \u2028 emoji 😀 中文 é';
+    create(text, { body: text, tags: ['数据', 'x"y'] });
+    engine.catchUp();
+    // Written out with JSON.stringify, as digests were before SQLite formatted the rows: digests stay comparable.
+    const hash = createHash('sha256');
+    const db = new BetterSqlite3(join(dir.path, 'data', 'cairn.db'), { readonly: true });
+    const projections = [entriesProjection, documentsProjection, tagCountsProjection, createSearchProjection(() => undefined)];
+    for (const projection of projections.sort((a, b) => a.name.localeCompare(b.name))) {
+      hash.update(`projection ${projection.name} v${projection.version}\n`);
+      for (const query of projection.digestQueries) {
+        hash.update(`${query}\n`);
+        for (const row of db.prepare(query).raw().iterate()) hash.update(`${JSON.stringify(row)}\n`);
+      }
+    }
+    db.close();
+    expect(engine.digest()).toBe(hash.digest('hex'));
   });
 
   it('the digest changes when content changes', () => {

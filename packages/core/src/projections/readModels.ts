@@ -18,6 +18,9 @@ export interface RebuildResult {
   readonly digest: string;
 }
 
+/** The column list of a digest query (`SELECT <columns> FROM …`). */
+const digestColumns = /^\s*SELECT\s+([\s\S]+?)\s+FROM\s/i;
+
 interface Checkpoint {
   name: string;
   position: number;
@@ -174,10 +177,11 @@ export class ReadModels {
       hash.update(`projection ${projection.name} v${projection.version}\n`);
       for (const query of projection.digestQueries) {
         hash.update(`${query}\n`);
-        // Rows are hashed a few hundred at a time: one hash update per row took ~1.5× as long.
+        // SQLite writes each row as a JSON array: for these column types the text JSON.stringify gives, in
+        // half the time. Rows are hashed a few hundred at a time (one hash update per row took ~1.5× as long).
         let text = '';
-        for (const row of this.db.prepare(query).raw().iterate()) {
-          text += `${JSON.stringify(row)}\n`;
+        for (const row of this.db.prepare(query.replace(digestColumns, 'SELECT json_array($1) FROM ')).pluck().iterate()) {
+          text += `${row as string}\n`;
           if (text.length >= 65_536) {
             hash.update(text);
             text = '';

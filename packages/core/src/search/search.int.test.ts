@@ -168,6 +168,10 @@ describe('search (lexical, through the engine)', () => {
     expect(await titles('zebra')).toEqual(['Long kept, renamed']);
     expect(await titles('okapi')).toEqual(['Long replaced']);
     expect(await titles('giraffe')).toEqual([]);
+    // A rebuild loads the full-text index with merging off, merges once and turns merging back on: edits go on.
+    engine.execute({ type: 'UpdateEntry', entryId: kept, body: 'quokka' });
+    expect(await titles('quokka')).toEqual(['Long kept, renamed']);
+    expect(await titles('zebra')).toEqual([]);
   });
 });
 

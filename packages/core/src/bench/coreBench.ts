@@ -6,6 +6,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { uuidv7 } from '../ids/uuidv7.js';
 import type { EntryCommand } from '../domain/entry/commands.js';
 import { Engine } from '../engine/engine.js';
+import { entriesProjection } from '../projections/entriesProjection.js';
 
 export interface CoreBenchOptions {
   /** Events in the large store used for rebuild and open+list (default 1,000,000). */
@@ -25,11 +26,17 @@ export interface CoreBenchOptions {
 export interface CoreBenchResult {
   readonly machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; platform: string };
   readonly plainInsert: { rows: number; seconds: number; rowsPerSecond: number };
+  /**
+   * A second reference, for reading the ratio: the same event rows plus the inline read model's rows (each
+   * event upserts its entry's row and moves it in `entries_by_updated`, and inserts the tags it sets), by
+   * a plain loop that folds nothing. The target is still measured against `plainInsert`.
+   */
+  readonly plainInsertWithReadModel: { rows: number; seconds: number; rowsPerSecond: number };
   /** Each command its own transaction, awaited one after another; with the same rows inserted one transaction each as reference. */
   readonly singleAppends: { commands: number; seconds: number; commandsPerSecond: number; plainSingleRowTransactionsPerSecond: number };
   /** The same commands submitted concurrently (up to 256 in flight) through `submit`: group commit. */
   readonly concurrentSingleAppends: { commands: number; inFlight: number; seconds: number; commandsPerSecond: number };
-  readonly batchedAppends: { events: number; batchSize: number; seconds: number; eventsPerSecond: number; ratioToPlain: number };
+  readonly batchedAppends: { events: number; batchSize: number; seconds: number; eventsPerSecond: number; ratioToPlain: number; ratioToPlainWithReadModel: number };
   /** `replaySeconds`: until the last event is replayed — the stream replayers have written every row by then; the rest is the commit and the digest. */
   readonly rebuild: { events: number; entries: number; seconds: number; eventsPerSecond: number; replaySeconds: number };
   readonly openAndList: { events: number; openMs: number; listMs: number; totalMs: number; cliProcessMs: number | null };
@@ -123,6 +130,8 @@ export async function runCoreBench(options: CoreBenchOptions = {}): Promise<Core
     sampleRss();
     const plainSeconds = plainInsert(join(root, 'batched', 'cairn.db'), join(root, 'plain.db'), batchSize);
     sampleRss();
+    const plainWithReadModelSeconds = plainInsertWithReadModel(join(root, 'batched', 'cairn.db'), join(root, 'plain-read-model.db'), batchSize);
+    sampleRss();
 
     // 3. A large store: build it, then time a full rebuild.
     log(`building a store of ${totalEvents} events`);
@@ -180,7 +189,15 @@ export async function runCoreBench(options: CoreBenchOptions = {}): Promise<Core
         plainSingleRowTransactionsPerSecond: Math.round(singleCommands / plainSingleSeconds),
       },
       concurrentSingleAppends: { commands: singleCommands, inFlight, seconds: concurrentSeconds, commandsPerSecond: Math.round(singleCommands / concurrentSeconds) },
-      batchedAppends: { events: batchedCount, batchSize, seconds: batchedSeconds, eventsPerSecond: Math.round(batchedRate), ratioToPlain: Number((batchedRate / plainRate).toFixed(3)) },
+      plainInsertWithReadModel: { rows: batchedCount, seconds: plainWithReadModelSeconds, rowsPerSecond: Math.round(batchedCount / plainWithReadModelSeconds) },
+      batchedAppends: {
+        events: batchedCount,
+        batchSize,
+        seconds: batchedSeconds,
+        eventsPerSecond: Math.round(batchedRate),
+        ratioToPlain: Number((batchedRate / plainRate).toFixed(3)),
+        ratioToPlainWithReadModel: Number(((batchedRate * plainWithReadModelSeconds) / batchedCount).toFixed(3)),
+      },
       rebuild: { events: rebuilt.events, entries: rebuilt.entries, seconds: rebuildSeconds, eventsPerSecond: Math.round(rebuilt.events / rebuildSeconds), replaySeconds },
       openAndList: { events: rebuilt.events, openMs: round(openMs), listMs: round(listMs), totalMs: round(openMs + listMs), cliProcessMs: cliProcessMs === null ? null : round(cliProcessMs) },
       maxRssMB: Math.round(maxRss / 2 ** 20),
@@ -249,4 +266,60 @@ function plainInsert(sourceFile: string, file: string, batchSize: number): numbe
   source.close();
   return elapsed;
 }
+/**
+ * The same event rows as {@link plainInsert}, and with each one the physical writes of the inline read
+ * model, with no folding: the entry's final row (from `sourceFile`) upserted with this event's time,
+ * version and position (so it moves in `entries_by_updated` as a live update does), and the tags an
+ * event sets.
+ */
+function plainInsertWithReadModel(sourceFile: string, file: string, batchSize: number): number {
+  const source = new BetterSqlite3(sourceFile, { readonly: true });
+  const read = source
+    .prepare(
+      `SELECT event_id, aggregate_type, aggregate_id, version, type, schema_version, data, metadata, metadata ->> '$.at', position,
+              coalesce(data -> '$.changes.tags', data -> '$.tags')
+         FROM events WHERE position > ? ORDER BY position LIMIT ?`,
+    )
+    .raw();
+  const finalRows = new Map(
+    (source.prepare(`SELECT id, kind, title, body, tags, attributes, deleted FROM entries`).raw().all() as unknown[][]).map((row) => [row[0] as string, row]),
+  );
+  const db = new BetterSqlite3(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec(`CREATE TABLE events (
+    position INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, aggregate_type TEXT NOT NULL, aggregate_id TEXT NOT NULL,
+    version INTEGER NOT NULL, type TEXT NOT NULL, schema_version INTEGER NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL,
+    UNIQUE (aggregate_id, version))`);
+  db.exec(entriesProjection.schema);
+  const insert = db.prepare(`INSERT INTO events (event_id, aggregate_type, aggregate_id, version, type, schema_version, data, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+  const upsert = db.prepare(
+    `INSERT INTO entries (id, kind, title, body, tags, attributes, deleted, version, created_at, created_by, updated_at, updated_by, position)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'user:bench', ?, 'user:bench', ?)
+     ON CONFLICT (id) DO UPDATE SET title = excluded.title, body = excluded.body, tags = excluded.tags, deleted = excluded.deleted,
+       version = excluded.version, updated_at = excluded.updated_at, position = excluded.position`,
+  );
+  const insertTag = db.prepare(`INSERT OR IGNORE INTO entry_tags (tag, entry_id) VALUES (?, ?)`);
+  const insertBatch = db.transaction((batch: unknown[][]) => {
+    for (const row of batch) {
+      insert.run(row.slice(0, 8));
+      const entry = finalRows.get(row[2] as string)!;
+      upsert.run(entry[0], entry[1], entry[2], entry[3], entry[4], entry[5], entry[6], row[3], row[8], row[8], row[9]);
+      if (row[10] !== null) for (const tag of JSON.parse(row[10] as string) as string[]) insertTag.run(tag, entry[0]);
+    }
+  });
+  let elapsed = 0;
+  const readSize = Math.max(batchSize, 1_000);
+  for (let after = 0; ; after += readSize) {
+    const rows = read.all(after, readSize) as unknown[][];
+    if (rows.length === 0) break;
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < rows.length; i += batchSize) insertBatch(rows.slice(i, i + batchSize));
+    elapsed += seconds(start);
+  }
+  db.close();
+  source.close();
+  return elapsed;
+}
+
 export { runIngestBench, type IngestBenchOptions, type IngestBenchResult } from './ingestBench.js';

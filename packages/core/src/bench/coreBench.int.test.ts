@@ -15,6 +15,9 @@ describe('core benchmark', () => {
       expect(plainInsertWithReadModel.rows).toBe(batchedAppends.events);
       expect(batchedAppends.ratioToPlain).toBeCloseTo(batchedAppends.eventsPerSecond / plainInsert.rowsPerSecond, 2);
       expect(batchedAppends.ratioToPlainWithReadModel).toBeCloseTo(batchedAppends.eventsPerSecond / plainInsertWithReadModel.rowsPerSecond, 2);
+      const floor = result.rebuildFloor;
+      expect(floor.seconds).toBeCloseTo(floor.readSeconds + floor.writeSeconds + floor.digestSeconds, 6);
+      expect(floor.eventsPerSecond).toBe(Math.round(result.rebuild.events / floor.seconds));
       expect(Object.keys(result.targets).sort()).toEqual(['batchedAppends', 'concurrentSingleAppends', 'openAndList', 'rebuild', 'rss', 'singleAppends']);
     } finally {
       tmp.remove();

@@ -254,32 +254,12 @@ function* chunks<T>(items: Iterable<T>, size: number): Generator<T[]> {
  * timed; reading the rows is not.
  */
 function plainInsert(sourceFile: string, file: string, batchSize: number): number {
-  const source = new BetterSqlite3(sourceFile, { readonly: true });
-  const read = source.prepare(`SELECT event_id, aggregate_type, aggregate_id, version, type, schema_version, data, metadata FROM events WHERE position > ? ORDER BY position LIMIT ?`).raw();
-  const db = new BetterSqlite3(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.exec(`CREATE TABLE events (
-    position INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, aggregate_type TEXT NOT NULL, aggregate_id TEXT NOT NULL,
-    version INTEGER NOT NULL, type TEXT NOT NULL, schema_version INTEGER NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL,
-    UNIQUE (aggregate_id, version))`);
-  const insert = db.prepare(`INSERT INTO events (event_id, aggregate_type, aggregate_id, version, type, schema_version, data, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
-  const insertBatch = db.transaction((batch: unknown[][]) => {
-    for (const row of batch) insert.run(...row);
+  return timePlainLoop(sourceFile, file, batchSize, '', (db) => {
+    const insert = db.prepare(insertEventSql);
+    return (row) => insert.run(...row);
   });
-  let elapsed = 0;
-  const readSize = Math.max(batchSize, 1_000);
-  for (let after = 0; ; after += readSize) {
-    const rows = read.all(after, readSize) as unknown[][];
-    if (rows.length === 0) break;
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < rows.length; i += batchSize) insertBatch(rows.slice(i, i + batchSize));
-    elapsed += seconds(start);
-  }
-  db.close();
-  source.close();
-  return elapsed;
 }
+
 /**
  * The same event rows as {@link plainInsert}, and with each one the physical writes of the inline read
  * model, with no folding: the entry's final row (from `sourceFile`) upserted with this event's time,
@@ -288,16 +268,48 @@ function plainInsert(sourceFile: string, file: string, batchSize: number): numbe
  */
 function plainInsertWithReadModel(sourceFile: string, file: string, batchSize: number): number {
   const source = new BetterSqlite3(sourceFile, { readonly: true });
-  const read = source
-    .prepare(
-      `SELECT event_id, aggregate_type, aggregate_id, version, type, schema_version, data, metadata, metadata ->> '$.at', position,
-              coalesce(data -> '$.changes.tags', data -> '$.tags')
-         FROM events WHERE position > ? ORDER BY position LIMIT ?`,
-    )
-    .raw();
   const finalRows = new Map(
     (source.prepare(`SELECT id, kind, title, body, tags, attributes, deleted FROM entries`).raw().all() as unknown[][]).map((row) => [row[0] as string, row]),
   );
+  source.close();
+  const extraColumns = `, metadata ->> '$.at', position, coalesce(data -> '$.changes.tags', data -> '$.tags')`;
+  return timePlainLoop(sourceFile, file, batchSize, extraColumns, (db) => {
+    db.exec(entriesProjection.schema);
+    const insert = db.prepare(insertEventSql);
+    const upsert = db.prepare(
+      `INSERT INTO entries (id, kind, title, body, tags, attributes, deleted, version, created_at, created_by, updated_at, updated_by, position)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'user:bench', ?, 'user:bench', ?)
+       ON CONFLICT (id) DO UPDATE SET title = excluded.title, body = excluded.body, tags = excluded.tags, deleted = excluded.deleted,
+         version = excluded.version, updated_at = excluded.updated_at, position = excluded.position`,
+    );
+    const insertTag = db.prepare(`INSERT OR IGNORE INTO entry_tags (tag, entry_id) VALUES (?, ?)`);
+    return (row) => {
+      insert.run(row.slice(0, 8));
+      const entry = finalRows.get(row[2] as string)!;
+      upsert.run(entry[0], entry[1], entry[2], entry[3], entry[4], entry[5], entry[6], row[3], row[8], row[8], row[9]);
+      if (row[10] !== null) for (const tag of JSON.parse(row[10] as string) as string[]) insertTag.run(tag, entry[0]);
+    };
+  });
+}
+
+const insertEventSql = `INSERT INTO events (event_id, aggregate_type, aggregate_id, version, type, schema_version, data, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
+
+/**
+ * A plain loop over `sourceFile`'s log: a fresh WAL database with an events table of the log's shape, and
+ * `prepare`'s writer run on every event row (its 8 columns, then `extraColumns`), `batchSize` rows per
+ * transaction. Only the transactions are timed; reading the rows is not.
+ */
+function timePlainLoop(
+  sourceFile: string,
+  file: string,
+  batchSize: number,
+  extraColumns: string,
+  prepare: (db: BetterSqlite3.Database) => (row: unknown[]) => void,
+): number {
+  const source = new BetterSqlite3(sourceFile, { readonly: true });
+  const read = source
+    .prepare(`SELECT event_id, aggregate_type, aggregate_id, version, type, schema_version, data, metadata${extraColumns} FROM events WHERE position > ? ORDER BY position LIMIT ?`)
+    .raw();
   const db = new BetterSqlite3(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
@@ -305,22 +317,9 @@ function plainInsertWithReadModel(sourceFile: string, file: string, batchSize: n
     position INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, aggregate_type TEXT NOT NULL, aggregate_id TEXT NOT NULL,
     version INTEGER NOT NULL, type TEXT NOT NULL, schema_version INTEGER NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL,
     UNIQUE (aggregate_id, version))`);
-  db.exec(entriesProjection.schema);
-  const insert = db.prepare(`INSERT INTO events (event_id, aggregate_type, aggregate_id, version, type, schema_version, data, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
-  const upsert = db.prepare(
-    `INSERT INTO entries (id, kind, title, body, tags, attributes, deleted, version, created_at, created_by, updated_at, updated_by, position)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'user:bench', ?, 'user:bench', ?)
-     ON CONFLICT (id) DO UPDATE SET title = excluded.title, body = excluded.body, tags = excluded.tags, deleted = excluded.deleted,
-       version = excluded.version, updated_at = excluded.updated_at, position = excluded.position`,
-  );
-  const insertTag = db.prepare(`INSERT OR IGNORE INTO entry_tags (tag, entry_id) VALUES (?, ?)`);
+  const write = prepare(db);
   const insertBatch = db.transaction((batch: unknown[][]) => {
-    for (const row of batch) {
-      insert.run(row.slice(0, 8));
-      const entry = finalRows.get(row[2] as string)!;
-      upsert.run(entry[0], entry[1], entry[2], entry[3], entry[4], entry[5], entry[6], row[3], row[8], row[8], row[9]);
-      if (row[10] !== null) for (const tag of JSON.parse(row[10] as string) as string[]) insertTag.run(tag, entry[0]);
-    }
+    for (const row of batch) write(row);
   });
   let elapsed = 0;
   const readSize = Math.max(batchSize, 1_000);

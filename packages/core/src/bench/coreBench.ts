@@ -6,12 +6,11 @@ import BetterSqlite3 from 'better-sqlite3';
 import { uuidv7 } from '../ids/uuidv7.js';
 import type { EntryCommand } from '../domain/entry/commands.js';
 import { Engine } from '../engine/engine.js';
-import { documentsProjection } from '../projections/documentsProjection.js';
+import { engineReadModels } from '../engine/readModelSet.js';
+import { openDatabase } from '../store/database.js';
 import { entriesProjection } from '../projections/entriesProjection.js';
 import { jsonRowsQuery } from '../projections/readModels.js';
-import { tagCountsProjection } from '../projections/tagCountsProjection.js';
 import { indexText } from '../search/analyzer.js';
-import { createSearchProjection } from '../search/searchProjection.js';
 
 export interface CoreBenchOptions {
   /** Events in the large store used for rebuild and open+list (default 1,000,000). */
@@ -188,7 +187,7 @@ export async function runCoreBench(options: CoreBenchOptions = {}): Promise<Core
     const plainSeconds = plainInsert(join(root, 'batched', 'cairn.db'), join(root, 'plain.db'), batchSize);
     const plainWithReadModelSeconds = plainInsertWithReadModel(join(root, 'batched', 'cairn.db'), join(root, 'plain-read-model.db'), batchSize);
     log('the physical floor of a rebuild');
-    const floor = rebuildFloor(join(root, 'large', 'cairn.db'), join(root, 'floor.db'));
+    const floor = rebuildFloor(join(root, 'large', 'cairn.db'), join(root, 'floor'));
 
     const plainRate = batchedCount / plainSeconds;
     const batchedRate = batchedCount / batchedSeconds;
@@ -342,7 +341,7 @@ function timePlainLoop(
  * the rebuild does) and commit, then read back every row the digest hashes, as JSON. Only the reading,
  * the inserts and the commit are timed; no folding, no text analysis, no hashing.
  */
-function rebuildFloor(sourceFile: string, file: string): { readSeconds: number; writeSeconds: number; digestSeconds: number; seconds: number } {
+function rebuildFloor(sourceFile: string, dataDir: string): { readSeconds: number; writeSeconds: number; digestSeconds: number; seconds: number } {
   const source = new BetterSqlite3(sourceFile, { readonly: true });
   source.pragma('cache_size = -65536');
   const streams = source
@@ -360,12 +359,10 @@ function rebuildFloor(sourceFile: string, file: string): { readSeconds: number; 
   }
   const readSeconds = seconds(start);
 
-  const projections = [entriesProjection, documentsProjection, tagCountsProjection, createSearchProjection(() => undefined)];
-  const db = new BetterSqlite3(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('cache_size = -65536');
-  db.pragma('wal_autocheckpoint = 8192');
+  const { inline, async } = engineReadModels(() => undefined);
+  const projections = [...inline, ...async];
+  // A data directory of its own, so the tables live in a database with the engine's settings.
+  const db = openDatabase(dataDir);
   for (const projection of projections) db.exec(projection.schema);
   let writeSeconds = 0;
   const timed = (work: () => void) => {

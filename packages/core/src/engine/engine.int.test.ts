@@ -5,11 +5,8 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CairnError } from '../errors/cairnError.js';
 import { makeTempDir } from '../testing/tempDir.js';
-import { documentsProjection } from '../projections/documentsProjection.js';
-import { entriesProjection } from '../projections/entriesProjection.js';
-import { tagCountsProjection } from '../projections/tagCountsProjection.js';
-import { createSearchProjection } from '../search/searchProjection.js';
 import { Engine } from './engine.js';
+import { engineReadModels } from './readModelSet.js';
 import type { EngineNotice } from './views.js';
 import { uuidv7 as v7 } from '../ids/uuidv7.js';
 
@@ -149,8 +146,8 @@ describe('engine', () => {
     // Written out with JSON.stringify, as digests were before SQLite formatted the rows: digests stay comparable.
     const hash = createHash('sha256');
     const db = new BetterSqlite3(join(dir.path, 'data', 'cairn.db'), { readonly: true });
-    const projections = [entriesProjection, documentsProjection, tagCountsProjection, createSearchProjection(() => undefined)];
-    for (const projection of projections.sort((a, b) => a.name.localeCompare(b.name))) {
+    const { inline, async } = engineReadModels(() => undefined);
+    for (const projection of [...inline, ...async].sort((a, b) => a.name.localeCompare(b.name))) {
       hash.update(`projection ${projection.name} v${projection.version}\n`);
       for (const query of projection.digestQueries) {
         hash.update(`${query}\n`);

@@ -16,14 +16,12 @@ import { ConcurrencyError, ConflictError, NotFoundError, ValidationError } from 
 import { isUuid, systemEnvironment, type Environment } from '../ids/ids.js';
 import { DocumentQueries } from '../ingest/documentQueries.js';
 import { JobQueue } from '../jobs/jobQueue.js';
-import { documentsProjection } from '../projections/documentsProjection.js';
-import { entriesProjection } from '../projections/entriesProjection.js';
-import { tagCountsProjection } from '../projections/tagCountsProjection.js';
+import { engineReadModels } from './readModelSet.js';
 import { ReadModels, type RebuildResult } from '../projections/readModels.js';
 import { openDatabase, SCHEMA_VERSION, type Database } from '../store/database.js';
 import { SqliteEventStore } from '../store/sqliteEventStore.js';
 import type { VectorFormat, VectorPartitioning } from '../embeddings/vectorStore.js';
-import { createSearchProjection } from '../search/searchProjection.js';
+import type { TextReader } from '../search/searchProjection.js';
 import { PreparedTexts, prepareText } from '../search/preparedText.js';
 import { SearchService } from '../search/searchService.js';
 import { EntryQueries, historyItem, viewFromEvents } from './entryQueries.js';
@@ -130,10 +128,9 @@ export class Engine {
     this.env = options.environment ?? systemEnvironment;
     this.store = new SqliteEventStore(db, eventCatalog);
     this.blobs = new BlobStore(this.dataDir);
-    const searchProjection = createSearchProjection(
-      (sha256) => this.preparedTexts.take(sha256) ?? (isSha256(sha256) && this.blobs.has(sha256) ? prepareText(this.blobs.readText(sha256)) : undefined),
-    );
-    this.readModels = new ReadModels(db, this.store, { inline: [entriesProjection, documentsProjection], async: [tagCountsProjection, searchProjection] });
+    const readText: TextReader = (sha256) =>
+      this.preparedTexts.take(sha256) ?? (isSha256(sha256) && this.blobs.has(sha256) ? prepareText(this.blobs.readText(sha256)) : undefined);
+    this.readModels = new ReadModels(db, this.store, engineReadModels(readText));
     this.readModels.repair();
     this.repository = new EntryRepository(db, this.store, options.snapshotEvery === undefined ? {} : { snapshotEvery: options.snapshotEvery });
     this.queries = new EntryQueries(db, eventCatalog);

@@ -49,6 +49,13 @@ export const exitCodes: Record<ErrorCode, number> = {
   storage: 7,
   unsupported: 8,
   forbidden: 9,
+  unauthorized: 10,
+  unavailable: 11,
+  rate_limited: 11,
+  too_large: 2,
+  clock_skew: 12,
+  client_too_old: 8,
+  server_too_old: 8,
 };
 
 const VERSION = '0.1.0';

@@ -62,6 +62,13 @@ export const statusByCode: Record<ErrorCode, number> = {
   read_only: 507,
   storage: 500,
   internal: 500,
+  unauthorized: 401,
+  rate_limited: 429,
+  too_large: 413,
+  unavailable: 503,
+  clock_skew: 422,
+  client_too_old: 426,
+  server_too_old: 501,
 };
 
 /**

@@ -19,6 +19,7 @@ export {
   type EntryUpdated,
   type EntryUpdatedData,
 } from './entry/events.js';
+export { changedFields } from './entry/changedFields.js';
 export { normalizeTag, normalizeTags } from './entry/normalize.js';
 export { initialEntryState, type EntryState } from './entry/state.js';
 export type { ChangeDocumentStatus, CompleteDocumentProcessing, DocumentCommand, DocumentCommandType, FailDocumentProcessing, ImportDocument } from './document/commands.js';
@@ -52,3 +53,19 @@ export { EventCatalog, type EventTypeDefinition } from './shared/eventCatalog.js
 export type { CommandContext, DomainEvent, EventMetadata, NewEvent, RecordedEvent } from './shared/envelope.js';
 export { compareHlc, decodeHlc, encodeHlc, receiveHlc, tickHlc, type Hlc } from './shared/hlc.js';
 export { canonicalJson, jsonEqual, jsonObjectSchema, jsonValueSchema, type JsonObject, type JsonValue } from './shared/json.js';
+export { tagChangesSchema, type TagChanges } from './entry/events.js';
+export {
+  applyMerge,
+  initialMergeState,
+  mergeEntryStream,
+  needsAuthorView,
+  toMergeEvents,
+  type MergeEvent,
+  type MergeState,
+  type MergeStep,
+  type Stamp,
+  type StreamEventInput,
+  type StreamMerge,
+} from './merge/mergeEntry.js';
+export { conflictMarkers, mergeText, textMergeLimits, type MergeLabels, type TextMerge } from './merge/mergeText.js';
+export { CairnError, errorCodes, isCairnError, toErrorData, type ErrorCode, type ErrorData } from '../errors/cairnError.js';

@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import { NotFoundError, ValidationError } from '../errors/cairnError.js';
-import { changedFields } from './changedFields.js';
+import { changedFields } from '../domain/entry/changedFields.js';
 import type { EventCatalog } from '../domain/shared/eventCatalog.js';
 import type { EntryEvent, EntryKind } from '../domain/entry/events.js';
 import type { EventMetadata, RecordedEvent } from '../domain/shared/envelope.js';

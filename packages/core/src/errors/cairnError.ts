@@ -13,6 +13,14 @@ export const errorCodes = [
   'read_only',
   'storage',
   'internal',
+  // Codes of a remote service (the sync server and its clients).
+  'unauthorized',
+  'rate_limited',
+  'too_large',
+  'unavailable',
+  'clock_skew',
+  'client_too_old',
+  'server_too_old',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
 

@@ -16,7 +16,13 @@ export class EngineError extends Error {
   }
 }
 
-const knownCodes: readonly string[] = ['validation', 'not_found', 'conflict', 'concurrency', 'forbidden', 'unsupported', 'busy', 'read_only', 'storage', 'internal', 'disconnected'];
+// Every ErrorCode (the Record makes the compiler list them), plus the transport's own.
+const codeSet: Record<EngineErrorCode, true> = {
+  validation: true, not_found: true, conflict: true, concurrency: true, forbidden: true, unsupported: true, busy: true, read_only: true,
+  storage: true, internal: true, unauthorized: true, rate_limited: true, too_large: true, unavailable: true, clock_skew: true,
+  client_too_old: true, server_too_old: true, disconnected: true,
+};
+const knownCodes: readonly string[] = Object.keys(codeSet);
 
 export function engineErrorFromData(data: unknown): EngineError {
   if (typeof data === 'object' && data !== null) {

@@ -96,7 +96,7 @@ describe('processing', () => {
 describe('document entries are entries', () => {
   it('can be renamed, tagged, deleted and restored like notes', () => {
     const entrySpec = deciderSpec<EntryState, EntryCommand, EntryEvent, undefined>({ decide: (c, s) => decideEntry(c, s), evolve: evolveEntry, initialState: () => initialEntryState(id) });
-    entrySpec.given([imported]).when({ type: 'UpdateEntry', entryId: id, title: 'Q3 report', addTags: ['finance'] }).then([{ type: 'EntryUpdated', data: { changes: { title: 'Q3 report', tags: ['finance'] } } }]);
+    entrySpec.given([imported]).when({ type: 'UpdateEntry', entryId: id, title: 'Q3 report', addTags: ['finance'] }).then([{ type: 'EntryUpdated', data: { changes: { title: 'Q3 report', tags: ['finance'] }, tagChanges: { added: ['finance'], removed: [] } } }]);
     entrySpec.given([imported]).when({ type: 'DeleteEntry', entryId: id }).then([{ type: 'EntryDeleted', data: {} }]);
   });
 });

@@ -56,7 +56,7 @@ describe('UpdateEntry', () => {
     spec
       .given([created])
       .when({ type: 'UpdateEntry', entryId: id, addTags: ['Weekly'], removeTags: ['home'] })
-      .then([{ type: 'EntryUpdated', data: { changes: { tags: ['weekly'] } } }]);
+      .then([{ type: 'EntryUpdated', data: { changes: { tags: ['weekly'] }, tagChanges: { added: ['weekly'], removed: ['home'] } } }]);
   });
 
   it('merges attributes and removes keys set to null', () => {
@@ -103,7 +103,7 @@ describe('RevertEntry', () => {
     spec
       .given(history)
       .when({ type: 'RevertEntry', entryId: id, toVersion: 1 }, { stateAtTarget: stateAt(1) })
-      .then([{ type: 'EntryReverted', data: { toVersion: 1, changes: { title: 'Groceries', tags: ['home'], deleted: false } } }]);
+      .then([{ type: 'EntryReverted', data: { toVersion: 1, changes: { title: 'Groceries', tags: ['home'], deleted: false }, tagChanges: { added: [], removed: ['weekly'] } } }]);
   });
 
   it('reverting to a state equal to the current one changes nothing', () => {

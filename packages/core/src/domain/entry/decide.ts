@@ -1,7 +1,7 @@
 import { ConflictError, NotFoundError, ValidationError } from '../../errors/cairnError.js';
 import { jsonEqual, type JsonObject } from '../shared/json.js';
 import type { EntryCommand, EntryDecisionInput, UpdateEntry } from './commands.js';
-import type { EntryEvent, EntryFieldChanges, EntryRevertedData } from './events.js';
+import type { EntryEvent, EntryFieldChanges, EntryRevertedData, TagChanges } from './events.js';
 import { normalizeAttributes, normalizeBody, normalizeTags, normalizeTitle } from './normalize.js';
 import type { EntryState } from './state.js';
 
@@ -29,7 +29,8 @@ export function decideEntry(command: EntryCommand, state: EntryState, input: Ent
     case 'UpdateEntry': {
       requireLive(state, command.entryId, 'edit');
       const changes = updateChanges(command, state);
-      return Object.keys(changes).length === 0 ? [] : [{ type: 'EntryUpdated', data: { changes } }];
+      if (Object.keys(changes).length === 0) return [];
+      return [{ type: 'EntryUpdated', data: changes.tags ? { changes, tagChanges: tagDelta(state.tags, changes.tags) } : { changes } }];
     }
     case 'DeleteEntry':
       requireExisting(state, command.entryId);
@@ -55,7 +56,8 @@ export function decideEntry(command: EntryCommand, state: EntryState, input: Ent
       }
       const changes: EntryRevertedData['changes'] = diffFields(state, target);
       if (target.deleted !== state.deleted) changes.deleted = target.deleted;
-      return Object.keys(changes).length === 0 ? [] : [{ type: 'EntryReverted', data: { toVersion, changes } }];
+      if (Object.keys(changes).length === 0) return [];
+      return [{ type: 'EntryReverted', data: changes.tags ? { toVersion, changes, tagChanges: tagDelta(state.tags, changes.tags) } : { toVersion, changes } }];
     }
     default:
       return assertNever(command);
@@ -95,6 +97,13 @@ function diffFields(state: EntryState, wanted: Readonly<Omit<EntryFieldChanges, 
   if (wanted.tags !== undefined && !jsonEqual(wanted.tags, state.tags)) changes.tags = [...wanted.tags];
   if (wanted.attributes !== undefined && !jsonEqual(wanted.attributes, state.attributes)) changes.attributes = wanted.attributes;
   return changes;
+}
+
+/** The tags added and removed between two sorted sets. */
+function tagDelta(before: readonly string[], after: readonly string[]): TagChanges {
+  const had = new Set(before);
+  const has = new Set(after);
+  return { added: after.filter((tag) => !had.has(tag)), removed: before.filter((tag) => !has.has(tag)) };
 }
 
 function assertNever(value: never): never {

@@ -22,8 +22,9 @@ export const entryEventTypes: Record<string, EventTypeDefinition> = {
       },
     },
   },
-  EntryUpdated: { aggregateType: entryAggregateType, version: 1, schema: entryUpdatedSchema, upcasters: {} },
+  // v1 → v2: edits that change tags also say which were added and removed (`tagChanges`); v1 events have none.
+  EntryUpdated: { aggregateType: entryAggregateType, version: 2, schema: entryUpdatedSchema, upcasters: { 1: (data) => data } },
   EntryDeleted: { aggregateType: entryAggregateType, version: 1, schema: entryDeletedSchema, upcasters: {} },
   EntryRestored: { aggregateType: entryAggregateType, version: 1, schema: entryRestoredSchema, upcasters: {} },
-  EntryReverted: { aggregateType: entryAggregateType, version: 1, schema: entryRevertedSchema, upcasters: {} },
+  EntryReverted: { aggregateType: entryAggregateType, version: 2, schema: entryRevertedSchema, upcasters: { 1: (data) => data } },
 };

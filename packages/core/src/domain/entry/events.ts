@@ -46,16 +46,33 @@ export const entryFieldChangesSchema = z
   .strict();
 export type EntryFieldChanges = z.infer<typeof entryFieldChangesSchema>;
 
-export const entryUpdatedSchema = z.object({ changes: entryFieldChangesSchema });
+/**
+ * Which tags an edit added and removed, against the tags its author saw. `changes.tags` is the set the author
+ * ended with; merging concurrent edits applies these deltas instead, so a tag added on one device and another
+ * removed on a second both take effect. Present whenever `changes.tags` is (events before schema version 2 lack it).
+ */
+export const tagChangesSchema = z
+  .object({
+    added: z.array(tagSchema).max(entryLimits.tagsMax),
+    removed: z.array(tagSchema).max(entryLimits.tagsMax),
+  })
+  .strict();
+export type TagChanges = z.infer<typeof tagChangesSchema>;
+
+/** v1 had only `changes`; v2 added `tagChanges` (upcast: absent). */
+export const entryUpdatedSchema = z.object({ changes: entryFieldChangesSchema, tagChanges: tagChangesSchema.optional() }).strict();
 export type EntryUpdatedData = z.infer<typeof entryUpdatedSchema>;
 
 export const entryDeletedSchema = z.object({}).strict();
 export const entryRestoredSchema = z.object({}).strict();
 
-export const entryRevertedSchema = z.object({
-  toVersion: z.number().int().positive(),
-  changes: entryFieldChangesSchema.extend({ deleted: z.boolean().optional() }).strict(),
-});
+export const entryRevertedSchema = z
+  .object({
+    toVersion: z.number().int().positive(),
+    changes: entryFieldChangesSchema.extend({ deleted: z.boolean().optional() }).strict(),
+    tagChanges: tagChangesSchema.optional(),
+  })
+  .strict();
 export type EntryRevertedData = z.infer<typeof entryRevertedSchema>;
 
 export type EntryCreated = DomainEvent<'EntryCreated', EntryCreatedData>;

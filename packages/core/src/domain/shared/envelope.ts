@@ -10,6 +10,13 @@ export interface EventMetadata {
   readonly hlc: string;
   /** The aggregate version the command was decided against. */
   readonly baseVersion: number;
+  /**
+   * The newest event of this aggregate that the author had received from the sync server when it decided
+   * (null: none — a new entry, or one not synced yet). With the author's own earlier events, it names what
+   * the author saw, which is what merging concurrent edits needs (domain/merge). Absent on events written
+   * before sync existed; they are read as null.
+   */
+  readonly baseEventId?: string | null;
   readonly correlationId: string;
   readonly causationId: string | null;
   /** ISO-8601 wall time when the event was recorded. */

@@ -1,4 +1,4 @@
-import type { EntryEvent } from '../domain/entry/events.js';
+import type { EntryEvent } from './events.js';
 
 /** The names of the fields an entry event sets. */
 export function changedFields(event: EntryEvent): string[] {

@@ -186,12 +186,10 @@ export class Workspaces {
    * last owner cannot step down. `principal` undefined: the admin CLI.
    */
   async changeRole(principal: Principal | undefined, workspaceId: string, userId: string, role: Role): Promise<void> {
+    const mine = principal ? requireRole(principal, workspaceId, 'admin') : 'owner';
     await this.ctx.db.transaction(async (tx) => {
       const current = await this.lockMember(tx, workspaceId, userId);
-      if (principal) {
-        const mine = requireRole(principal, workspaceId, 'admin');
-        if (mine !== 'owner' && (current === 'owner' || roleRank[role] > roleRank[mine])) throw new CairnError('forbidden', 'only an owner can change an owner, or make one');
-      }
+      if (mine !== 'owner' && (current === 'owner' || roleRank[role] > roleRank[mine])) throw new CairnError('forbidden', 'only an owner can change an owner, or make one');
       if (current === role) return;
       if (current === 'owner') await this.requireAnotherOwner(tx, workspaceId, userId);
       await tx.query('UPDATE memberships SET role = $3 WHERE workspace_id = $1 AND user_id = $2', [workspaceId, userId, role]);
@@ -202,14 +200,11 @@ export class Workspaces {
 
   /** Removes a member (or lets one leave): their open sockets for it close at once. */
   async removeMember(principal: Principal | undefined, workspaceId: string, userId: string): Promise<void> {
+    const leaving = principal?.userId === userId;
+    const mine = principal ? requireRole(principal, workspaceId, leaving ? 'viewer' : 'admin') : 'owner';
     await this.ctx.db.transaction(async (tx) => {
       const current = await this.lockMember(tx, workspaceId, userId);
-      if (principal && principal.userId !== userId) {
-        const mine = requireRole(principal, workspaceId, 'admin');
-        if (mine !== 'owner' && roleRank[current] >= roleRank[mine]) throw new CairnError('forbidden', `an ${mine} cannot remove an ${current}`);
-      } else if (principal) {
-        requireRole(principal, workspaceId, 'viewer');
-      }
+      if (!leaving && mine !== 'owner' && roleRank[current] >= roleRank[mine]) throw new CairnError('forbidden', `an ${mine} cannot remove an ${current}`);
       if (current === 'owner') await this.requireAnotherOwner(tx, workspaceId, userId);
       await tx.query('DELETE FROM memberships WHERE workspace_id = $1 AND user_id = $2', [workspaceId, userId]);
       await this.audit(tx, workspaceId, 'member_left', userId, null, principal?.userId ?? null);

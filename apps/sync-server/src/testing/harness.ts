@@ -119,6 +119,20 @@ export async function startTestServer(backend: Backend, settings: Readonly<Recor
   return { ...server, logs, schema: fresh.schema, config };
 }
 
+/** A second instance on the same Postgres schema as `first` (horizontal scale); closed after the test. */
+export async function startPeerServer(backend: Backend, first: TestServer, settings: Readonly<Record<string, string | boolean>> = {}, options: Omit<AppOptions, 'db' | 'log'> = {}): Promise<TestServer> {
+  if (backend.name !== 'postgres') throw new Error('peers share a Postgres schema; PGlite is one process');
+  const db = new PgDb({ connectionString: postgresUrl, schema: first.schema, maxConnections: 10 });
+  const config = loadConfig({ port: '0', host: '127.0.0.1', signup: 'open', 'log-level': 'info', 'rate-limit': '0', namespace: first.schema, 'database-url': postgresUrl, 'db-schema': first.schema, ...settings }, {});
+  const logs = new LogCapture();
+  const server = await startServer(config, { ...options, db, log: createLogger(config.logLevel, logs) });
+  backend.defer(async () => {
+    await server.close();
+    await db.close();
+  });
+  return { ...server, logs, schema: first.schema, config };
+}
+
 /** A client of the protocol over real HTTP. */
 export class TestClient {
   token: string | undefined;

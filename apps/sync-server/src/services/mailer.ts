@@ -16,6 +16,18 @@ interface DigestRow {
 const DIGEST_LINES = 50;
 
 /**
+ * Nodemailer waits up to 2 minutes for a connection and 10 for a quiet socket; an invitation is sent inside its
+ * request, so a stalled SMTP server must give up sooner. The URL's own parameters (`?socketTimeout=…`) still win.
+ */
+const smtpTimeouts = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 } as const;
+
+function transportUrl(smtpUrl: string): string {
+  const url = new URL(smtpUrl);
+  for (const [key, value] of Object.entries(smtpTimeouts)) if (!url.searchParams.has(key)) url.searchParams.set(key, String(value));
+  return url.toString();
+}
+
+/**
  * E-mail through SMTP (nodemailer), when `--smtp-url` is set: invitations that name an address, and a periodic
  * digest of teammates' changes to each member with an address (members turn it off with `PATCH /v1/me`). Each
  * member's digest is claimed under an advisory lock, so with several instances it is sent once.
@@ -25,7 +37,7 @@ export class Mailer {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly ctx: ServiceContext) {
-    this.transport = ctx.config.smtpUrl ? nodemailer.createTransport(ctx.config.smtpUrl) : undefined;
+    this.transport = ctx.config.smtpUrl ? nodemailer.createTransport(transportUrl(ctx.config.smtpUrl)) : undefined;
   }
 
   get enabled(): boolean {
@@ -61,9 +73,9 @@ export class Mailer {
     this.transport?.close();
   }
 
-  /** Sends every digest that is due; returns how many were sent. */
+  /** Sends every digest that is due; returns how many were sent. A digest that could not be sent is due again. */
   async sendDigests(): Promise<number> {
-    if (!this.transport) return 0;
+    if (!this.transport || this.ctx.config.digestIntervalMinutes === 0) return 0;
     const now = this.ctx.now();
     const intervalMs = this.ctx.config.digestIntervalMinutes * 60_000;
     const users = await this.ctx.db.query<{ id: string; email: string; display_name: string; since: Date | null }>(
@@ -90,7 +102,13 @@ export class Mailer {
         return rows;
       });
       if (!claimed || claimed.length === 0) continue;
-      if (await this.send('digest', user.email, `Cairn: ${claimed.length} change${claimed.length === 1 ? '' : 's'} by your teammates`, digestText(user.display_name, claimed))) sent++;
+      if (await this.send('digest', user.email, `Cairn: ${claimed.length} change${claimed.length === 1 ? '' : 's'} by your teammates`, digestText(user.display_name, claimed))) {
+        sent++;
+      } else {
+        // Give the claim back (unless another run claimed since), so the same changes go in the next digest.
+        if (user.since) await this.ctx.db.query('UPDATE digests SET last_sent_at = $2 WHERE user_id = $1 AND last_sent_at = $3', [user.id, user.since, new Date(now)]);
+        else await this.ctx.db.query('DELETE FROM digests WHERE user_id = $1 AND last_sent_at = $2', [user.id, new Date(now)]);
+      }
     }
     return sent;
   }

@@ -96,13 +96,20 @@ export class Webhooks {
 
   async remove(principal: Principal, workspaceId: string, webhookId: string): Promise<void> {
     requireRole(principal, workspaceId, 'admin');
-    const rows = await this.ctx.db.query('UPDATE webhooks SET deleted_at = $3 WHERE id = $1 AND workspace_id = $2 AND deleted_at IS NULL RETURNING 1', [webhookId, workspaceId, new Date(this.ctx.now())]);
-    if (rows.length === 0) throw new CairnError('not_found', 'no such webhook');
-    await this.ctx.db.query(`UPDATE webhook_deliveries SET status = 'dead', last_error = 'the webhook was removed' WHERE webhook_id = $1 AND status = 'pending'`, [webhookId]);
+    await this.ctx.db.transaction(async (tx) => {
+      // Waits for a projection that is queueing deliveries for this webhook (`enqueue` holds its row FOR SHARE), so
+      // what it queued is committed, and dead-lettered below, before the webhook counts as removed.
+      const rows = await tx.query('UPDATE webhooks SET deleted_at = $3 WHERE id = $1 AND workspace_id = $2 AND deleted_at IS NULL RETURNING 1', [webhookId, workspaceId, new Date(this.ctx.now())]);
+      if (rows.length === 0) throw new CairnError('not_found', 'no such webhook');
+      await tx.query(`UPDATE webhook_deliveries SET status = 'dead', next_attempt_at = NULL, last_error = 'the webhook was removed' WHERE webhook_id = $1 AND status = 'pending'`, [webhookId]);
+    });
   }
 
+  /** A webhook's deliveries (newest first), a removed webhook's too; `not_found` for an id not of this workspace. */
   async deliveries(principal: Principal, workspaceId: string, webhookId: string, status: 'pending' | 'delivered' | 'dead' | undefined) {
     requireRole(principal, workspaceId, 'admin');
+    const hook = await this.ctx.db.query('SELECT 1 FROM webhooks WHERE id = $1 AND workspace_id = $2', [webhookId, workspaceId]);
+    if (hook.length === 0) throw new CairnError('not_found', 'no such webhook');
     const rows = await this.ctx.db.query<{ id: string; kind: NotificationKind; status: 'pending' | 'delivered' | 'dead'; attempts: number; last_error: string | null; created_at: Date; next_attempt_at: Date | null; delivered_at: Date | null }>(
       `SELECT d.id, d.kind, d.status, d.attempts, d.last_error, d.created_at, d.next_attempt_at, d.delivered_at FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
        WHERE d.webhook_id = $1 AND w.workspace_id = $2 AND ($3::text IS NULL OR d.status = $3::text) ORDER BY d.created_at DESC LIMIT 200`,
@@ -137,7 +144,8 @@ export class Webhooks {
   async enqueue(tx: Queryable, notifications: readonly StoredNotification[]): Promise<void> {
     const ws = notifications[0]?.workspaceId;
     if (!ws) return;
-    const hooks = await tx.query<{ id: string; events: string[] }>('SELECT id, events FROM webhooks WHERE workspace_id = $1 AND deleted_at IS NULL', [ws]);
+    // FOR SHARE: a removal waits for this transaction, then dead-letters what it queued (see `remove`).
+    const hooks = await tx.query<{ id: string; events: string[] }>('SELECT id, events FROM webhooks WHERE workspace_id = $1 AND deleted_at IS NULL FOR SHARE', [ws]);
     if (hooks.length === 0) return;
     const rows: [string, string, string, string][] = [];
     for (const n of notifications) {
@@ -192,7 +200,7 @@ export class Webhooks {
         `UPDATE webhook_deliveries d SET leased_until = $2 FROM webhooks w
          WHERE d.id IN (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $1 AND (leased_until IS NULL OR leased_until < $1)
                         ORDER BY next_attempt_at LIMIT 16 FOR UPDATE SKIP LOCKED)
-           AND w.id = d.webhook_id
+           AND w.id = d.webhook_id AND w.deleted_at IS NULL
          RETURNING d.id, d.webhook_id, d.kind, d.payload, d.attempts, w.url, w.secret`,
         [new Date(now), new Date(now + this.options.timeoutMs * 3)],
       );
@@ -233,7 +241,8 @@ export class Webhooks {
     this.ctx.metrics.webhookDeliveries.inc({ outcome: dead ? 'dead' : 'retry' });
     const delay = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** (attempts - 1));
     const next = new Date(now + delay / 2 + Math.random() * (delay / 2));
-    await this.ctx.db.query(`UPDATE webhook_deliveries SET status = $2, attempts = $3, next_attempt_at = $4, leased_until = NULL, last_error = $5 WHERE id = $1`, [
+    // Only while pending: a webhook removed during the attempt dead-lettered the delivery, and it stays so.
+    await this.ctx.db.query(`UPDATE webhook_deliveries SET status = $2, attempts = $3, next_attempt_at = $4, leased_until = NULL, last_error = $5 WHERE id = $1 AND status = 'pending'`, [
       delivery.id,
       dead ? 'dead' : 'pending',
       attempts,
@@ -253,7 +262,8 @@ export class Webhooks {
     if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new CairnError('validation', 'a webhook URL must be http or https');
     if (url.username || url.password) throw new CairnError('validation', 'put credentials in the signature, not the URL');
     if (this.ctx.config.allowPrivateWebhooks) return;
-    const host = url.hostname.replace(/^\[|\]$/g, '');
+    // A fully qualified name may end in a dot (`localhost.`): it names the same host.
+    const host = url.hostname.replace(/^\[|\]$/g, '').replace(/\.+$/, '');
     if (host === 'localhost' || host.endsWith('.localhost') || (ipaddr.isValid(host) && isPrivateAddress(host))) {
       throw new CairnError('validation', 'webhook targets on private or loopback addresses are refused (the server config can allow them)');
     }

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -55,13 +55,21 @@ export function postgresBinDir(): string {
 
 const asRoot = process.getuid?.() === 0;
 
-/** Runs a PostgreSQL program (as `postgres` when we are root); throws with its output when it fails. */
-function run(bin: string, program: string, args: readonly string[], timeoutMs = 60_000): string {
+/** The command line of a PostgreSQL program: as `postgres` (through runuser) when we are root. */
+function command(bin: string, program: string, args: readonly string[]): [string, string[]] {
   const path = join(bin, program);
-  const [command, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', path, ...args]] : [path, [...args]];
-  const result = spawnSync(command, argv, { encoding: 'utf8', timeout: timeoutMs });
-  if (result.status !== 0) throw new Error(`${program} ${args.join(' ')} failed (${result.status ?? result.signal ?? result.error?.message}):\n${result.stdout}${result.stderr}`);
-  return result.stdout;
+  return asRoot ? ['runuser', ['-u', 'postgres', '--', path, ...args]] : [path, [...args]];
+}
+
+/** Runs a PostgreSQL program without blocking this process (clients of the test go on meanwhile); throws with its output. */
+function run(bin: string, program: string, args: readonly string[], timeoutMs = 60_000): Promise<string> {
+  const [file, argv] = command(bin, program, args);
+  return new Promise((resolve, reject) => {
+    execFile(file, argv, { encoding: 'utf8', timeout: timeoutMs }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`${program} ${args.join(' ')} failed (${error.message}):\n${stdout}${stderr}`));
+      else resolve(stdout);
+    });
+  });
 }
 
 async function freePort(): Promise<number> {
@@ -85,14 +93,15 @@ export async function startThrowawayCluster(): Promise<ThrowawayCluster> {
   let port = 0;
   let up = false;
   let dumps = 0;
+  // Synchronous, so it also works from an 'exit' handler; it checks the folder, not `up` (a start may have half-failed).
   const stopNow = () => {
-    if (up) spawnSync(asRoot ? 'runuser' : join(bin, 'pg_ctl'), [...(asRoot ? ['-u', 'postgres', '--', join(bin, 'pg_ctl')] : []), '-D', data, '-m', 'immediate', '-w', 'stop'], { timeout: 30_000 });
+    if (existsSync(join(data, 'postmaster.pid'))) spawnSync(...command(bin, 'pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']), { timeout: 30_000 });
     up = false;
   };
   // If the test process dies without its cleanup, the cluster goes with it.
   process.once('exit', stopNow);
-  const pgCtlStart = () => {
-    run(bin, 'pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, '-w', '-t', '60', 'start']);
+  const pgCtlStart = async () => {
+    await run(bin, 'pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, '-w', '-t', '60', 'start']);
     up = true;
   };
   const cluster: ThrowawayCluster = {
@@ -111,23 +120,19 @@ export async function startThrowawayCluster(): Promise<ThrowawayCluster> {
       }
     },
     running: () => up,
-    start() {
-      pgCtlStart();
-      return Promise.resolve();
-    },
-    stop(mode = 'fast') {
-      run(bin, 'pg_ctl', ['-D', data, '-m', mode, '-w', '-t', '60', 'stop']);
+    start: pgCtlStart,
+    async stop(mode = 'fast') {
+      await run(bin, 'pg_ctl', ['-D', data, '-m', mode, '-w', '-t', '60', 'stop']);
       up = false;
-      return Promise.resolve();
     },
     async restart() {
       await cluster.stop();
       await cluster.start();
     },
-    dump(database) {
+    async dump(database) {
       const file = join(dir, `dump-${++dumps}.pgdump`);
-      run(bin, 'pg_dump', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-Fc', '-f', file, database]);
-      return Promise.resolve(file);
+      await run(bin, 'pg_dump', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-Fc', '-f', file, database]);
+      return file;
     },
     async restore(database, file, options = {}) {
       if (options.recreate) {
@@ -140,7 +145,7 @@ export async function startThrowawayCluster(): Promise<ThrowawayCluster> {
           await client.end();
         }
       }
-      run(bin, 'pg_restore', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '--exit-on-error', ...(options.recreate ? [] : ['--clean', '--if-exists']), '-d', database, file]);
+      await run(bin, 'pg_restore', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '--exit-on-error', ...(options.recreate ? [] : ['--clean', '--if-exists']), '-d', database, file]);
     },
     cleanup() {
       process.off('exit', stopNow);
@@ -153,11 +158,11 @@ export async function startThrowawayCluster(): Promise<ThrowawayCluster> {
     },
   };
   try {
-    run(bin, 'initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
+    await run(bin, 'initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
     for (let attempt = 1; ; attempt++) {
       port = await freePort();
       try {
-        pgCtlStart();
+        await pgCtlStart();
         break;
       } catch (error) {
         if (attempt >= 3) throw error;

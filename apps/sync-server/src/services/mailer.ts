@@ -22,7 +22,12 @@ const DIGEST_LINES = 50;
 const smtpTimeouts = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 } as const;
 
 function transportUrl(smtpUrl: string): string {
-  const url = new URL(smtpUrl);
+  let url: URL;
+  try {
+    url = new URL(smtpUrl);
+  } catch {
+    return smtpUrl; // nodemailer's own parser has the last word on what it accepts
+  }
   for (const [key, value] of Object.entries(smtpTimeouts)) if (!url.searchParams.has(key)) url.searchParams.set(key, String(value));
   return url.toString();
 }

@@ -43,6 +43,10 @@ type Flags = Readonly<Record<string, string | boolean | undefined>>;
 export async function runAdmin(config: ServerConfig, command: string, args: readonly string[], flags: Flags): Promise<number> {
   const known = ['user', 'workspace', 'token', 'views', 'migrate'];
   if (!known.includes(command)) throw new CairnError('validation', `unknown command ${JSON.stringify(command)}; run --help for the commands`);
+  // What can be checked without the database is checked first (opening the embedded one takes seconds).
+  const key = `${command} ${args[0] ?? ''}`.trim();
+  const password = key === 'user add' || key === 'user reset-password' ? parse(passwordSchema, await readPassword(flags), 'the password') : undefined;
+  if (key === 'user add' || key === 'user reset-password') parse(usernameSchema, args[1], 'the username');
   const unlock = config.databaseUrl ? () => undefined : lockDataDir(config.dataDir);
   const app = await App.open(config, { log: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, process.stderr) }).catch((error: unknown) => {
     unlock();
@@ -58,9 +62,8 @@ export async function runAdmin(config: ServerConfig, command: string, args: read
         return 0;
       case 'user add': {
         const username = parse(usernameSchema, args[1], 'the username');
-        const password = parse(passwordSchema, await readPassword(flags), 'the password');
         const user = await app.db.transaction((tx) =>
-          app.accounts.create(tx, { username, password, serverAdmin: flags.admin === true, email: str(flags.email), displayName: str(flags['display-name']) }),
+          app.accounts.create(tx, { username, password: password!, serverAdmin: flags.admin === true, email: str(flags.email), displayName: str(flags['display-name']) }),
         );
         out(`created ${user.username} (${user.id})${user.serverAdmin ? ', server admin' : ''}`, user);
         return 0;
@@ -80,7 +83,7 @@ export async function runAdmin(config: ServerConfig, command: string, args: read
         return 0;
       case 'user reset-password': {
         const username = parse(usernameSchema, args[1], 'the username');
-        await app.accounts.resetPassword(username, parse(passwordSchema, await readPassword(flags), 'the password'));
+        await app.accounts.resetPassword(username, password!);
         out(`set a new password for ${username}; every device must sign in again`, { reset: username });
         return 0;
       }

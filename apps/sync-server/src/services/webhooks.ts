@@ -233,7 +233,7 @@ export class Webhooks {
     const now = this.ctx.now();
     if (failure === undefined) {
       this.ctx.metrics.webhookDeliveries.inc({ outcome: 'delivered' });
-      await this.ctx.db.query(`UPDATE webhook_deliveries SET status = 'delivered', attempts = $2, delivered_at = $3, leased_until = NULL, last_error = NULL WHERE id = $1`, [delivery.id, attempts, new Date(now)]);
+      await this.ctx.db.query(`UPDATE webhook_deliveries SET status = 'delivered', attempts = $2, delivered_at = $3, next_attempt_at = NULL, leased_until = NULL, last_error = NULL WHERE id = $1`, [delivery.id, attempts, new Date(now)]);
       return;
     }
     this.ctx.metrics.webhookFailures.inc();

@@ -1,0 +1,237 @@
+// The database failing under a running server process: stopped while clients push, and restored from an older
+// dump. These run against a Postgres cluster this file starts itself (initdb / pg_ctl from the machine's
+// PostgreSQL, on a free port), so it can be stopped and restored without touching the shared one.
+import type { WireEvent } from '@cairn/core/protocol';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { EventFactory, eventually, TestClient } from './testing/harness.js';
+import { killServerProcesses, startServerProcess, type ServerProcess } from './testing/serverProcess.js';
+import { startThrowawayCluster, type ThrowawayCluster } from './testing/throwawayCluster.js';
+
+interface Ack {
+  readonly eventId: string;
+  readonly seq: number;
+  readonly duplicate: boolean;
+}
+
+interface PulledPage {
+  readonly epoch: string;
+  readonly head: number;
+  readonly more: boolean;
+  readonly events: readonly { readonly seq: number; readonly event: WireEvent }[];
+}
+
+let cluster: ThrowawayCluster | undefined;
+let databases = 0;
+
+beforeAll(async () => {
+  cluster = await startThrowawayCluster();
+});
+
+afterEach(async () => {
+  await killServerProcesses();
+  // A test that failed with the database stopped leaves it stopped: the next one gets it back.
+  if (cluster && !cluster.running()) await cluster.start();
+});
+
+afterAll(async () => {
+  await killServerProcesses();
+  await cluster?.cleanup();
+});
+
+function theCluster(): ThrowawayCluster {
+  if (!cluster) throw new Error('the throwaway cluster did not start');
+  return cluster;
+}
+
+/** A fresh database on the throwaway cluster, and the environment of a server process on it. */
+async function freshDatabase(): Promise<{ name: string; env: Record<string, string> }> {
+  const name = `t${++databases}`;
+  await theCluster().createDatabase(name);
+  return { name, env: { DATABASE_URL: theCluster().url(name), CAIRN_SIGNUP: 'open', CAIRN_RATE_LIMIT: '0', CAIRN_DB_POOL: '4' } };
+}
+
+/** The same account and token, talking to another server process. */
+function via(client: TestClient, url: string): TestClient {
+  const other = new TestClient(url);
+  other.token = client.token;
+  other.userId = client.userId;
+  other.deviceId = client.deviceId;
+  return other;
+}
+
+function batch(device: EventFactory, size: number, label: string): WireEvent[] {
+  return Array.from({ length: size }, (_, i) => device.create(`${label} ${i}`));
+}
+
+/** The whole log of a workspace, page by page; fails on a gap or an event id twice. */
+async function readLog(reader: TestClient, ws: string): Promise<{ epoch: string; head: number; seqOf: Map<string, number> }> {
+  const seqOf = new Map<string, number>();
+  let cursor = 0;
+  for (;;) {
+    const res = await reader.pull(ws, cursor, 100);
+    expect(res.status, res.text).toBe(200);
+    const page = res.body as PulledPage;
+    for (const { seq, event } of page.events) {
+      expect(seq).toBe(cursor + 1);
+      expect(seqOf.has(event.eventId), `${event.eventId} twice`).toBe(false);
+      seqOf.set(event.eventId, seq);
+      cursor = seq;
+    }
+    if (!page.more) {
+      expect(page.head).toBe(cursor);
+      return { epoch: page.epoch, head: page.head, seqOf };
+    }
+  }
+}
+
+async function probe(url: string, path: '/healthz' | '/readyz'): Promise<{ status: number; retryAfter: string | null; body: Record<string, unknown> }> {
+  const res = await fetch(`${url}${path}`);
+  return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as Record<string, unknown> };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('a server process whose database fails [throwaway Postgres cluster]', () => {
+  it('the database stopped while clients push: /readyz says not ready, pushes fail with 503 and Retry-After, then succeed on retry after the restart, nothing lost or duplicated', async () => {
+    // The race: four devices push continuously; the database is stopped under them (`pg_ctl stop -m fast` ends
+    // every session, also those inside a push transaction, maybe between COMMIT and its answer), then started
+    // again. Each device retries a failed batch, as a client does, until it is acknowledged. The pool must
+    // recover by itself; a retry of a batch that was committed after all must find it, not store it again.
+    const { env } = await freshDatabase();
+    const server = await startServerProcess(env);
+    const owner = await new TestClient(server.url).account('owner');
+    const ws = await owner.workspace('team');
+    const clients = await Promise.all(['ann', 'ben', 'cas', 'dee'].map((name) => new TestClient(server.url).account(name)));
+    for (const client of clients) await client.join(await owner.invite(ws, 'editor'));
+
+    const acked = new Map<string, number>();
+    const failures: { status: number; code: unknown; retryAfter: string | null }[] = [];
+    const perClient = clients.map(() => ({ acked: 0, failed: 0, ackedAfterRestart: 0 }));
+    let restarted = false;
+    let enough = false;
+    const push = async (index: number) => {
+      const client = clients[index]!;
+      const device = new EventFactory(client.deviceId);
+      for (let n = 0; !enough; n++) {
+        const events = batch(device, 5, `${index}:${n}`);
+        for (;;) {
+          const res = await client.push(ws, events, `client${index}`);
+          if (res.status === 200) {
+            const acks = res.body.acks as Ack[];
+            expect(acks.map((a) => a.eventId)).toEqual(events.map((e) => e.eventId));
+            for (const ack of acks) {
+              expect(acked.has(ack.eventId), `${ack.eventId} acknowledged twice`).toBe(false);
+              acked.set(ack.eventId, ack.seq);
+            }
+            perClient[index]!.acked++;
+            if (restarted) perClient[index]!.ackedAfterRestart++;
+            break;
+          }
+          failures.push({ status: res.status, code: (res.body as { code?: unknown } | undefined)?.code, retryAfter: res.headers.get('retry-after') });
+          perClient[index]!.failed++;
+          // A client waits Retry-After (2 s); the test retries sooner so it stays short.
+          await sleep(50);
+        }
+        await sleep(10);
+      }
+    };
+    const pushers = Promise.all(clients.map((_, i) => push(i)));
+    pushers.catch(() => (enough = true));
+
+    try {
+      await eventually(() => (perClient.every((c) => c.acked >= 3) ? true : undefined), 20_000, 'every client to push while the database is up');
+      expect(failures).toEqual([]);
+      expect((await probe(server.url, '/readyz')).status).toBe(200);
+
+      await theCluster().stop('fast');
+      const notReady = await eventually(async () => {
+        const readyz = await probe(server.url, '/readyz');
+        return readyz.status === 503 ? readyz : undefined;
+      }, 20_000, '/readyz to say not ready');
+      expect(notReady.retryAfter).toMatch(/^[1-9]\d*$/);
+      expect(notReady.body).toMatchObject({ ready: false, database: false });
+      await eventually(() => (perClient.every((c) => c.failed >= 1) ? true : undefined), 20_000, 'every client to be refused while the database is down');
+      const pull = await owner.pull(ws);
+      expect(pull.status).toBe(503);
+      expect(pull.body.code).toBe('unavailable');
+      expect(pull.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
+      const ackedWhileDown = acked.size;
+
+      await theCluster().start();
+      restarted = true;
+      await eventually(async () => ((await probe(server.url, '/readyz')).status === 200 ? true : undefined), 20_000, '/readyz to be ready again');
+      await eventually(() => (perClient.every((c) => c.ackedAfterRestart >= 3) ? true : undefined), 30_000, 'every client to push again after the restart');
+      enough = true;
+      await pushers;
+      expect(acked.size).toBeGreaterThan(ackedWhileDown);
+    } finally {
+      enough = true;
+      await pushers.catch(() => undefined);
+    }
+
+    // Every refusal was "unavailable, retry after" — none an internal error, none a silent success.
+    expect(failures.length).toBeGreaterThanOrEqual(clients.length);
+    expect(failures.filter((f) => f.status !== 503 || f.code !== 'unavailable' || !/^[1-9]\d*$/.test(f.retryAfter ?? ''))).toEqual([]);
+    // Nothing lost, nothing twice: the log is exactly the acknowledged events, each at its acknowledged sequence.
+    const log = await readLog(owner, ws);
+    expect(log.head).toBe(acked.size);
+    expect(log.seqOf.size).toBe(acked.size);
+    expect([...acked].filter(([eventId, seq]) => log.seqOf.get(eventId) !== seq)).toEqual([]);
+    expect(server.output()).not.toMatch(/"level":(50|60)/);
+  });
+
+  it('/healthz stays 200 while the database is down (the process is alive) while /readyz is 503', async () => {
+    const { env } = await freshDatabase();
+    const server = await startServerProcess(env);
+    expect(await probe(server.url, '/healthz')).toMatchObject({ status: 200, body: { status: 'ok' } });
+    expect(await probe(server.url, '/readyz')).toMatchObject({ status: 200, body: { ready: true, database: true, migrated: true } });
+
+    await theCluster().stop('immediate');
+    for (let i = 0; i < 5; i++) {
+      expect(await probe(server.url, '/readyz')).toMatchObject({ status: 503, retryAfter: '2', body: { ready: false, database: false } });
+      expect(await probe(server.url, '/healthz')).toMatchObject({ status: 200, body: { status: 'ok' } });
+      await sleep(100);
+    }
+
+    await theCluster().start();
+    await eventually(async () => ((await probe(server.url, '/readyz')).status === 200 ? true : undefined), 20_000, '/readyz to be ready again');
+    expect(await probe(server.url, '/healthz')).toMatchObject({ status: 200 });
+  });
+
+  it('the database restored from an older dump: the workspace gets a new epoch, and the head goes back to what the dump had', async () => {
+    // What a client relies on: a server that lost events (the restore dropped 4–5) must say so with a new epoch;
+    // the same epoch and a lower head would make clients that hold 4–5 think the server has them.
+    const { name, env } = await freshDatabase();
+    let server: ServerProcess = await startServerProcess(env);
+    const alice = await new TestClient(server.url).account('alice');
+    const ws = await alice.workspace('team');
+    const device = new EventFactory(alice.deviceId);
+    const kept = batch(device, 3, 'kept');
+    const first = await alice.push(ws, kept);
+    expect(first.body).toMatchObject({ head: 3 });
+    const epoch = first.body.epoch as string;
+    const dump = await theCluster().dump(name);
+    const lost = batch(device, 2, 'lost');
+    expect((await alice.push(ws, lost)).body).toMatchObject({ head: 5, epoch });
+
+    // A restart alone keeps the epoch (the database is the same one).
+    expect(await server.stop()).toBe(0);
+    server = await startServerProcess(env);
+    expect((await via(alice, server.url).pull(ws)).body).toMatchObject({ head: 5, epoch });
+    expect(await server.stop()).toBe(0);
+
+    await theCluster().restore(name, dump);
+    server = await startServerProcess(env);
+    const client = via(alice, server.url);
+    const restored = await readLog(client, ws);
+    expect(restored.epoch).not.toBe(epoch);
+    expect(restored.head).toBe(3);
+    expect([...restored.seqOf]).toEqual(kept.map((e, i) => [e.eventId, i + 1]));
+    // The client sees the new epoch and re-pushes what the server lost: stored again, after the head of the dump.
+    const again = await client.push(ws, lost);
+    expect(again.status).toBe(200);
+    expect(again.body.epoch).toBe(restored.epoch);
+    expect(again.body.acks).toEqual(lost.map((e, i) => ({ eventId: e.eventId, seq: 4 + i, duplicate: false })));
+    expect(server.output()).toContain('this database was restored or copied');
+  });
+});

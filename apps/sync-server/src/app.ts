@@ -59,6 +59,7 @@ export class App {
   private readonly tokenBuckets = new Map<string, Bucket>();
   private readonly addressBuckets = new Map<string, Bucket>();
   private fingerprint: string | undefined;
+  private janitor: NodeJS.Timeout | undefined;
 
   private constructor(
     readonly db: Db,
@@ -113,6 +114,9 @@ export class App {
     this.webhooks.start();
     this.mailer.start();
     this.hub.start(this.options.socketSweepMs);
+    // Chunks of uploads that never finished (a dropped connection, a killed instance), after an hour.
+    this.janitor = setInterval(() => void this.blobs.collectAbandoned().catch((error: unknown) => this.ctx.log.warn({ err: error }, 'could not collect abandoned uploads')), 600_000);
+    this.janitor.unref();
   }
 
   /** Ready: the database answers, migrations are done, and this instance is not draining. */
@@ -136,12 +140,16 @@ export class App {
     await this.projector.lag().catch(() => undefined);
   }
 
-  /** The client's address: the socket's, or (behind a trusted proxy) the first of X-Forwarded-For. */
+  /**
+   * The client's address: the socket's, or behind a trusted proxy the last address of X-Forwarded-For — the one
+   * that proxy appended. Earlier entries are whatever the client sent, so they cannot be trusted for limits.
+   */
   clientAddress(req: IncomingMessage): string {
     if (this.config.trustProxy) {
       const forwarded = req.headers['x-forwarded-for'];
-      const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-      if (first) return first;
+      const list = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded)?.split(',').map((a) => a.trim()).filter(Boolean);
+      const last = list?.[list.length - 1];
+      if (last) return last;
     }
     return req.socket.remoteAddress ?? 'unknown';
   }
@@ -163,6 +171,7 @@ export class App {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.janitor);
     this.hub.stop();
     this.hub.closeAll(liveCloseCodes.goingAway, 'the server is restarting: reconnect');
     await this.projector.stop();

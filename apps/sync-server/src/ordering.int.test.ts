@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { WireEvent } from '@cairn/core/protocol';
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFailed } from 'vitest';
 import { describeBackends, EventFactory, eventually, postgresUrl, startTestServer, TestClient } from './testing/harness.js';
 import { killServerProcesses, startServerProcess, type ServerProcess } from './testing/serverProcess.js';
 
@@ -56,6 +56,7 @@ async function twoInstances(): Promise<[ServerProcess, ServerProcess]> {
   const env = { DATABASE_URL: postgresUrl, CAIRN_DB_SCHEMA: schema, CAIRN_NAMESPACE: schema, CAIRN_SIGNUP: 'open', CAIRN_RATE_LIMIT: '0', CAIRN_TRUST_PROXY: 'true' };
   // Started together: the second waits on the migration lock, then finds nothing to do.
   const [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
+  onTestFailed(() => console.error(`instance A (${a.url}):\n${a.output()}\n\ninstance B (${b.url}):\n${b.output()}`));
   return [a, b];
 }
 
@@ -152,20 +153,16 @@ describe('the log under concurrent pushes through two server processes [postgres
     const clientCount = 20;
     const batches = 12;
     const batchSize = 10;
-    const t0 = Date.now();
     const [a, b] = await twoInstances();
-    console.info('TIMING started', Date.now() - t0);
     const urls = [a.url, b.url];
     const owner = await account(a.url, 'owner', '10.0.0.1');
     const workspaces = [await owner.workspace('alpha'), await owner.workspace('beta')];
     const clients = await Promise.all(Array.from({ length: clientCount }, (_, i) => account(urls[i % 2]!, `client${i}`, `10.0.1.${i + 1}`)));
-    console.info('TIMING accounts', Date.now() - t0);
     const puller = await account(a.url, 'puller', '10.0.0.2');
     await Promise.all([...clients, puller].map(async (client) => {
       for (const ws of workspaces) await client.join(await owner.invite(ws, client === puller ? 'viewer' : 'editor'));
     }));
 
-    console.info('TIMING joined', Date.now() - t0);
     // Every acknowledged event, by workspace: event id → the sequence of its ack.
     const acked = new Map(workspaces.map((ws) => [ws, new Map<string, number>()]));
     const epochs = new Map(workspaces.map((ws) => [ws, new Set<string>()]));

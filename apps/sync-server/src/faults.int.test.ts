@@ -143,13 +143,13 @@ describe('a server process whose database fails [throwaway Postgres cluster]', (
       }
     };
     // A failed assertion inside a pusher stops them all and fails the waits below at once.
-    let failure: unknown;
+    let failure: Error | undefined;
     const pushers = Promise.all(clients.map((_, i) => push(i))).catch((error: unknown) => {
-      failure = error;
+      failure = error instanceof Error ? error : new Error(`a pusher failed: ${JSON.stringify(error)}`);
       enough = true;
     });
     const until = (condition: () => boolean) => () => {
-      if (failure) throw failure instanceof Error ? failure : new Error(String(failure));
+      if (failure) throw failure;
       return condition() ? true : undefined;
     };
 
@@ -183,7 +183,7 @@ describe('a server process whose database fails [throwaway Postgres cluster]', (
       enough = true;
       await pushers;
     }
-    if (failure) throw failure instanceof Error ? failure : new Error(String(failure));
+    if (failure) throw failure;
 
     // Every refusal was "unavailable, retry after" — none an internal error, none a silent success.
     expect(failures.length).toBeGreaterThanOrEqual(clients.length);

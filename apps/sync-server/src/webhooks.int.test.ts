@@ -140,6 +140,16 @@ describeBackends('webhooks', (backend) => {
     expect(receiver.received.every((r) => ['entry_changed', 'document_processed'].includes(header(r, 'cairn-event')))).toBe(true);
   });
 
+  it('delivers as soon as a change is folded, without waiting for the next poll', async () => {
+    const { admin, ws, editor, device } = await setup({ 'allow-private-webhooks': true }, { webhooks: { pollMs: 600_000 } });
+    const receiver = await startReceiver(backend());
+    await createHook(admin, ws, receiver.url);
+    for (const title of ['One', 'Two', 'Three', 'Four', 'Five']) {
+      await editor.push(ws, [device.create(title)]);
+      await eventually(() => (receiver.received.some((r) => JSON.parse(r.body).notification.title === title) ? true : undefined), 10_000, `the delivery of ${title}`);
+    }
+  });
+
   it('retries a failed delivery with the same delivery id and body until the target takes it', async () => {
     const { admin, ws, editor, device } = await setup({ 'allow-private-webhooks': true }, { webhooks: quick });
     const receiver = await startReceiver(backend(), (n) => (n < 2 ? 500 : 200));

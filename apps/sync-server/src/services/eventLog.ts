@@ -20,6 +20,8 @@ interface PreparedEvent {
   readonly hash: string;
 }
 
+type PushOutcome = { conflict: number } | { forbidden: true } | { head: number; epoch: string; stored: Record<string, number> };
+
 /** How often a push is retried when a concurrent push stored one of its events first (it then finds it stored). */
 const UNIQUE_RETRIES = 3;
 
@@ -51,7 +53,10 @@ export class EventLog {
     const prepared = this.prepare(rawEvents);
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = await this.ctx.db.transaction((tx) => this.store(tx, principal, workspaceId, prepared));
+        // The test hook needs the transaction held open before its commit; otherwise the push is one statement.
+        const result = this.beforeCommit
+          ? await this.ctx.db.transaction((tx) => this.store(tx, principal, workspaceId, prepared))
+          : await this.store(undefined, principal, workspaceId, prepared);
         this.ctx.metrics.pushes.inc();
         if (result.stored > 0) {
           this.ctx.metrics.eventsStored.inc(result.stored);
@@ -92,69 +97,38 @@ export class EventLog {
     });
   }
 
-  private async store(tx: Queryable, principal: Principal, workspaceId: string, prepared: readonly PreparedEvent[]): Promise<{ response: PushResponse; stored: number }> {
-    const ids = prepared.map((p) => p.event.eventId);
-    const existing = await tx.query<{ event_id: string; seq: number; hash: string }>(
-      `SELECT event_id, seq, encode(content_hash, 'hex') AS hash FROM events WHERE workspace_id = $1 AND event_id = ANY($2::uuid[])`,
-      [workspaceId, ids],
-    );
-    const stored = new Map(existing.map((row) => [row.event_id, row]));
-    const fresh: PreparedEvent[] = [];
-    prepared.forEach((p, index) => {
-      const known = stored.get(p.event.eventId);
-      if (!known) fresh.push(p);
-      else if (known.hash !== p.hash) {
-        throw new EventRefusal('conflict', `event ${index} reuses event id ${p.event.eventId}, which this workspace already holds with other content`, index, p.event.eventId);
-      }
-    });
-    let head: number;
-    let epoch: string;
-    const seqOf = new Map<string, number>();
-    if (fresh.length > 0) {
-      const refs = [...new Set(fresh.flatMap((p) => blobReferences(p.event)))];
-      if (refs.length > 0) await tx.query('INSERT INTO blob_refs (workspace_id, sha256) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING', [workspaceId, refs]);
-      // The very end of the transaction: take the head row's lock, number the events, insert them, commit. The
-      // membership is checked here too, so a member removed a moment ago (whose role another instance may still
-      // have cached) cannot push.
-      const bumped = await tx.query<{ head: number; epoch: string }>(
-        `UPDATE workspace_heads h SET head = h.head + $2 FROM workspaces w, memberships m
-         WHERE h.workspace_id = $1 AND w.id = h.workspace_id AND m.workspace_id = h.workspace_id AND m.user_id = $3 AND m.role <> 'viewer'
-         RETURNING h.head, w.epoch`,
-        [workspaceId, fresh.length, principal.userId],
-      );
-      if (!bumped[0]) throw new CairnError('forbidden', 'you can no longer change this workspace');
-      ({ head, epoch } = bumped[0]);
-      const first = head - fresh.length + 1;
-      fresh.forEach((p, i) => seqOf.set(p.event.eventId, first + i));
-      await tx.query(
-        `INSERT INTO events (workspace_id, seq, event_id, aggregate_id, type, content_hash, body, user_id, token_id, device_id, received_at)
-         SELECT $1, x.seq, x.event_id, x.aggregate_id, x.type, decode(x.hash, 'hex'), x.body, $7, $8, $9, $10
-         FROM unnest($2::bigint[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $11::text[]) AS x(seq, event_id, aggregate_id, type, hash, body)`,
-        [
-          workspaceId,
-          fresh.map((_, i) => first + i),
-          fresh.map((p) => p.event.eventId),
-          fresh.map((p) => p.event.aggregateId),
-          fresh.map((p) => p.event.type),
-          fresh.map((p) => p.hash),
-          principal.userId,
-          principal.tokenId,
-          principal.deviceId,
-          new Date(this.ctx.now()),
-          fresh.map((p) => p.body),
-        ],
-      );
-      await this.beforeCommit?.(workspaceId, [...seqOf.values()]);
-    } else {
-      const rows = await tx.query<{ head: number; epoch: string }>('SELECT h.head, w.epoch FROM workspace_heads h JOIN workspaces w ON w.id = h.workspace_id WHERE h.workspace_id = $1', [workspaceId]);
-      if (!rows[0]) throw new CairnError('forbidden', 'you are not a member of this workspace');
-      ({ head, epoch } = rows[0]);
+  private async store(tx: Queryable | undefined, principal: Principal, workspaceId: string, prepared: readonly PreparedEvent[]): Promise<{ response: PushResponse; stored: number }> {
+    const refs = [...new Set(prepared.flatMap((p) => blobReferences(p.event)))];
+    const params = [
+      workspaceId,
+      principal.userId,
+      principal.tokenId,
+      principal.deviceId,
+      new Date(this.ctx.now()),
+      prepared.map((p) => p.event.eventId),
+      prepared.map((p) => p.event.aggregateId),
+      prepared.map((p) => p.event.type),
+      prepared.map((p) => p.hash),
+      prepared.map((p) => p.body),
+      refs,
+    ];
+    // One statement (db/migrations/002): dedupe, blob references, the head bump and the inserts, in that order.
+    const run = async (on: Queryable) => (await on.query<{ result: PushOutcome }>('SELECT cairn_push($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) AS result', params))[0]!.result;
+    const outcome = tx ? await run(tx) : await run(this.ctx.db);
+    if ('conflict' in outcome) {
+      const index = outcome.conflict;
+      const id = prepared[index]!.event.eventId;
+      throw new EventRefusal('conflict', `event ${index} reuses event id ${id}, which this workspace already holds with other content`, index, id);
     }
+    if ('forbidden' in outcome) throw new CairnError('forbidden', 'you can no longer change this workspace');
+    const fresh = prepared.length - Object.keys(outcome.stored).length;
+    let next = outcome.head - fresh + 1;
     const acks = prepared.map((p) => {
-      const known = stored.get(p.event.eventId);
-      return known ? { eventId: p.event.eventId, seq: known.seq, duplicate: true } : { eventId: p.event.eventId, seq: seqOf.get(p.event.eventId)!, duplicate: false };
+      const seq = outcome.stored[p.event.eventId];
+      return seq !== undefined ? { eventId: p.event.eventId, seq, duplicate: true } : { eventId: p.event.eventId, seq: next++, duplicate: false };
     });
-    return { response: { epoch, head, serverTime: this.ctx.now(), acks }, stored: fresh.length };
+    if (tx && fresh > 0) await this.beforeCommit?.(workspaceId, acks.filter((a) => !a.duplicate).map((a) => a.seq));
+    return { response: { epoch: outcome.epoch, head: outcome.head, serverTime: this.ctx.now(), acks }, stored: fresh };
   }
 
   /**
@@ -168,19 +142,24 @@ export class EventLog {
     ]);
     if (!heads[0]) throw new CairnError('forbidden', 'you are not a member of this workspace');
     const { head, epoch } = heads[0];
-    const rows =
+    // Postgres writes each pulled event's JSON (the stored text inside its envelope) and joins the page: one value to
+    // read, nothing to parse here.
+    const page =
       query.after >= head
-        ? []
-        : await this.ctx.db.query<{ seq: number; body: string; user_id: string; device_id: string; received_at: string }>(
-            `SELECT seq, body, user_id, device_id, to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS received_at
-             FROM events WHERE workspace_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4`,
-            [workspaceId, query.after, head, query.limit],
-          );
-    const last = rows.length > 0 ? rows[rows.length - 1]!.seq : Math.min(query.after, head);
+        ? { events: '', last: null, n: 0 }
+        : (
+            await this.ctx.db.query<{ events: string; last: number | null; n: number }>(
+              `SELECT coalesce(string_agg('{"seq":' || seq || ',"receivedAt":"' || to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+                   || '","pushedBy":{"userId":"' || user_id || '","deviceId":"' || device_id || '"},"event":' || body || '}', ',' ORDER BY seq), '') AS events,
+                 max(seq) AS last, count(*)::int AS n
+               FROM (SELECT seq, body, user_id, device_id, received_at FROM events WHERE workspace_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4) e`,
+              [workspaceId, query.after, head, query.limit],
+            )
+          )[0]!;
+    const last = page.last ?? Math.min(query.after, head);
     this.ctx.metrics.pulls.inc();
-    this.ctx.metrics.eventsPulled.inc(rows.length);
-    const events = rows.map((row) => `{"seq":${row.seq},"receivedAt":"${row.received_at}","pushedBy":{"userId":"${row.user_id}","deviceId":"${row.device_id}"},"event":${row.body}}`);
-    return `{"epoch":"${epoch}","head":${head},"more":${last < head},"events":[${events.join(',')}]}`;
+    this.ctx.metrics.eventsPulled.inc(page.n);
+    return `{"epoch":"${epoch}","head":${head},"more":${last < head},"events":[${page.events}]}`;
   }
 }
 

@@ -55,6 +55,8 @@ export function isPrivateAddress(address: string): boolean {
 export class Webhooks {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  /** A kick came while a run was under way: run once more after it. */
+  private again = false;
   private stopped = false;
   private readonly options: Required<WebhookOptions>;
 
@@ -63,6 +65,8 @@ export class Webhooks {
     options: WebhookOptions = {},
   ) {
     this.options = { retryBaseMs: 10_000, retryMaxMs: 3_600_000, maxAttempts: 8, timeoutMs: 10_000, pollMs: 1_000, ...options };
+    // Told after the projection's transaction committed (here or on another instance): its deliveries are visible now.
+    ctx.bus.subscribe({ notifications: () => this.kick() });
   }
 
   async create(principal: Principal, workspaceId: string, input: { url: string; events: readonly NotificationKind[]; description?: string | undefined }) {
@@ -166,7 +170,6 @@ export class Webhooks {
        SELECT x.id, x.webhook_id, $1, x.kind, x.payload, 'pending', $2, $2 FROM unnest($3::uuid[], $4::uuid[], $5::text[], $6::text[]) AS x(id, webhook_id, kind, payload)`,
       [ws, new Date(this.ctx.now()), rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2]), rows.map((r) => r[3])],
     );
-    setImmediate(() => this.kick());
   }
 
   start(): void {
@@ -182,12 +185,18 @@ export class Webhooks {
   }
 
   kick(): void {
-    if (this.running || this.stopped) return;
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.again = false;
     this.running = this.deliverDue()
       .then(() => undefined)
       .catch((error: unknown) => this.ctx.log.warn({ err: error }, 'webhook deliveries could not run; retrying'))
       .finally(() => {
         this.running = undefined;
+        if (this.again) this.kick();
       });
   }
 

@@ -49,8 +49,8 @@ export async function startServerProcess(env: Readonly<Record<string, string>>, 
   let stderr = '';
   let stdout = '';
   // Both pipes are always read: a full pipe would block the server's writes.
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const output = () => `--- stderr ---\n${stderr}\n--- stdout ---\n${stdout.slice(-20_000)}`;
   const url = await new Promise<string>((resolve, reject) => {
@@ -62,10 +62,10 @@ export async function startServerProcess(env: Readonly<Record<string, string>>, 
       const match = /listening on (http:\/\/[^\s]+)/.exec(stderr);
       if (!match) return;
       clearTimeout(timer);
-      child.stderr!.off('data', onData);
+      child.stderr.off('data', onData);
       resolve(match[1]!);
     };
-    child.stderr!.on('data', onData);
+    child.stderr.on('data', onData);
     void exited.then(({ code, signal }) => {
       clearTimeout(timer);
       reject(new Error(`the server exited (code ${code}, signal ${signal}) before listening\n${output()}`));

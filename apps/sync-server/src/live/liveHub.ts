@@ -125,14 +125,16 @@ export class LiveHub {
   }
 
   private poke(heads: readonly HeadChange[]): void {
+    const texts = heads.map((head) => [head.ws, JSON.stringify({ type: 'poke', ws: head.ws, head: head.head, epoch: head.epoch } satisfies ServerLiveMessage)] as const);
+    let sent = 0;
     for (const connection of this.connections) {
-      for (const head of heads) {
-        if (connection.roles.has(head.ws)) {
-          this.send(connection, { type: 'poke', ws: head.ws, head: head.head, epoch: head.epoch });
-          this.ctx.metrics.pokes.inc();
-        }
+      for (const [ws, text] of texts) {
+        if (!connection.roles.has(ws)) continue;
+        this.sendText(connection, text);
+        sent++;
       }
     }
+    if (sent > 0) this.ctx.metrics.pokes.inc(sent);
   }
 
   private async deliverNotifications(ids: readonly string[]): Promise<void> {
@@ -200,8 +202,12 @@ export class LiveHub {
   }
 
   private send(connection: Connection, message: ServerLiveMessage): void {
-    if (connection.queued) connection.queued.push(JSON.stringify(message));
-    else if (connection.socket.isOpen()) connection.socket.send(JSON.stringify(message));
+    this.sendText(connection, JSON.stringify(message));
+  }
+
+  private sendText(connection: Connection, text: string): void {
+    if (connection.queued) connection.queued.push(text);
+    else if (connection.socket.isOpen()) connection.socket.send(text);
   }
 
   private drop(connection: Connection, code: number, reason: string): void {

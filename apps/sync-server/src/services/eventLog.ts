@@ -5,13 +5,17 @@ import { pgCode, pgCodes, type Queryable } from '../db/db.js';
 import type { ServiceContext } from './context.js';
 import { requireRole, type Principal } from './identity.js';
 
-/** An event as the log holds it, with where and from whom it came. */
-export interface LoggedEvent {
+/** Where an event sits in the log, who pushed it and when. */
+export interface LogRecord {
   readonly seq: number;
-  readonly event: WireEvent;
   readonly userId: string;
   readonly deviceId: string;
   readonly receivedAt: string;
+}
+
+/** An event as the log holds it, with where and from whom it came. */
+export interface LoggedEvent extends LogRecord {
+  readonly event: WireEvent;
 }
 
 interface PreparedEvent {
@@ -170,6 +174,15 @@ export async function readLog(tx: Queryable, workspaceId: string, after: number,
     [workspaceId, after, upTo, limit],
   );
   return rows.map(toLogged);
+}
+
+/** Like {@link readLog} without the events' content (projections that count who pushed what). */
+export async function readRecords(tx: Queryable, workspaceId: string, after: number, upTo: number, limit: number): Promise<LogRecord[]> {
+  const rows = await tx.query<{ seq: number; user_id: string; device_id: string; received_at: Date }>(
+    'SELECT seq, user_id, device_id, received_at FROM events WHERE workspace_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4',
+    [workspaceId, after, upTo, limit],
+  );
+  return rows.map((row) => ({ seq: row.seq, userId: row.user_id, deviceId: row.device_id, receivedAt: row.received_at.toISOString() }));
 }
 
 /** Every event of one entry up to `upTo`, in server order. */

@@ -1,5 +1,6 @@
 import {
   applyMerge,
+  canonicalJson,
   changedFields,
   entryAggregateType,
   eventCatalog,
@@ -16,7 +17,7 @@ import { readEntryStream, type LoggedEvent } from '../services/eventLog.js';
 import type { NotificationDraft, Projection, ProjectionBatch } from './projection.js';
 
 interface EntryRow {
-  merge_state: MergeState;
+  merge_state: string;
   created_at: Date;
   created_by_user: string;
   created_by_device: string;
@@ -44,6 +45,7 @@ export const entriesProjection: Projection = {
   version: 1,
   tables: ['view_entries', 'view_documents', 'view_activity'],
   readsAudit: false,
+  readsBodies: true,
   digestQueries: [
     `SELECT workspace_id, entry_id, kind, title, tags, deleted, version, created_at, created_by_user, created_by_device, updated_at, updated_by_user, updated_by_device, seq, merge_state
      FROM view_entries ORDER BY workspace_id, entry_id`,
@@ -64,7 +66,7 @@ async function applyBatch(tx: Queryable, batch: ProjectionBatch): Promise<Notifi
     [ws, entryIds],
   );
   const states = new Map<string, { state: MergeState; provenance: Provenance | undefined }>(
-    rows.map((row) => [row.entry_id, { state: row.merge_state, provenance: { createdAt: row.created_at.toISOString(), createdByUser: row.created_by_user, createdByDevice: row.created_by_device } }]),
+    rows.map((row) => [row.entry_id, { state: JSON.parse(row.merge_state) as MergeState, provenance: { createdAt: row.created_at.toISOString(), createdByUser: row.created_by_user, createdByDevice: row.created_by_device } }]),
   );
   const seqOf = await baseSequences(tx, ws, events);
   const drafts: NotificationDraft[] = [];
@@ -186,7 +188,7 @@ async function writeEntries(tx: Queryable, ws: string, states: Map<string, { sta
   if (rows.length === 0) return;
   await tx.query(
     `INSERT INTO view_entries (workspace_id, entry_id, kind, title, tags, deleted, version, created_at, created_by_user, created_by_device, updated_at, updated_by_user, updated_by_device, seq, merge_state)
-     SELECT $1, x.entry_id, x.kind, x.title, ARRAY(SELECT json_array_elements_text(x.tags::json)), x.deleted, x.version, x.created_at, x.created_by_user, x.created_by_device, x.updated_at, x.updated_by_user, x.updated_by_device, x.seq, x.merge_state::jsonb
+     SELECT $1, x.entry_id, x.kind, x.title, ARRAY(SELECT json_array_elements_text(x.tags::json)), x.deleted, x.version, x.created_at, x.created_by_user, x.created_by_device, x.updated_at, x.updated_by_user, x.updated_by_device, x.seq, x.merge_state
      FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::int[], $8::timestamptz[], $9::uuid[], $10::uuid[], $11::timestamptz[], $12::uuid[], $13::uuid[], $14::bigint[], $15::text[])
        AS x(entry_id, kind, title, tags, deleted, version, created_at, created_by_user, created_by_device, updated_at, updated_by_user, updated_by_device, seq, merge_state)
      ON CONFLICT (workspace_id, entry_id) DO UPDATE SET kind = excluded.kind, title = excluded.title, tags = excluded.tags, deleted = excluded.deleted, version = excluded.version,
@@ -206,7 +208,7 @@ async function writeEntries(tx: Queryable, ws: string, states: Map<string, { sta
       rows.map((r) => r.logged.userId),
       rows.map((r) => r.logged.deviceId),
       rows.map((r) => r.logged.seq),
-      rows.map((r) => JSON.stringify(r.state)),
+      rows.map((r) => canonicalJson(r.state)),
     ],
   );
 }

@@ -11,6 +11,7 @@ export const membersProjection: Projection = {
   version: 1,
   tables: ['view_members'],
   readsAudit: true,
+  readsBodies: false,
   digestQueries: [`SELECT workspace_id, user_id, role, joined_at, removed_at, events, last_push_at, devices FROM view_members ORDER BY workspace_id, user_id`],
   apply: applyBatch,
 };
@@ -46,7 +47,7 @@ async function applyBatch(tx: Queryable, batch: ProjectionBatch): Promise<Notifi
     });
   }
   const perUser = new Map<string, { events: number; last: string; devices: Set<string> }>();
-  for (const logged of batch.events) {
+  for (const logged of batch.records) {
     const stats = perUser.get(logged.userId) ?? { events: 0, last: logged.receivedAt, devices: new Set<string>() };
     stats.events++;
     if (logged.receivedAt > stats.last) stats.last = logged.receivedAt;

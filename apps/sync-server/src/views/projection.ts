@@ -1,6 +1,6 @@
 import type { NotificationKind } from '@cairn/core/protocol';
 import type { Queryable } from '../db/db.js';
-import type { LoggedEvent } from '../services/eventLog.js';
+import type { LoggedEvent, LogRecord } from '../services/eventLog.js';
 
 /** A membership change as the audit log holds it. */
 export interface AuditEntry {
@@ -28,6 +28,9 @@ export interface NotificationDraft {
 /** What a batch of a projection sees: the workspace's next events and audit entries, in order. */
 export interface ProjectionBatch {
   readonly workspaceId: string;
+  /** Who pushed what when, in order (every projection). */
+  readonly records: readonly LogRecord[];
+  /** The same events with their content (only for projections that read bodies; empty otherwise). */
   readonly events: readonly LoggedEvent[];
   readonly audit: readonly AuditEntry[];
 }
@@ -43,6 +46,8 @@ export interface Projection {
   /** Its tables (each with a workspace_id column): a rebuild deletes a workspace's rows from each. */
   readonly tables: readonly string[];
   readonly readsAudit: boolean;
+  /** Whether it needs the events themselves, or only who pushed them when (cheaper to read). */
+  readonly readsBodies: boolean;
   /** One query per table, ordered by its key: what the rebuild comparison hashes. */
   readonly digestQueries: readonly string[];
   apply(tx: Queryable, batch: ProjectionBatch): Promise<NotificationDraft[]>;

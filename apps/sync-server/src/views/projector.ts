@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../db/db.js';
 import type { ServiceContext } from '../services/context.js';
-import { readLog } from '../services/eventLog.js';
+import { readLog, readRecords, type LogRecord } from '../services/eventLog.js';
 import type { AuditEntry, NotificationDraft, Projection } from './projection.js';
 
 /** Events (or audit entries) folded per transaction. */
@@ -157,10 +157,12 @@ export class Projector {
         const { head, audit_head: auditHead } = heads[0];
         const auditBehind = projection.readsAudit && cp.audit_position < auditHead;
         const audit = auditBehind ? await readAudit(tx, workspaceId, cp.audit_position, auditHead, BATCH) : [];
-        const events = auditBehind ? [] : cp.position < head ? await readLog(tx, workspaceId, cp.position, head, BATCH) : [];
-        if (audit.length === 0 && events.length === 0) return idle;
-        const drafts = await projection.apply(tx, { workspaceId, events, audit });
-        const position = events.length > 0 ? events[events.length - 1]!.seq : cp.position;
+        const behind = !auditBehind && cp.position < head;
+        const events = behind && projection.readsBodies ? await readLog(tx, workspaceId, cp.position, head, BATCH) : [];
+        const records: readonly LogRecord[] = !behind ? [] : projection.readsBodies ? events : await readRecords(tx, workspaceId, cp.position, head, BATCH);
+        if (audit.length === 0 && records.length === 0) return idle;
+        const drafts = await projection.apply(tx, { workspaceId, records, events, audit });
+        const position = records.length > 0 ? records[records.length - 1]!.seq : cp.position;
         const auditPosition = audit.length > 0 ? audit[audit.length - 1]!.seq : cp.audit_position;
         await tx.query(
           `INSERT INTO projection_checkpoints (projection, workspace_id, position, audit_position, quiet_until, quiet_audit_until, version, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)

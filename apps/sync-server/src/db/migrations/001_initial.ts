@@ -160,7 +160,8 @@ CREATE TABLE view_entries (
   updated_by_user uuid NOT NULL,
   updated_by_device uuid NOT NULL,
   seq bigint NOT NULL,
-  merge_state jsonb NOT NULL,
+  -- core's MergeState (without the body) as canonical JSON: what the next event of the entry folds into.
+  merge_state text NOT NULL,
   PRIMARY KEY (workspace_id, entry_id)
 );
 CREATE INDEX view_entries_by_seq ON view_entries (workspace_id, seq DESC);

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { WireEvent } from '@cairn/core/protocol';
 import pg from 'pg';
-import { afterEach, describe, expect, it, onTestFailed } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { describeBackends, EventFactory, eventually, postgresUrl, startTestServer, TestClient } from './testing/harness.js';
 import { killServerProcesses, startServerProcess, type ServerProcess } from './testing/serverProcess.js';
 
@@ -333,6 +333,11 @@ describe('the log under concurrent pushes through two server processes [postgres
 });
 
 describeBackends('a push held open before its commit', (backend) => {
+  const t0 = Date.now();
+  beforeAll(() => console.info('TIMING beforeAll done', Date.now() - t0));
+  afterAll(() => console.info('TIMING afterAll', Date.now() - t0));
+  beforeEach(() => console.info('TIMING beforeEach', Date.now() - t0));
+  afterEach(() => console.info('TIMING afterEach', Date.now() - t0));
   it('no reader sees a later sequence of that workspace before the held one, and both pushes to it get consecutive sequences', async () => {
     // The race, made deterministic with the `beforeCommit` hook: alice's push to W has numbered its events 3–5 and
     // waits before COMMIT. Bob then pushes to W (it must wait for the head row: on Postgres it blocks on the row
@@ -447,5 +452,9 @@ describeBackends('a push held open before its commit', (backend) => {
     const log = (await carol.pull(W)).body as PulledPage;
     expect(log.events.map((e) => [e.seq, e.event.eventId])).toEqual([...before, ...first, ...second].map((e, i) => [i + 1, e.eventId]));
     expect(readerPages.flat()).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    const t = Date.now();
+    console.info('TIMING inflight', server.http.inFlight());
+    await server.close();
+    console.info('TIMING close', Date.now() - t);
   });
 });

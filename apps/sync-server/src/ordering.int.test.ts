@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { WireEvent } from '@cairn/core/protocol';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
+import { afterEach, describe, expect, it, onTestFailed } from 'vitest';
 import { describeBackends, EventFactory, eventually, postgresUrl, startTestServer, TestClient } from './testing/harness.js';
 import { killServerProcesses, startServerProcess, type ServerProcess } from './testing/serverProcess.js';
 
@@ -45,11 +45,8 @@ async function freshSchema(): Promise<string> {
 }
 
 afterEach(async () => {
-  const t = Date.now();
   await killServerProcesses();
-  console.info('TIMING kill', Date.now() - t);
   for (const schema of schemas.splice(0)) await onPostgres((client) => client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
-  console.info('TIMING drop', Date.now() - t);
 });
 
 /** Two server processes on one schema of the machine's Postgres, open sign-up, no request rate limit. */
@@ -165,20 +162,16 @@ describe('the log under concurrent pushes through two server processes [postgres
     const clientCount = 20;
     const batches = 12;
     const batchSize = 10;
-    const t0 = Date.now();
     const [a, b] = await twoInstances();
-    console.info('TIMING started', Date.now() - t0);
     const urls = [a.url, b.url];
     const owner = await account(a.url, 'owner', '10.0.0.1');
     const workspaces = [await owner.workspace('alpha'), await owner.workspace('beta')];
     const clients = await Promise.all(Array.from({ length: clientCount }, (_, i) => account(urls[i % 2]!, `client${i}`, `10.0.1.${i + 1}`)));
-    console.info('TIMING accounts', Date.now() - t0);
     const puller = await account(a.url, 'puller', '10.0.0.2');
     await Promise.all([...clients, puller].map(async (client) => {
       for (const ws of workspaces) await client.join(await owner.invite(ws, client === puller ? 'viewer' : 'editor'));
     }));
 
-    console.info('TIMING joined', Date.now() - t0);
     // Every acknowledged event, by workspace: event id → the sequence of its ack.
     const acked = new Map(workspaces.map((ws) => [ws, new Map<string, number>()]));
     const epochs = new Map(workspaces.map((ws) => [ws, new Set<string>()]));
@@ -218,7 +211,6 @@ describe('the log under concurrent pushes through two server processes [postgres
     const followers = workspaces.map((ws) => follow(puller, urls, ws, { done: () => pushing === 0, finalHead: expectedHead, aborted: () => stopped }));
     const [followed] = await Promise.all([all(followers, () => (stopped = true)), all(clients.map((_, i) => push(i)), () => (stopped = true))]);
 
-    console.info('TIMING pushed', Date.now() - t0);
     expect(retries).toBe(clientCount * Math.floor(batches / 3));
     for (const [i, ws] of workspaces.entries()) {
       const { seen, polls, epochs: pulledEpochs } = followed[i]!;
@@ -333,11 +325,6 @@ describe('the log under concurrent pushes through two server processes [postgres
 });
 
 describeBackends('a push held open before its commit', (backend) => {
-  const t0 = Date.now();
-  beforeAll(() => console.info('TIMING beforeAll done', Date.now() - t0));
-  afterAll(() => console.info('TIMING afterAll', Date.now() - t0));
-  beforeEach(() => console.info('TIMING beforeEach', Date.now() - t0));
-  afterEach(() => console.info('TIMING afterEach', Date.now() - t0));
   it('no reader sees a later sequence of that workspace before the held one, and both pushes to it get consecutive sequences', async () => {
     // The race, made deterministic with the `beforeCommit` hook: alice's push to W has numbered its events 3–5 and
     // waits before COMMIT. Bob then pushes to W (it must wait for the head row: on Postgres it blocks on the row
@@ -452,9 +439,5 @@ describeBackends('a push held open before its commit', (backend) => {
     const log = (await carol.pull(W)).body as PulledPage;
     expect(log.events.map((e) => [e.seq, e.event.eventId])).toEqual([...before, ...first, ...second].map((e, i) => [i + 1, e.eventId]));
     expect(readerPages.flat()).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    const t = Date.now();
-    console.info('TIMING inflight', server.http.inFlight());
-    await server.close();
-    console.info('TIMING close', Date.now() - t);
   });
 });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { activityViewItemSchema, documentViewItemSchema, entryViewItemSchema, memberViewItemSchema, viewPageSchema } from '@cairn/core/protocol';
 import { expect, it } from 'vitest';
-import { describeBackends, EventFactory, eventually, startTestServer, TestClient, type TestServer } from './testing/harness.js';
+import { describeBackends, EventFactory, eventually, startPeerServer, startTestServer, TestClient, type TestServer } from './testing/harness.js';
 
 /** The content of every read view, hashed table by table in key order (what a rebuild must reproduce). */
 async function viewDigest(server: TestServer): Promise<string> {
@@ -172,5 +172,29 @@ describeBackends('read views', (backend) => {
     expect((await server.app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM notifications'))[0]!.n).toBe(notifications);
     const rows = (await server.app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM view_entries'))[0]!.n;
     expect(rows).toBe(31);
+  });
+
+  it('two instances fold one workspace’s views together, each event exactly once (advisory locks)', async ({ skip }) => {
+    if (backend().name !== 'postgres') skip();
+    const { server, alice, bob, ws, a, b } = await team();
+    const peer = await startPeerServer(backend(), server);
+    const bobOnPeer = new TestClient(peer.url);
+    bobOnPeer.token = bob.token;
+    const pushes = [];
+    for (let i = 0; i < 20; i++) {
+      pushes.push(alice.push(ws, Array.from({ length: 10 }, (_, k) => a.create(`A ${i}-${k}`))));
+      pushes.push(bobOnPeer.push(ws, Array.from({ length: 10 }, (_, k) => b.create(`B ${i}-${k}`))));
+    }
+    expect((await Promise.all(pushes)).every((r) => r.status === 200)).toBe(true);
+    await caughtUp(server);
+    await caughtUp(peer);
+    const counts = await server.app.db.query<{ activity: number; entries: number }>('SELECT (SELECT count(*)::int FROM view_activity) AS activity, (SELECT count(*)::int FROM view_entries) AS entries');
+    expect(counts[0]).toEqual({ activity: 400, entries: 400 });
+    expect(`${server.logs.text()}${peer.logs.text()}`).not.toContain('could not fold');
+    const live = await viewDigest(server);
+    await peer.app.projector.rebuild();
+    expect(await viewDigest(server)).toBe(live);
+    const notified = await server.app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM notifications WHERE kind = 'entry_changed'`);
+    expect(notified[0]!.n).toBeGreaterThan(0);
   });
 });

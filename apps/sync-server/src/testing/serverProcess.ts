@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** The built server (`npx tsc -b` makes it); the same path from `src/testing` and from `dist/testing`. */
-export const serverMain = process.env.TMP_SERVER_MAIN ?? fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+export const serverMain = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 
 export interface ServerProcess {
   /** `http://127.0.0.1:<port>`, as the server printed it. */

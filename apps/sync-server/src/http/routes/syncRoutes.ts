@@ -1,4 +1,5 @@
 import { pullQuerySchema, pushRequestSchema } from '@cairn/core/protocol';
+import { requireRole } from '../../services/identity.js';
 import { parseWith, queryObject } from '../body.js';
 import { sendJson } from '../respond.js';
 import type { Route } from '../route.js';
@@ -11,6 +12,7 @@ export const syncRoutes: readonly Route[] = [
     async handle(ctx) {
       const ws = ctx.workspaceId();
       const principal = await ctx.principal();
+      requireRole(principal, ws, 'editor');
       const request = parseWith(pushRequestSchema, await ctx.json(), 'the push');
       const response = await ctx.app.eventLog.push(principal, ws, request.events);
       ctx.log.info({ workspaceId: ws, clientId: request.clientId.slice(0, 100), events: request.events.length, head: response.head }, 'push');

@@ -1,5 +1,6 @@
 import { CairnError } from '@cairn/core/domain';
 import { createWebhookRequestSchema, deliveryStatuses } from '@cairn/core/protocol';
+import { requireRole } from '../../services/identity.js';
 import { parseWith } from '../body.js';
 import { sendEmpty, sendJson } from '../respond.js';
 import { checkedUuid, type Route } from '../route.js';
@@ -12,6 +13,7 @@ export const webhookRoutes: readonly Route[] = [
     async handle(ctx) {
       const ws = ctx.workspaceId();
       const principal = await ctx.principal();
+      requireRole(principal, ws, 'admin'); // before reading the body: a non-admin learns nothing from it
       const input = parseWith(createWebhookRequestSchema, await ctx.json(), 'the webhook');
       sendJson(ctx.res, 201, await ctx.app.webhooks.create(principal, ws, input));
     },

@@ -45,6 +45,7 @@ export const workspaceRoutes: readonly Route[] = [
     async handle(ctx) {
       const ws = ctx.workspaceId();
       const principal = await ctx.principal();
+      requireRole(principal, ws, 'admin');
       const input = parseWith(changeRoleRequestSchema, await ctx.json(), 'the role');
       await ctx.app.workspaces.changeRole(principal, ws, checkedUuid(ctx.params.userId, 'user id'), input.role);
       sendJson(ctx.res, 200, { userId: ctx.params.userId, role: input.role });
@@ -65,6 +66,7 @@ export const workspaceRoutes: readonly Route[] = [
     async handle(ctx) {
       const ws = ctx.workspaceId();
       const principal = await ctx.principal();
+      requireRole(principal, ws, 'admin');
       const input = parseWith(createInvitationRequestSchema, await ctx.json(), 'the invitation');
       sendJson(ctx.res, 201, await ctx.app.workspaces.createInvitation(principal, ws, input.role, input.expiresInHours, input.email));
     },

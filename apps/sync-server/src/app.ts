@@ -4,7 +4,7 @@ import { CairnError } from '@cairn/core/domain';
 import { liveCloseCodes } from '@cairn/core/protocol';
 import type { ServerConfig } from './config.js';
 import type { Db } from './db/db.js';
-import { databaseFingerprint, migrate, type MigrateResult } from './db/migrate.js';
+import { checkRestored, migrate, type MigrateResult } from './db/migrate.js';
 import { PgDb } from './db/pgDb.js';
 import { PgliteDb } from './db/pgliteDb.js';
 import { Bus } from './fanout/bus.js';
@@ -35,6 +35,8 @@ export interface AppOptions {
   readonly projectorIntervalMs?: number;
   /** How often open sockets are checked against the database (default 5 s). */
   readonly socketSweepMs?: number;
+  /** How often the database is checked for a restore (default 5 s). */
+  readonly restoreCheckMs?: number;
 }
 
 interface Bucket {
@@ -58,8 +60,8 @@ export class App {
   draining = false;
   private readonly tokenBuckets = new Map<string, Bucket>();
   private readonly addressBuckets = new Map<string, Bucket>();
-  private fingerprint: string | undefined;
   private janitor: NodeJS.Timeout | undefined;
+  private restoreWatch: NodeJS.Timeout | undefined;
 
   private constructor(
     readonly db: Db,
@@ -98,9 +100,7 @@ export class App {
       if (config.dbSchema && db.kind === 'postgres') await db.query(`CREATE SCHEMA IF NOT EXISTS ${config.dbSchema}`);
       const migration = await migrate(db, { lockKey: config.namespace });
       if (migration.epochsRenewed) log.warn('this database was restored or copied since the server last ran: every workspace has a new epoch, so clients re-push what it lost');
-      const app = new App(db, config, log, migration, options);
-      app.fingerprint = await db.transaction((tx) => databaseFingerprint(tx));
-      return app;
+      return new App(db, config, log, migration, options);
     } catch (error) {
       if (!options.db) await db.close();
       throw error;
@@ -117,6 +117,25 @@ export class App {
     // Chunks of uploads that never finished (a dropped connection, a killed instance), after an hour.
     this.janitor = setInterval(() => void this.blobs.collectAbandoned().catch((error: unknown) => this.ctx.log.warn({ err: error }, 'could not collect abandoned uploads')), 600_000);
     this.janitor.unref();
+    // A dump restored while instances run: noticed within seconds, not at the next restart.
+    this.restoreWatch = setInterval(() => void this.checkRestored(), this.options.restoreCheckMs ?? 5_000);
+    this.restoreWatch.unref();
+  }
+
+  /** Renews every epoch if the database turned out to be restored since it was last seen (see migrate.ts). */
+  async checkRestored(): Promise<boolean> {
+    try {
+      const renewed = await checkRestored(this.db, this.config.namespace);
+      if (renewed) {
+        this.ctx.log.warn('this database was restored while the server ran: every workspace has a new epoch, so clients re-push what it lost');
+        this.views.forgetAll();
+        await this.ctx.bus.accessChanged({});
+      }
+      return renewed;
+    } catch (error) {
+      this.ctx.log.debug({ err: error }, 'could not check whether the database was restored');
+      return false;
+    }
   }
 
   /** Ready: the database answers, migrations are done, and this instance is not draining. */
@@ -165,13 +184,9 @@ export class App {
     take(this.addressBuckets, address, 20 / 60, 20, this.ctx.now(), 'too many sign-in attempts from this address');
   }
 
-  /** True when the database is the one this instance opened (not restored from a dump since). */
-  async sameIncarnation(): Promise<boolean> {
-    return (await this.db.transaction((tx) => databaseFingerprint(tx))) === this.fingerprint;
-  }
-
   async stop(): Promise<void> {
     clearInterval(this.janitor);
+    clearInterval(this.restoreWatch);
     this.hub.stop();
     this.hub.closeAll(liveCloseCodes.goingAway, 'the server is restarting: reconnect');
     await this.projector.stop();

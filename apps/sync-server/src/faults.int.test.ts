@@ -109,7 +109,8 @@ async function probe(server: ServerProcess, path: '/healthz' | '/readyz'): Promi
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('a server process whose database fails [throwaway Postgres cluster]', () => {
+// Processes and a cluster on a busy machine: more room than the default 30 s, though each takes a few seconds.
+describe('a server process whose database fails [throwaway Postgres cluster]', { timeout: 90_000 }, () => {
   it('the database stopped while clients push: /readyz says not ready, pushes fail with 503 and Retry-After, then succeed on retry after the restart, nothing lost or duplicated', async () => {
     // The race: four devices push continuously; the database is stopped under them (`pg_ctl stop -m fast` ends
     // every session, also those inside a push transaction, maybe between COMMIT and its answer), then started
@@ -127,12 +128,13 @@ describe('a server process whose database fails [throwaway Postgres cluster]', (
     const perClient = clients.map(() => ({ acked: 0, failed: 0, ackedAfterRestart: 0 }));
     let restarted = false;
     let enough = false;
+    let aborted = false;
     const push = async (index: number) => {
       const client = clients[index]!;
       const device = new EventFactory(client.deviceId);
       for (let n = 0; !enough; n++) {
         const events = batch(device, 5, `${index}:${n}`);
-        for (;;) {
+        while (!aborted) {
           const res = await answer(server, client.push(ws, events, `client${index}`));
           if (res.status === 200) {
             const acks = res.body.acks as Ack[];
@@ -191,7 +193,9 @@ describe('a server process whose database fails [throwaway Postgres cluster]', (
       await pushers;
       expect(acked.size).toBeGreaterThan(ackedWhileDown);
     } finally {
+      // On success the pushers are done already; on a failure above they must not retry forever.
       enough = true;
+      aborted = true;
       await pushers;
     }
     if (failure) throw failure;
@@ -265,5 +269,31 @@ describe('a server process whose database fails [throwaway Postgres cluster]', (
     expect(again.body.epoch).toBe(restored.epoch);
     expect(again.body.acks).toEqual(lost.map((e, i) => ({ eventId: e.eventId, seq: 4 + i, duplicate: false })));
     expect(server.output()).toContain('this database was restored or copied');
+  });
+
+  it('a dump restored while the server runs: within seconds the workspace has a new epoch', async () => {
+    const { name, env } = await freshDatabase();
+    const server = await serverProcess(env);
+    const alice = await new TestClient(server.url).account('alice');
+    const ws = await alice.workspace('team');
+    const device = new EventFactory(alice.deviceId);
+    const epoch = (await alice.push(ws, batch(device, 2, 'kept'))).body.epoch as string;
+    const dump = await theCluster().dump(name);
+    expect((await alice.push(ws, batch(device, 2, 'lost'))).body).toMatchObject({ head: 4, epoch });
+    await theCluster().restore(name, dump);
+    const deadline = Date.now() + 20_000;
+    let page: { epoch: string; head: number } | undefined;
+    while (Date.now() < deadline) {
+      const res = await answer(server, alice.pull(ws));
+      if (res.status === 200 && res.body.epoch !== epoch) {
+        page = res.body;
+        break;
+      }
+      await sleep(200);
+    }
+    expect(page, 'the epoch changed while the server ran').toBeDefined();
+    expect(page!.head).toBe(2);
+    expect(server.output()).toContain('restored while the server ran');
+    expect(await server.stop()).toBe(0);
   });
 });

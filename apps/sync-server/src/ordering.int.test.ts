@@ -153,7 +153,8 @@ async function all<T>(tasks: readonly Promise<T>[], stop: () => void): Promise<T
   return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
-describe('the log under concurrent pushes through two server processes [postgres]', () => {
+// Two processes and hundreds of pushes on a busy machine: more room than the default 30 s.
+describe('the log under concurrent pushes through two server processes [postgres]', { timeout: 90_000 }, () => {
   it('20 concurrent clients pushing through 2 instances while a puller polls: it sees every acknowledged event exactly once, in strictly increasing, gap-free sequence', async () => {
     // The race: 20 devices push small batches at once into two workspaces, each through its own instance, and
     // retry batches already acknowledged through the other one; each push numbers its events under the head row's

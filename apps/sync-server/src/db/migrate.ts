@@ -85,7 +85,8 @@ export async function databaseFingerprint(tx: Queryable): Promise<string> {
   return `${system}:${rows[0]!.db}:${rows[0]!.events}`;
 }
 
-async function checkIncarnation(tx: Queryable): Promise<boolean> {
+/** Renews every epoch (and records the new fingerprint) when the database is not the one last seen. */
+export async function checkIncarnation(tx: Queryable): Promise<boolean> {
   const fingerprint = await databaseFingerprint(tx);
   const stored = await tx.query<{ value: string }>(`SELECT value FROM server_meta WHERE key = 'fingerprint'`);
   if (stored[0]?.value === fingerprint) return false;
@@ -93,6 +94,14 @@ async function checkIncarnation(tx: Queryable): Promise<boolean> {
   if (stored.length === 0) return false;
   await tx.query('UPDATE workspaces SET epoch = gen_random_uuid()');
   return true;
+}
+
+/** {@link checkIncarnation} under the migration lock, so instances noticing a restore at once renew the epochs once. */
+export async function checkRestored(db: Db, lockKey: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${lockKey}:migrate`]);
+    return checkIncarnation(tx);
+  });
 }
 
 /** Gives every workspace (or one) a new epoch: for restores the fingerprint cannot see (a file-level copy of PGlite). */

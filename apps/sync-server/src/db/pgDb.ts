@@ -61,6 +61,13 @@ export class PgDb implements Db {
       throw databaseError(error);
     }
     let broken = false;
+    // pg-pool drops its own error listener while a client is checked out: without this one, Postgres ending the
+    // session between two statements (a restart, a failover) would be an unhandled 'error' event.
+    const onError = (error: unknown) => {
+      broken = true;
+      this.options.onError?.(error);
+    };
+    client.on('error', onError);
     const query = async <R = Row>(sql: string, params: readonly unknown[] = []) => {
       try {
         return (await client.query(sql, params as unknown[])).rows as R[];
@@ -82,6 +89,8 @@ export class PgDb implements Db {
       }
       throw databaseError(error);
     } finally {
+      client.off('error', onError);
+      if (broken) client.on('error', () => undefined);
       client.release(broken ? true : undefined);
     }
   }

@@ -87,7 +87,8 @@ async function freePort(): Promise<number> {
 /** initdb + start; a port taken between choosing and starting is retried with another. */
 export async function startThrowawayCluster(): Promise<ThrowawayCluster> {
   const bin = postgresBinDir();
-  const dir = mkdtempSync(join(tmpdir(), 'cairn-pg-'));
+  // Under /tmp as root: the postgres user must reach the folder, and TMPDIR may be private to root.
+  const dir = mkdtempSync(join(asRoot ? '/tmp' : tmpdir(), 'cairn-pg-'));
   if (asRoot) chownSync(dir, uid('postgres'), gid('postgres'));
   const data = join(dir, 'data');
   let port = 0;

@@ -58,7 +58,7 @@ export class Projector {
     if (!this.timer) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
-        void this.run();
+        this.run().catch((error: unknown) => this.ctx.log.warn({ err: error }, 'the read views could not run; they retry'));
       }, 5);
     }
   }
@@ -103,7 +103,15 @@ export class Projector {
       while (this.dirty.size > 0 && !this.stopped) {
         const wanted = [...this.dirty];
         this.dirty.clear();
-        const workspaces = wanted.includes('*') ? await this.behind() : wanted;
+        let workspaces: string[];
+        try {
+          workspaces = wanted.includes('*') ? await this.behind() : wanted;
+        } catch (error) {
+          // The database is away: the next sweep (or kick) tries again.
+          for (const ws of wanted) this.dirty.add(ws);
+          this.ctx.log.warn({ err: error }, 'the read views could not look for work; they retry');
+          return;
+        }
         for (const ws of workspaces) {
           for (const projection of this.projections) {
             if (this.stopped) return;

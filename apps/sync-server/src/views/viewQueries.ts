@@ -53,7 +53,7 @@ export class ViewQueries {
     }
   }
 
-  private forgetAll(): void {
+  forgetAll(): void {
     this.cache.clear();
     this.cachedBytes = 0;
   }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { canonicalJson } from '@cairn/core/domain';
 import { pullResponseSchema, pushResponseSchema } from '@cairn/core/protocol';
 import { expect, it } from 'vitest';
 import { describeBackends, EventFactory, protocolHeader, startTestServer, TestClient } from './testing/harness.js';
@@ -27,6 +28,9 @@ describeBackends('push and pull', (backend) => {
     expect(pulled).toMatchObject({ epoch: ack.epoch, head: 2, more: false });
     expect(pulled.events.map((e) => e.event)).toEqual([a, b]);
     expect(pulled.events.map((e) => e.seq)).toEqual([1, 2]);
+    // Byte for byte: each event is served as the canonical text it was stored as.
+    const text = (await alice.pull(ws)).text;
+    for (const event of [a, b]) expect(text).toContain(`"event":${canonicalJson(event)}}`);
   });
 
   it('records who pushed each event from the token, not what the event claims', async () => {

@@ -103,21 +103,11 @@ export class EventLog {
 
   private async store(tx: Queryable | undefined, principal: Principal, workspaceId: string, prepared: readonly PreparedEvent[]): Promise<{ response: PushResponse; stored: number }> {
     const refs = [...new Set(prepared.flatMap((p) => blobReferences(p.event)))];
-    const params = [
-      workspaceId,
-      principal.userId,
-      principal.tokenId,
-      principal.deviceId,
-      new Date(this.ctx.now()),
-      prepared.map((p) => p.event.eventId),
-      prepared.map((p) => p.event.aggregateId),
-      prepared.map((p) => p.event.type),
-      prepared.map((p) => p.hash),
-      prepared.map((p) => p.body),
-      refs,
-    ];
+    // The events as one JSON array; each event is its canonical text, embedded as it is (stored exactly so).
+    const events = `[${prepared.map((p) => `[${JSON.stringify(p.event.eventId)},${JSON.stringify(p.event.aggregateId)},${JSON.stringify(p.event.type)},"${p.hash}",${p.body}]`).join(',')}]`;
+    const params = [workspaceId, principal.userId, principal.tokenId, principal.deviceId, new Date(this.ctx.now()), events, refs];
     // One statement (db/migrations/002): dedupe, blob references, the head bump and the inserts, in that order.
-    const run = async (on: Queryable) => (await on.query<{ result: PushOutcome }>('SELECT cairn_push($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) AS result', params))[0]!.result;
+    const run = async (on: Queryable) => (await on.query<{ result: PushOutcome }>('SELECT cairn_push($1, $2, $3, $4, $5, $6, $7) AS result', params))[0]!.result;
     const outcome = tx ? await run(tx) : await run(this.ctx.db);
     if ('conflict' in outcome) {
       const index = outcome.conflict;

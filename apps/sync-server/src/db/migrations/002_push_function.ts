@@ -2,18 +2,24 @@
  * 2: a push as one statement. The transaction of a push holds its workspace's head row lock from the head bump to
  * the commit; run from the server, the bump, the inserts and the commit were three round trips under that lock. As
  * one function call in its own transaction they are none, so pushes to a workspace queue for microseconds, not
- * milliseconds. Returns `{conflict: index}` (an id stored with other content), `{forbidden: true}` (not an editor
+ * milliseconds. The events travel as one JSON text (written by the server, parsed by Postgres) rather than as text
+arrays, which the driver would escape element by element. Returns `{conflict: index}` (an id stored with other content), `{forbidden: true}` (not an editor
  * now), or `{head, epoch, stored: {eventId: seq}}` for the events stored before.
  */
 export const migration002 = {
   version: 2,
   name: 'push function',
   sql: `
+-- p_events: a JSON array of [eventId, aggregateId, type, sha256 hex, event]; each event's text is stored as it is.
 CREATE FUNCTION cairn_push(
-  p_ws text, p_user uuid, p_token uuid, p_device uuid, p_at timestamptz,
-  p_ids uuid[], p_aggregates uuid[], p_types text[], p_hashes text[], p_bodies text[], p_refs text[]
+  p_ws text, p_user uuid, p_token uuid, p_device uuid, p_at timestamptz, p_events json, p_refs text[]
 ) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
+  p_ids uuid[];
+  p_aggregates uuid[];
+  p_types text[];
+  p_hashes text[];
+  p_bodies text[];
   v_stored jsonb;
   v_conflict bigint;
   v_count integer;
@@ -21,6 +27,9 @@ DECLARE
   v_head bigint;
   v_epoch uuid;
 BEGIN
+  SELECT array_agg((j->>0)::uuid ORDER BY o), array_agg((j->>1)::uuid ORDER BY o), array_agg(j->>2 ORDER BY o), array_agg(j->>3 ORDER BY o), array_agg((j->4)::text ORDER BY o)
+    INTO p_ids, p_aggregates, p_types, p_hashes, p_bodies
+    FROM json_array_elements(p_events) WITH ORDINALITY AS t(j, o);
   SELECT coalesce(jsonb_object_agg(e.event_id, e.seq), '{}'::jsonb), count(*), min(CASE WHEN e.content_hash <> decode(x.hash, 'hex') THEN x.ord END)
     INTO v_stored, v_count, v_conflict
     FROM unnest(p_ids, p_hashes) WITH ORDINALITY AS x(id, hash, ord)

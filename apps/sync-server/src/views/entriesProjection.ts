@@ -127,12 +127,11 @@ async function applyBatch(tx: Queryable, batch: ProjectionBatch): Promise<Notifi
   await writeEntries(tx, ws, states, touched);
   await writeDocuments(tx, ws, states, touched);
   if (activity.length > 0) {
-    const column = (i: number) => activity.map((row) => row[i]);
     await tx.query(
       `INSERT INTO view_activity (workspace_id, seq, entry_id, event_type, title, fields, user_id, device_id, at)
-       SELECT $1, x.seq, x.entry_id, x.event_type, x.title, ARRAY(SELECT json_array_elements_text(x.fields::json)), x.user_id, x.device_id, x.at
-       FROM unnest($2::bigint[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::uuid[], $9::timestamptz[]) AS x(seq, entry_id, event_type, title, fields, user_id, device_id, at)`,
-      [ws, column(0), column(1), column(2), column(3), activity.map((row) => JSON.stringify(row[4])), column(5), column(6), column(7)],
+       SELECT $1, (e->>0)::bigint, (e->>1)::uuid, e->>2, e->>3, ARRAY(SELECT json_array_elements_text(e->4)), (e->>5)::uuid, (e->>6)::uuid, (e->>7)::timestamptz
+       FROM json_array_elements($2::json) AS e`,
+      [ws, JSON.stringify(activity)],
     );
   }
   for (const group of changed.values()) {
@@ -186,30 +185,35 @@ function streamInput(logged: LoggedEvent) {
 async function writeEntries(tx: Queryable, ws: string, states: Map<string, { state: MergeState; provenance: Provenance | undefined }>, touched: Map<string, LoggedEvent>): Promise<void> {
   const rows = [...touched].map(([id, logged]) => ({ id, logged, ...states.get(id)! }));
   if (rows.length === 0) return;
+  // One JSON text of rows (each merge state embedded as its canonical text): Postgres parses it, the driver need not
+  // escape thousands of array elements.
+  const json = `[${rows
+    .map((r) =>
+      `[${JSON.stringify([
+        r.id,
+        r.state.entry.kind,
+        r.state.entry.title,
+        r.state.entry.tags,
+        r.state.entry.deleted,
+        r.state.entry.version,
+        r.provenance!.createdAt,
+        r.provenance!.createdByUser,
+        r.provenance!.createdByDevice,
+        r.logged.receivedAt,
+        r.logged.userId,
+        r.logged.deviceId,
+        r.logged.seq,
+      ]).slice(1, -1)},${canonicalJson(r.state)}]`,
+    )
+    .join(',')}]`;
   await tx.query(
     `INSERT INTO view_entries (workspace_id, entry_id, kind, title, tags, deleted, version, created_at, created_by_user, created_by_device, updated_at, updated_by_user, updated_by_device, seq, merge_state)
-     SELECT $1, x.entry_id, x.kind, x.title, ARRAY(SELECT json_array_elements_text(x.tags::json)), x.deleted, x.version, x.created_at, x.created_by_user, x.created_by_device, x.updated_at, x.updated_by_user, x.updated_by_device, x.seq, x.merge_state
-     FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::int[], $8::timestamptz[], $9::uuid[], $10::uuid[], $11::timestamptz[], $12::uuid[], $13::uuid[], $14::bigint[], $15::text[])
-       AS x(entry_id, kind, title, tags, deleted, version, created_at, created_by_user, created_by_device, updated_at, updated_by_user, updated_by_device, seq, merge_state)
+     SELECT $1, (e->>0)::uuid, e->>1, e->>2, ARRAY(SELECT json_array_elements_text(e->3)), (e->>4)::boolean, (e->>5)::int, (e->>6)::timestamptz, (e->>7)::uuid, (e->>8)::uuid,
+       (e->>9)::timestamptz, (e->>10)::uuid, (e->>11)::uuid, (e->>12)::bigint, (e->13)::text
+     FROM json_array_elements($2::json) AS e
      ON CONFLICT (workspace_id, entry_id) DO UPDATE SET kind = excluded.kind, title = excluded.title, tags = excluded.tags, deleted = excluded.deleted, version = excluded.version,
        updated_at = excluded.updated_at, updated_by_user = excluded.updated_by_user, updated_by_device = excluded.updated_by_device, seq = excluded.seq, merge_state = excluded.merge_state`,
-    [
-      ws,
-      rows.map((r) => r.id),
-      rows.map((r) => r.state.entry.kind),
-      rows.map((r) => r.state.entry.title),
-      rows.map((r) => JSON.stringify(r.state.entry.tags)),
-      rows.map((r) => r.state.entry.deleted),
-      rows.map((r) => r.state.entry.version),
-      rows.map((r) => r.provenance!.createdAt),
-      rows.map((r) => r.provenance!.createdByUser),
-      rows.map((r) => r.provenance!.createdByDevice),
-      rows.map((r) => r.logged.receivedAt),
-      rows.map((r) => r.logged.userId),
-      rows.map((r) => r.logged.deviceId),
-      rows.map((r) => r.logged.seq),
-      rows.map((r) => canonicalJson(r.state)),
-    ],
+    [ws, json],
   );
 }
 

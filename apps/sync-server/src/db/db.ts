@@ -31,6 +31,11 @@ export interface Db extends Queryable {
   /** True while the listening connection is up (pokes from other instances arrive). */
   listening(): boolean;
   notify(channel: string, payload: string): Promise<void>;
+  /**
+   * The raw output of `COPY (query) TO STDOUT` (Postgres only: PGlite answers undefined and callers query instead).
+   * The connection returns to the pool when the stream ends or is destroyed.
+   */
+  copyOut?(sql: string): Promise<AsyncIterable<Buffer>>;
   poolStats(): PoolStats;
   close(): Promise<void>;
 }

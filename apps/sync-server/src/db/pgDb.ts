@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import { databaseError, type Db, type PoolStats, type Queryable, type Row } from './db.js';
 
 export interface PgDbOptions {
@@ -93,6 +94,30 @@ export class PgDb implements Db {
       if (broken) client.on('error', () => undefined);
       client.release(broken ? true : undefined);
     }
+  }
+
+  async copyOut(sql: string): Promise<AsyncIterable<Buffer>> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw databaseError(error);
+    }
+    const onError = (error: unknown) => this.options.onError?.(error);
+    client.on('error', onError);
+    const stream = client.query(copyTo(sql));
+    let released = false;
+    const release = (error?: unknown) => {
+      if (released) return;
+      released = true;
+      client.off('error', onError);
+      if (error) client.on('error', () => undefined);
+      client.release(error ? true : undefined);
+    };
+    stream.once('end', () => release());
+    stream.once('error', (error) => release(error));
+    stream.once('close', () => release(stream.readableEnded ? undefined : new Error('the copy was abandoned')));
+    return stream as AsyncIterable<Buffer>;
   }
 
   async listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>> {

@@ -13,6 +13,30 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
+/**
+ * Streams a JSON answer piece by piece (chunked), minding back-pressure. The first piece is awaited before the
+ * status is sent, so a failure before any event (the database away) still gets a proper error answer; a failure
+ * later cuts the answer short (the client sees an incomplete body and retries).
+ */
+export async function sendStream(res: ServerResponse, pieces: AsyncIterable<string | Buffer>): Promise<void> {
+  const iterator = pieces[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  res.writeHead(200, { ...baseHeaders, 'content-type': jsonType });
+  try {
+    for (let step = first; !step.done; step = await iterator.next()) {
+      if (!res.write(step.value)) await new Promise<void>((resolve) => res.once('drain', resolve));
+      if (res.destroyed) {
+        await iterator.return?.();
+        return;
+      }
+    }
+  } catch (error) {
+    res.destroy(error instanceof Error ? error : new Error(String(error)));
+    throw error;
+  }
+  res.end();
+}
+
 export function sendEmpty(res: ServerResponse, status: number, headers: Record<string, string> = {}): void {
   res.writeHead(status, { ...baseHeaders, ...headers });
   res.end();

@@ -90,7 +90,8 @@ CREATE TABLE audit_log (
   PRIMARY KEY (workspace_id, seq)
 );
 
--- The log: each event exactly as pushed (canonical JSON), with who pushed it and when it arrived.
+-- The log: each event exactly as pushed (canonical JSON), with who pushed it and when it arrived. \`entry\` is what a
+-- pull serves for it, written once at push: {"seq", "receivedAt", "pushedBy", "event": <the stored text>}.
 CREATE TABLE events (
   workspace_id text NOT NULL REFERENCES workspaces (id),
   seq bigint NOT NULL,
@@ -98,7 +99,7 @@ CREATE TABLE events (
   aggregate_id uuid NOT NULL,
   type text NOT NULL,
   content_hash bytea NOT NULL,
-  body text NOT NULL,
+  entry text NOT NULL,
   user_id uuid NOT NULL,
   token_id uuid NOT NULL,
   device_id uuid NOT NULL,

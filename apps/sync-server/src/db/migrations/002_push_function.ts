@@ -2,7 +2,7 @@
  * 2: a push as one statement. The transaction of a push holds its workspace's head row lock from the head bump to
  * the commit; run from the server, the bump, the inserts and the commit were three round trips under that lock. As
  * one function call in its own transaction they are none, so pushes to a workspace queue for microseconds, not
- * milliseconds. The events travel as one JSON text (written by the server, parsed by Postgres) rather than as text
+ * milliseconds. Each event's pull form is written here, once. The events travel as one JSON text (written by the server, parsed by Postgres) rather than as text
 arrays, which the driver would escape element by element. Returns `{conflict: index}` (an id stored with other content), `{forbidden: true}` (not an editor
  * now), or `{head, epoch, stored: {eventId: seq}}` for the events stored before.
  */
@@ -26,6 +26,7 @@ DECLARE
   v_new integer;
   v_head bigint;
   v_epoch uuid;
+  v_at text := to_char(p_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"');
 BEGIN
   SELECT array_agg((j->>0)::uuid ORDER BY o), array_agg((j->>1)::uuid ORDER BY o), array_agg(j->>2 ORDER BY o), array_agg(j->>3 ORDER BY o), array_agg((j->4)::text ORDER BY o)
     INTO p_ids, p_aggregates, p_types, p_hashes, p_bodies
@@ -52,10 +53,13 @@ BEGIN
   IF v_head IS NULL THEN
     RETURN jsonb_build_object('forbidden', true);
   END IF;
-  INSERT INTO events (workspace_id, seq, event_id, aggregate_id, type, content_hash, body, user_id, token_id, device_id, received_at)
-    SELECT p_ws, v_head - v_new + row_number() OVER (ORDER BY x.ord), x.id, x.aggregate, x.type, decode(x.hash, 'hex'), x.body, p_user, p_token, p_device, p_at
-    FROM unnest(p_ids, p_aggregates, p_types, p_hashes, p_bodies) WITH ORDINALITY AS x(id, aggregate, type, hash, body, ord)
-    WHERE NOT v_stored ? x.id::text;
+  INSERT INTO events (workspace_id, seq, event_id, aggregate_id, type, content_hash, entry, user_id, token_id, device_id, received_at)
+    SELECT p_ws, n.seq, n.id, n.aggregate, n.type, decode(n.hash, 'hex'),
+      '{"seq":' || n.seq || ',"receivedAt":"' || v_at || '","pushedBy":{"userId":"' || p_user || '","deviceId":"' || p_device || '"},"event":' || n.body || '}',
+      p_user, p_token, p_device, p_at
+    FROM (SELECT x.*, v_head - v_new + row_number() OVER (ORDER BY x.ord) AS seq
+          FROM unnest(p_ids, p_aggregates, p_types, p_hashes, p_bodies) WITH ORDINALITY AS x(id, aggregate, type, hash, body, ord)
+          WHERE NOT v_stored ? x.id::text) AS n;
   RETURN jsonb_build_object('head', v_head, 'epoch', v_epoch, 'stored', v_stored);
 END;
 $$;

@@ -1,7 +1,7 @@
 import { pullQuerySchema, pushRequestSchema } from '@cairn/core/protocol';
 import { requireRole } from '../../services/identity.js';
 import { parseWith, queryObject } from '../body.js';
-import { sendJson } from '../respond.js';
+import { sendJson, sendStream } from '../respond.js';
 import type { Route } from '../route.js';
 
 /** Push and pull: the log of a workspace. */
@@ -26,7 +26,8 @@ export const syncRoutes: readonly Route[] = [
       const ws = ctx.workspaceId();
       const principal = await ctx.principal();
       const query = parseWith(pullQuerySchema, queryObject(ctx.query), 'the pull query');
-      sendJson(ctx.res, 200, await ctx.app.eventLog.pull(principal, ws, query));
+      const pieces = await ctx.app.eventLog.pull(principal, ws, query);
+      await sendStream(ctx.res, pieces);
     },
   },
 ];

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { runServerBench } from './serverBench.js';
 
-// npm run bench:server [-- --events N --live-clients N --seconds S --no-pglite]: JSON on stdout, progress on stderr.
+// npm run bench:server [-- --events N --live-clients N --seconds S --rounds R --no-pglite]: JSON on stdout, progress on stderr.
 const { values } = parseArgs({
   options: {
     'database-url': { type: 'string' },
@@ -10,7 +10,8 @@ const { values } = parseArgs({
     pushers: { type: 'string', default: '8' },
     'live-clients': { type: 'string', default: '5000' },
     pokes: { type: 'string', default: '10' },
-    seconds: { type: 'string', default: '8' },
+    seconds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '32' },
     'no-pglite': { type: 'boolean', default: false },
   },
@@ -32,6 +33,7 @@ const result = await runServerBench({
   liveClients: number('live-clients', values['live-clients']),
   pokes: number('pokes', values.pokes),
   seconds: number('seconds', values.seconds),
+  rounds: number('rounds', values.rounds),
   connections: number('connections', values.connections),
   pglite: !values['no-pglite'],
   log: (line) => process.stderr.write(`${line}\n`),

@@ -7,9 +7,10 @@ export const jsonType = 'application/json; charset=utf-8';
 /** Headers every answer carries: an API answer is never rendered or framed, and never cached by a proxy by default. */
 const baseHeaders = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' } as const;
 
+/** Sends JSON: a value, or its text (a string, or bytes already encoded). */
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, { ...baseHeaders, 'content-type': jsonType, 'content-length': Buffer.byteLength(text), ...headers });
+  const text = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+  res.writeHead(status, { ...baseHeaders, 'content-type': jsonType, 'content-length': typeof text === 'string' ? Buffer.byteLength(text) : text.length, ...headers });
   res.end(text);
 }
 

@@ -13,6 +13,8 @@ export interface RouteContext {
   readonly res: ServerResponse;
   readonly params: Readonly<Record<string, string>>;
   readonly query: URLSearchParams;
+  /** The query string as it came (after `?`, without it). */
+  readonly rawQuery: string;
   readonly requestId: string;
   readonly ip: string;
   readonly log: Logger;

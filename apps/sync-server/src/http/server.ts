@@ -6,6 +6,7 @@ import { checkProtocolVersion, liveCloseCodes, PROTOCOL_HEADER, workspaceIdSchem
 import FindMyWay from 'find-my-way';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { App } from '../app.js';
+import type { Logger } from '../ops/logger.js';
 import type { Principal } from '../services/identity.js';
 import { readJson } from './body.js';
 import { errorResponse, sendError } from './respond.js';
@@ -55,9 +56,12 @@ async function handle(app: App, router: FindMyWay.Instance<FindMyWay.HTTPVersion
   const started = process.hrtime.bigint();
   const requestId = validRequestId(req.headers['x-request-id']) ?? randomUUID();
   res.setHeader('x-request-id', requestId);
-  const url = new URL(req.url ?? '/', 'http://server');
+  const raw = req.url ?? '/';
+  const mark = raw.indexOf('?');
+  const pathname = mark === -1 ? raw : raw.slice(0, mark);
+  const search = mark === -1 ? '' : raw.slice(mark + 1);
   const method = req.method ?? 'GET';
-  const found = router.find(method as FindMyWay.HTTPMethod, url.pathname);
+  const found = router.find(method as FindMyWay.HTTPMethod, pathname);
   const route = found?.store as Route | undefined;
   const name = route ? (route.name ?? route.path) : 'unmatched';
   let userId: string | undefined;
@@ -67,21 +71,29 @@ async function handle(app: App, router: FindMyWay.Instance<FindMyWay.HTTPVersion
       res.setHeader('connection', 'close');
       throw new CairnError('unavailable', 'this instance is shutting down: retry (another instance will answer)');
     }
-    if (!route) throw new CairnError('not_found', `no route ${method} ${url.pathname}`);
-    if (url.pathname.startsWith('/v1')) {
+    if (!route) throw new CairnError('not_found', `no route ${method} ${pathname.slice(0, 200)}`);
+    if (pathname.startsWith('/v1')) {
       const verdict = checkProtocolVersion(header(req, PROTOCOL_HEADER));
       if (!verdict.ok) throw new CairnError(verdict.code, verdict.message);
     }
     let principal: Promise<Principal> | undefined;
-    const ip = app.clientAddress(req);
+    let query: URLSearchParams | undefined;
+    let log: Logger | undefined;
     const ctx: RouteContext = {
       req,
       res,
       params: (found?.params ?? {}) as Record<string, string>,
-      query: url.searchParams,
+      get query() {
+        return (query ??= new URLSearchParams(search));
+      },
+      rawQuery: search,
       requestId,
-      ip,
-      log: app.ctx.log.child({ requestId }),
+      get ip() {
+        return app.clientAddress(req);
+      },
+      get log() {
+        return (log ??= app.ctx.log.child({ requestId }));
+      },
       app,
       principal: () =>
         (principal ??= app.identity.authenticate(header(req, 'authorization')).then((p) => {
@@ -101,9 +113,8 @@ async function handle(app: App, router: FindMyWay.Instance<FindMyWay.HTTPVersion
     if (status >= 500 && !(error instanceof CairnError && error.code === 'unavailable')) app.ctx.log.error({ err: error, requestId, route: name }, 'request failed');
   } finally {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    app.ctx.metrics.requests.inc({ route: name, method, status: String(status) });
-    app.ctx.metrics.latency.observe({ route: name, method }, seconds);
-    app.ctx.log.info({ requestId, method, route: name, status, ms: Math.round(seconds * 1000), userId }, 'request');
+    app.ctx.metrics.countRequest(name, method, status, seconds);
+    if (app.ctx.log.isLevelEnabled('info')) app.ctx.log.info({ requestId, method, route: name, status, ms: Math.round(seconds * 1000), userId }, 'request');
   }
 }
 

@@ -23,7 +23,21 @@ export class Metrics {
   readonly webhookFailures = new Counter({ name: 'cairn_webhook_failures_total', help: 'webhook deliveries that failed (retried or dead-lettered)', registers: [this.registry] });
   readonly emails = new Counter({ name: 'cairn_emails_total', help: 'e-mails sent by kind and outcome', labelNames: ['kind', 'outcome'], registers: [this.registry] });
 
+  private readonly requestChildren = new Map<string, { count: { inc(): void }; time: { observe(seconds: number): void } }>();
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'cairn_' });
+  }
+
+  /** Counts a request and its latency; the labelled children are kept, so a request does not hash its labels. */
+  countRequest(route: string, method: string, status: number, seconds: number): void {
+    const key = `${route} ${method} ${status}`;
+    let child = this.requestChildren.get(key);
+    if (!child) {
+      child = { count: this.requests.labels(route, method, String(status)), time: this.latency.labels(route, method) };
+      this.requestChildren.set(key, child);
+    }
+    child.count.inc();
+    child.time.observe(seconds);
   }
 }

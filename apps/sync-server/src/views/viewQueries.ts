@@ -6,8 +6,8 @@ import type { ServiceContext } from '../services/context.js';
 import { requireRole, type Principal } from '../services/identity.js';
 
 export interface ViewPage {
-  /** The page as JSON text. */
-  readonly body: string;
+  /** The page as JSON, encoded. */
+  readonly body: Buffer;
   /** A strong validator of exactly that text. */
   readonly etag: string;
 }
@@ -32,13 +32,14 @@ export class ViewQueries {
     });
   }
 
-  async page(principal: Principal, workspaceId: string, view: ViewName, query: ViewQuery): Promise<ViewPage> {
+  /** A page of a view; `rawQuery` keys the page cache, and `parse` checks the query when the page is not cached. */
+  async page(principal: Principal, workspaceId: string, view: ViewName, rawQuery: string, parse: () => ViewQuery): Promise<ViewPage> {
     requireRole(principal, workspaceId, 'viewer');
-    const key = `${workspaceId}\n${view}\n${query.cursor ?? ''}\n${query.limit}\n${query.tag ?? ''}\n${query.kind ?? ''}\n${query.since ?? ''}\n${query.deleted ?? ''}`;
+    const key = `${workspaceId}\n${view}\n${rawQuery}`;
     const now = this.ctx.now();
     const hit = this.cache.get(key);
     if (hit && now - hit.at < this.ctx.config.authCacheMs) return hit.page;
-    const body = await this.build(workspaceId, view, query);
+    const body = Buffer.from(await this.build(workspaceId, view, parse()));
     const page = { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
     this.remember(key, workspaceId, page, now);
     return page;

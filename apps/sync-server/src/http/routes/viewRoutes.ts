@@ -15,8 +15,8 @@ export const viewRoutes: readonly Route[] = [
       const view = ctx.params.view as ViewName;
       if (!viewNames.includes(view)) throw new CairnError('not_found', `no view ${JSON.stringify(ctx.params.view)}; the views are ${viewNames.join(', ')}`);
       const principal = await ctx.principal();
-      const query = parseWith(viewQuerySchema, queryObject(ctx.query), 'the view query');
-      const page = await ctx.app.views.page(principal, ws, view, query);
+      // A page asked for before is answered from memory, without parsing its query again.
+      const page = await ctx.app.views.page(principal, ws, view, ctx.rawQuery, () => parseWith(viewQuerySchema, queryObject(ctx.query), 'the view query'));
       const headers = { etag: page.etag, 'cache-control': 'private, no-cache' };
       if (matches(ctx.req.headers['if-none-match'], page.etag)) return sendEmpty(ctx.res, 304, headers);
       sendJson(ctx.res, 200, page.body, headers);

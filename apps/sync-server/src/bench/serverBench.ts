@@ -33,8 +33,9 @@ export interface ServerBenchOptions {
   readonly log?: (line: string) => void;
 }
 
-const mainJs = fileURLToPath(new URL('../main.js', import.meta.url));
-const helloJs = fileURLToPath(new URL('./helloServer.js', import.meta.url));
+// The built server (from dist/bench and, under the tests, from src/bench alike).
+const mainJs = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+const helloJs = fileURLToPath(new URL('../../dist/bench/helloServer.js', import.meta.url));
 const BATCH = 100;
 
 interface Instance {

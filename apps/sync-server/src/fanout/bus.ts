@@ -37,7 +37,7 @@ const MAX_PAYLOAD = 7_000;
  * Fans changes out to every instance with Postgres LISTEN/NOTIFY (in-process with PGlite, through the same calls).
  * NOTIFY is never issued inside a push transaction — a committing transaction that notifies takes a
  * database-wide lock — but after commit, and heads are coalesced: at most one NOTIFY per instance every
- * `coalesceMs`, carrying every workspace's newest head. This instance's own subscribers hear its changes directly.
+ * `coalesceMs`, carrying every workspace's newest head (the first after a quiet spell without waiting). This instance's own subscribers hear its changes directly.
  */
 export class Bus {
   readonly instanceId = randomUUID();
@@ -46,6 +46,7 @@ export class Bus {
   private flushTimer: NodeJS.Timeout | undefined;
   private unlisten: (() => Promise<void>) | undefined;
   private closed = false;
+  private lastFlush = 0;
   private readonly channel: string;
 
   constructor(
@@ -65,11 +66,16 @@ export class Bus {
     this.handlers.push(handlers);
   }
 
-  /** A push committed: tell sockets everywhere, soon, with the newest head. */
+  /**
+   * A push committed: tell sockets everywhere with the newest head. The first change after a quiet spell goes out at
+   * once (the next turn of the event loop); later ones wait for the window to pass and go out together.
+   */
   headChanged(change: HeadChange): void {
     const known = this.pendingHeads.get(change.ws);
     if (!known || known.head < change.head || known.epoch !== change.epoch) this.pendingHeads.set(change.ws, change);
-    if (!this.flushTimer && !this.closed) this.flushTimer = setTimeout(() => void this.flushHeads(), this.coalesceMs);
+    if (this.flushTimer || this.closed) return;
+    const wait = Math.max(0, this.lastFlush + this.coalesceMs - Date.now());
+    this.flushTimer = setTimeout(() => void this.flushHeads(), wait);
   }
 
   async accessChanged(change: AccessChange): Promise<void> {
@@ -105,6 +111,7 @@ export class Bus {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     if (this.pendingHeads.size === 0) return;
+    this.lastFlush = Date.now();
     const heads = [...this.pendingHeads.values()];
     this.pendingHeads.clear();
     this.deliver({ from: this.instanceId, kind: 'heads', heads });

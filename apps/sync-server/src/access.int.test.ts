@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { expect, it } from 'vitest';
-import { describeBackends, EventFactory, startTestServer, TestClient, type TestServer } from './testing/harness.js';
+import { describeBackends, EventFactory, startTestServer, TestClient, type TestServer, type WireBody } from './testing/harness.js';
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -76,7 +76,7 @@ describeBackends('access', (backend) => {
   }
 
   /** What a refused request may say: a code and a message, nothing of the workspace. */
-  function expectNothingLeaked(res: { status: number; body: any; text: string }, what: string) {
+  function expectNothingLeaked(res: { status: number; body: WireBody; text: string }, what: string) {
     if (res.text === '') return; // HEAD
     expect(Object.keys(res.body).sort(), what).toEqual(['code', 'message']);
     for (const secret of ['Secret plans', 'the plan', 'Workspace team', 'owner', 'doc.txt']) expect(res.text, what).not.toContain(secret);

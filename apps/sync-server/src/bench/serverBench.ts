@@ -51,7 +51,7 @@ async function startProcess(script: string, env: Record<string, string>, args: s
   let stderr = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${script} did not start: ${stderr}`)), 120_000);
-    child.stderr!.on('data', (chunk: Buffer) => {
+    child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
       const match = /listening on (http:\/\/\S+)/.exec(stderr);
       if (match) {
@@ -104,10 +104,10 @@ function call(url: string, method: string, path: string, token: string | undefin
   });
 }
 
-async function json(url: string, method: string, path: string, token: string | undefined, body?: unknown): Promise<any> {
+async function json<T = Record<string, unknown>>(url: string, method: string, path: string, token: string | undefined, body?: unknown): Promise<T> {
   const res = await call(url, method, path, token, body === undefined ? undefined : JSON.stringify(body));
   if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
-  return res.text ? JSON.parse(res.text) : undefined;
+  return (res.text ? JSON.parse(res.text) : undefined) as T;
 }
 
 /** One account per pusher, each a member (editor) of every workspace. */
@@ -115,7 +115,7 @@ async function team(url: string, workspaces: number, members: number): Promise<{
   const password = 'benchmark password';
   const suffix = randomBytes(3).toString('hex');
   await json(url, 'POST', '/v1/auth/signup', undefined, { username: `owner-${suffix}`, password });
-  const owner = (await json(url, 'POST', '/v1/auth/signin', undefined, { username: `owner-${suffix}`, password, deviceName: 'bench' })).token as string;
+  const owner = (await json<{ token: string }>(url, 'POST', '/v1/auth/signin', undefined, { username: `owner-${suffix}`, password, deviceName: 'bench' })).token;
   const ids: string[] = [];
   for (let w = 0; w < workspaces; w++) {
     const id = `bench-${suffix}-${w}`;
@@ -126,9 +126,9 @@ async function team(url: string, workspaces: number, members: number): Promise<{
   for (let m = 0; m < members; m++) {
     const username = `member-${suffix}-${m}`;
     await json(url, 'POST', '/v1/auth/signup', undefined, { username, password });
-    const token = (await json(url, 'POST', '/v1/auth/signin', undefined, { username, password, deviceName: `bench ${m}` })).token as string;
+    const token = (await json<{ token: string }>(url, 'POST', '/v1/auth/signin', undefined, { username, password, deviceName: `bench ${m}` })).token;
     for (const ws of ids) {
-      const { code } = await json(url, 'POST', `/v1/workspaces/${ws}/invitations`, owner, { role: 'editor' });
+      const { code } = await json<{ code: string }>(url, 'POST', `/v1/workspaces/${ws}/invitations`, owner, { role: 'editor' });
       await json(url, 'POST', '/v1/invitations/accept', token, { code });
     }
     tokens.push(token);
@@ -224,7 +224,7 @@ async function waitViews(url: string, ids: readonly string[], token: string): Pr
   const started = performance.now();
   for (const ws of ids) {
     for (;;) {
-      const page = await json(url, 'GET', `/v1/workspaces/${ws}/views/entries?limit=1`, token);
+      const page = await json<{ checkpoint: number; head: number }>(url, 'GET', `/v1/workspaces/${ws}/views/entries?limit=1`, token);
       if (page.checkpoint >= page.head) break;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
@@ -260,7 +260,7 @@ async function livePhase(a: string, b: string, ws: string, token: string, client
   const device = randomUUID();
   for (let p = 0; p < pokes; p++) {
     const body = pushBodies(1, device, 1)[0]!;
-    const head = (await json(a, 'GET', `/v1/workspaces/${ws}`, token)).head as number;
+    const head = (await json<{ head: number }>(a, 'GET', `/v1/workspaces/${ws}`, token)).head;
     target = head + 1;
     arrivals.set(target, []);
     sentAt = performance.now();

@@ -19,7 +19,7 @@ function encode(tuples: (string | null)[][]): Buffer {
 }
 
 async function* inPieces(bytes: Buffer, size: number): AsyncGenerator<Buffer> {
-  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+  for (let i = 0; i < bytes.length; i += size) yield await Promise.resolve(bytes.subarray(i, i + size));
 }
 
 describe('binaryCopyTuples', () => {

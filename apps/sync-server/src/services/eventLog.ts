@@ -159,7 +159,7 @@ export class EventLog {
   }
 
   /** The page's events as JSON (joined by commas, in pieces of about 64 KB), each preceded by its sequence number. */
-  private async openPage(workspaceId: string, after: number, head: number, limit: number): Promise<AsyncGenerator<Buffer | string | number>> {
+  private async openPage(workspaceId: string, after: number, head: number, limit: number): Promise<AsyncIterable<Buffer | string | number> | Iterable<Buffer | string | number>> {
     const select = `SELECT seq, entry AS json FROM events WHERE workspace_id = %WS% AND seq > %AFTER% AND seq <= %HEAD% ORDER BY seq LIMIT %LIMIT%`;
     if (this.ctx.db.copyOut) {
       // COPY takes no parameters: every value here is checked (a workspace id of [a-z0-9-], whole numbers).
@@ -168,7 +168,7 @@ export class EventLog {
     }
     const sql = select.replace('%WS%', '$1').replace('%AFTER%', '$2').replace('%HEAD%', '$3').replace('%LIMIT%', '$4');
     const rows = await this.ctx.db.query<{ seq: number; json: string }>(sql, [workspaceId, after, head, limit]);
-    return (async function* () {
+    return (function* () {
       let text = '';
       for (let i = 0; i < rows.length; i++) text += i === 0 ? rows[i]!.json : `,${rows[i]!.json}`;
       for (const row of rows) yield row.seq;
@@ -206,7 +206,9 @@ async function* copiedEvents(stream: AsyncIterable<Buffer>): AsyncGenerator<Buff
 
 const comma = Buffer.from(',');
 
-async function* emptyPage(): AsyncGenerator<never> {}
+function emptyPage(): Iterable<never> {
+  return [];
+}
 
 /** Reads the log for projections (inside their transactions). */
 export async function readLog(tx: Queryable, workspaceId: string, after: number, upTo: number, limit: number): Promise<LoggedEvent[]> {

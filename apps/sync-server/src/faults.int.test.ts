@@ -3,7 +3,7 @@
 // PostgreSQL, on a free port), so it can be stopped and restored without touching the shared one.
 import type { WireEvent } from '@cairn/core/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { EventFactory, eventually, TestClient } from './testing/harness.js';
+import { EventFactory, eventually, readWholeLog, TestClient, via } from './testing/harness.js';
 import { killServerProcesses, startServerProcess, type ServerProcess } from './testing/serverProcess.js';
 import { startThrowawayCluster, type ThrowawayCluster } from './testing/throwawayCluster.js';
 
@@ -13,12 +13,6 @@ interface Ack {
   readonly duplicate: boolean;
 }
 
-interface PulledPage {
-  readonly epoch: string;
-  readonly head: number;
-  readonly more: boolean;
-  readonly events: readonly { readonly seq: number; readonly event: WireEvent }[];
-}
 
 let cluster: ThrowawayCluster | undefined;
 let databases = 0;
@@ -57,38 +51,9 @@ async function serverProcess(env: Record<string, string>): Promise<ServerProcess
   return server;
 }
 
-/** The same account and token, talking to another server process. */
-function via(client: TestClient, url: string): TestClient {
-  const other = new TestClient(url);
-  other.token = client.token;
-  other.userId = client.userId;
-  other.deviceId = client.deviceId;
-  return other;
-}
 
 function batch(device: EventFactory, size: number, label: string): WireEvent[] {
   return Array.from({ length: size }, (_, i) => device.create(`${label} ${i}`));
-}
-
-/** The whole log of a workspace, page by page; fails on a gap or an event id twice. */
-async function readLog(reader: TestClient, ws: string): Promise<{ epoch: string; head: number; seqOf: Map<string, number> }> {
-  const seqOf = new Map<string, number>();
-  let cursor = 0;
-  for (;;) {
-    const res = await reader.pull(ws, cursor, 100);
-    expect(res.status, res.text).toBe(200);
-    const page = res.body as PulledPage;
-    for (const { seq, event } of page.events) {
-      expect(seq).toBe(cursor + 1);
-      expect(seqOf.has(event.eventId), `${event.eventId} twice`).toBe(false);
-      seqOf.set(event.eventId, seq);
-      cursor = seq;
-    }
-    if (!page.more) {
-      expect(page.head).toBe(cursor);
-      return { epoch: page.epoch, head: page.head, seqOf };
-    }
-  }
 }
 
 /** Awaits a request to `server`; when it cannot connect, says whether the process died (the failure to look at). */
@@ -204,7 +169,7 @@ describe('a server process whose database fails [throwaway Postgres cluster]', {
     expect(failures.length).toBeGreaterThanOrEqual(clients.length);
     expect(failures.filter((f) => f.status !== 503 || f.code !== 'unavailable' || !/^[1-9]\d*$/.test(f.retryAfter ?? ''))).toEqual([]);
     // Nothing lost, nothing twice: the log is exactly the acknowledged events, each at its acknowledged sequence.
-    const log = await readLog(owner, ws);
+    const log = await readWholeLog(owner, ws);
     expect(log.head).toBe(acked.size);
     expect(log.seqOf.size).toBe(acked.size);
     expect([...acked].filter(([eventId, seq]) => log.seqOf.get(eventId) !== seq)).toEqual([]);
@@ -259,7 +224,7 @@ describe('a server process whose database fails [throwaway Postgres cluster]', {
     await theCluster().restore(name, dump);
     server = await serverProcess(env);
     const client = via(alice, server.url);
-    const restored = await readLog(client, ws);
+    const restored = await readWholeLog(client, ws);
     expect(restored.epoch).not.toBe(epoch);
     expect(restored.head).toBe(3);
     expect([...restored.seqOf]).toEqual(kept.map((e, i) => [e.eventId, i + 1]));

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { WireEvent } from '@cairn/core/protocol';
 import pg from 'pg';
 import { afterEach, describe, expect, it, onTestFailed } from 'vitest';
-import { describeBackends, EventFactory, eventually, postgresUrl, startTestServer, TestClient } from './testing/harness.js';
+import { describeBackends, EventFactory, eventually, postgresUrl, startTestServer, TestClient, readWholeLog, via, type PulledPage } from './testing/harness.js';
 import { killServerProcesses, startServerProcess, type ServerProcess } from './testing/serverProcess.js';
 
 interface Ack {
@@ -15,12 +15,6 @@ interface Ack {
   readonly duplicate: boolean;
 }
 
-interface PulledPage {
-  readonly epoch: string;
-  readonly head: number;
-  readonly more: boolean;
-  readonly events: readonly { readonly seq: number; readonly event: WireEvent }[];
-}
 
 const password = 'correct horse battery';
 
@@ -74,14 +68,6 @@ async function account(url: string, username: string, address: string): Promise<
   return client;
 }
 
-/** The same account and token, talking to another instance. */
-function via(client: TestClient, url: string): TestClient {
-  const other = new TestClient(url);
-  other.token = client.token;
-  other.userId = client.userId;
-  other.deviceId = client.deviceId;
-  return other;
-}
 
 /** A batch a device would push: new entries and edits of them. */
 function batch(device: EventFactory, size: number, label: string): WireEvent[] {
@@ -300,23 +286,7 @@ describe('the log under concurrent pushes through two server processes [postgres
     const reader = via(owner, b.url);
     for (const ws of workspaces) {
       const expected = acked.get(ws)!;
-      const pulled = new Map<string, number>();
-      let cursor = 0;
-      for (;;) {
-        const res = await reader.pull(ws, cursor, 1000);
-        expect(res.status, res.text).toBe(200);
-        const page = res.body as PulledPage;
-        for (const { seq, event } of page.events) {
-          expect(seq).toBe(cursor + 1);
-          expect(pulled.has(event.eventId), `${event.eventId} twice`).toBe(false);
-          pulled.set(event.eventId, seq);
-          cursor = seq;
-        }
-        if (!page.more) {
-          expect(page.head).toBe(cursor);
-          break;
-        }
-      }
+      const pulled = (await readWholeLog(reader, ws, 1000)).seqOf;
       // Every batch was acknowledged in the end (by A, or by B after the retry), and nothing else is in the log.
       expect(pulled.size).toBe(expected.size);
       const wrong = [...expected].filter(([eventId, seq]) => pulled.get(eventId) !== seq);

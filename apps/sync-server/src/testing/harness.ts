@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { encodeHlc } from '@cairn/core/domain';
 import { PROTOCOL_HEADER, type WireEvent } from '@cairn/core/protocol';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect } from 'vitest';
 import { startServer, type AppOptions, type RunningServer } from '../app.js';
 import { loadConfig, type ServerConfig } from '../config.js';
 import type { Db } from '../db/db.js';
@@ -206,6 +206,44 @@ export class TestClient {
 
   pull(ws: string, after = 0, limit?: number): Promise<{ status: number; body: WireBody; headers: Headers; text: string }> {
     return this.request('GET', `/v1/workspaces/${ws}/pull?after=${after}${limit ? `&limit=${limit}` : ''}`);
+  }
+}
+
+/** A pulled page as the tests read it. */
+export interface PulledPage {
+  readonly epoch: string;
+  readonly head: number;
+  readonly more: boolean;
+  readonly events: readonly { readonly seq: number; readonly event: WireEvent }[];
+}
+
+/** The same account and token, talking to another instance. */
+export function via(client: TestClient, url: string): TestClient {
+  const other = new TestClient(url);
+  other.token = client.token;
+  other.userId = client.userId;
+  other.deviceId = client.deviceId;
+  return other;
+}
+
+/** The whole log of a workspace, page by page; fails on a gap, a sequence out of order or an event id twice. */
+export async function readWholeLog(reader: TestClient, ws: string, pageSize = 100): Promise<{ epoch: string; head: number; seqOf: Map<string, number> }> {
+  const seqOf = new Map<string, number>();
+  let cursor = 0;
+  for (;;) {
+    const res = await reader.pull(ws, cursor, pageSize);
+    expect(res.status, res.text).toBe(200);
+    const page = res.body as PulledPage;
+    for (const { seq, event } of page.events) {
+      expect(seq).toBe(cursor + 1);
+      expect(seqOf.has(event.eventId), `${event.eventId} twice`).toBe(false);
+      seqOf.set(event.eventId, seq);
+      cursor = seq;
+    }
+    if (!page.more) {
+      expect(page.head).toBe(cursor);
+      return { epoch: page.epoch, head: page.head, seqOf };
+    }
   }
 }
 

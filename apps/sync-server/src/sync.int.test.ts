@@ -58,6 +58,31 @@ describeBackends('push and pull', (backend) => {
     expect((await alice.pull(ws)).body.events).toHaveLength(3);
   });
 
+  it('a retry after a client timeout, when the first attempt did commit, stores nothing twice and returns the same sequences', async () => {
+    const { server, alice, ws, device } = await setup();
+    const events = [device.create('One'), device.create('Two'), device.create('Three')];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    server.app.eventLog.beforeCommit = () => held;
+    const controller = new AbortController();
+    const first = fetch(`${alice.url}/v1/workspaces/${ws}/push`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${alice.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ clientId: 'test', events }),
+      signal: controller.signal,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    controller.abort(); // the client gives up waiting...
+    await expect(first).rejects.toThrow();
+    release(); // ...and the server commits anyway
+    server.app.eventLog.beforeCommit = undefined;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const retry = await alice.push(ws, events);
+    expect(retry.status).toBe(200);
+    expect(retry.body.acks).toEqual(events.map((e, i) => ({ eventId: e.eventId, seq: i + 1, duplicate: true })));
+    expect((await alice.pull(ws)).body.head).toBe(3);
+  });
+
   it('refuses an event id already stored with other content, and stores nothing of that batch', async () => {
     const { alice, ws, device } = await setup();
     const original = device.create('Original');

@@ -251,10 +251,10 @@ describe('opening data directories', () => {
     } catch (error) {
       message = (error as Error).message;
     }
-    expect(message).toMatch(/newer version of Cairn \(schema 99; this build knows up to 1\)/);
+    expect(message).toMatch(/newer version of Cairn \(schema 99; this build knows up to 2\)/);
     const raw2 = new BetterSqlite3(join(dir.path, 'data', 'cairn.db'));
     expect(raw2.pragma('user_version', { simple: true })).toBe(99);
-    raw2.pragma('user_version = 1');
+    raw2.pragma('user_version = 2');
     raw2.close();
     engine = Engine.open({ dataDir: join(dir.path, 'data') });
     expect(engine.getEntry(id).title).toBe('from the future');

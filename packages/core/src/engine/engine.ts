@@ -7,10 +7,9 @@ import { isDocumentCommand, type DocumentCommand } from '../domain/document/comm
 import { decideDocument } from '../domain/document/decide.js';
 import type { EntryCommand } from '../domain/entry/commands.js';
 import { decideEntry } from '../domain/entry/decide.js';
-import { evolveEntry } from '../domain/entry/evolve.js';
 import { entryAggregateType } from '../domain/entry/events.js';
 import type { NewEvent, RecordedEvent } from '../domain/shared/envelope.js';
-import { initialEntryState } from '../domain/entry/state.js';
+import { applyMerge, initialMergeState } from '../domain/merge/mergeEntry.js';
 import { decodeHlc, encodeHlc, tickHlc, type Hlc } from '../domain/shared/hlc.js';
 import { ConcurrencyError, ConflictError, NotFoundError, ValidationError } from '../errors/cairnError.js';
 import { isUuid, systemEnvironment, type Environment } from '../ids/ids.js';
@@ -25,7 +24,7 @@ import type { TextReader } from '../search/searchProjection.js';
 import { PreparedTexts, prepareText } from '../search/preparedText.js';
 import { SearchService } from '../search/searchService.js';
 import { EntryQueries, historyItem, viewFromEvents } from './entryQueries.js';
-import { EntryRepository } from './entryRepository.js';
+import { EntryRepository, mergeEventOf } from './entryRepository.js';
 import type { ActivityItem, CommandResult, EngineChange, EngineNotice, EngineProgress, EngineStatus, EntryList, EntryView, HistoryItem, ListEntriesQuery, TagCount } from './views.js';
 
 /** Every command the engine handles; all of them act on entry streams. */
@@ -103,6 +102,7 @@ export class Engine {
   private readonly env: Environment;
   private readonly meta: Meta;
   private readonly lastHlcStatement: Statement;
+  private readonly cursorStatement: Statement;
   private readonly listeners = new Set<EngineListener>();
   private readonly pending: { command: EngineCommand; options: ExecuteOptions; resolve: (result: CommandResult) => void; reject: (error: Error) => void }[] = [];
   private notifiedHead: number;
@@ -130,9 +130,9 @@ export class Engine {
     this.blobs = new BlobStore(this.dataDir);
     const readText: TextReader = (sha256) =>
       this.preparedTexts.take(sha256) ?? (isSha256(sha256) && this.blobs.has(sha256) ? prepareText(this.blobs.readText(sha256)) : undefined);
-    this.readModels = new ReadModels(db, this.store, engineReadModels(readText));
-    this.readModels.repair();
     this.repository = new EntryRepository(db, this.store, options.snapshotEvery === undefined ? {} : { snapshotEvery: options.snapshotEvery });
+    this.readModels = new ReadModels(db, this.store, engineReadModels(readText), this.repository);
+    this.readModels.repair();
     this.queries = new EntryQueries(db, eventCatalog);
     this.jobs = new JobQueue(db, this.env);
     this.documents = new DocumentQueries(db);
@@ -150,7 +150,12 @@ export class Engine {
       onBackgroundError: (error) => (options.onBackgroundError ?? (() => undefined))(error),
     });
     this.meta = this.loadMeta(options.actorId);
-    this.lastHlcStatement = db.prepare(`SELECT json_extract(metadata, '$.hlc') FROM events ORDER BY position DESC LIMIT 1`).pluck();
+    // The clock of the last event written here, or of the newest pulled from the server if that is later (a new
+    // event must come after everything this device has seen).
+    this.lastHlcStatement = db
+      .prepare(`SELECT max(coalesce((SELECT json_extract(metadata, '$.hlc') FROM events ORDER BY position DESC LIMIT 1), ''), coalesce((SELECT value FROM sync_state WHERE key = 'hlc_seen'), ''))`)
+      .pluck();
+    this.cursorStatement = db.prepare(`SELECT value FROM sync_state WHERE key = 'cursor'`).pluck();
     this.notifiedHead = this.store.head();
   }
 
@@ -255,7 +260,8 @@ export class Engine {
     }
     // A create needs no read: it is decided against an empty stream, and the unique (entry, version)
     // index refuses it atomically if the entry exists after all.
-    const { state, snapshotVersion } = command.type === 'CreateEntry' ? { state: initialEntryState(entryId), snapshotVersion: 0 } : this.repository.load(entryId);
+    const { merged, snapshotVersion } = command.type === 'CreateEntry' ? { merged: initialMergeState(entryId), snapshotVersion: 0 } : this.repository.load(entryId);
+    const state = merged.entry;
     if (options.expectedVersion !== undefined && options.expectedVersion !== state.version && command.type !== 'CreateEntry') {
       throw new ConcurrencyError(entryId, options.expectedVersion, state.version);
     }
@@ -266,6 +272,9 @@ export class Engine {
     const decided = isDocumentCommand(command) ? decideDocument(command, state) : decideEntry(command, state, input);
     if (decided.length === 0) return { entryId, version: state.version, changed: false, positions: [] };
     const at = new Date(batch.now).toISOString();
+    // What this device has received from the server of the entry: merging later edits needs to know what this one saw.
+    const baseEventId = command.type === 'CreateEntry' ? null : this.store.lastPulled(entryId, this.cursor());
+    const baseVersion = baseEventId ? (this.store.versionOf(entryId, baseEventId) ?? 0) : 0;
     const newEvents: NewEvent[] = decided.map((event, i) => {
       batch.hlc = tickHlc(batch.hlc, batch.now, this.meta.deviceId);
       return {
@@ -285,22 +294,31 @@ export class Engine {
           correlationId: options.correlationId,
           causationId: options.causationId ?? null,
           at,
+          baseEventId,
         },
       };
     });
+    // The new state is known before the events are stored: the inline read models take it from the repository.
+    let next = merged;
+    for (const event of newEvents) next = applyMerge(next, mergeEventOf(event as RecordedEvent, baseVersion), () => next.entry.body).state;
+    this.repository.saved(next, snapshotVersion);
     let events: readonly RecordedEvent[];
     try {
       // The decider built and normalized these events, so the schema check is skipped for them.
       ({ events } = this.store.appendInTransaction(newEvents, { validated: true }));
     } catch (error) {
+      this.repository.forget([entryId]);
       if (command.type === 'CreateEntry' && error instanceof ConcurrencyError) {
         throw new ConflictError(`entry ${entryId} already exists`, { entryId });
       }
       throw error;
     }
-    const newState = decided.reduce(evolveEntry, state);
-    this.repository.saved(newState, snapshotVersion);
-    return { entryId, version: newState.version, changed: true, positions: events.map((e) => e.position) };
+    return { entryId, version: next.entry.version, changed: true, positions: events.map((e) => e.position) };
+  }
+
+  /** The sync cursor: every server event up to it is here (0 on a device not linked). */
+  private cursor(): number {
+    return Number((this.cursorStatement.get() as string | undefined) ?? 0);
   }
 
   // ── queries ───────────────────────────────────────────────────────────────────────────────────

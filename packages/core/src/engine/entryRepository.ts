@@ -1,13 +1,14 @@
 import type { Statement } from 'better-sqlite3';
-import { evolveEntry } from '../domain/entry/evolve.js';
-import type { EntryEvent } from '../domain/entry/events.js';
 import { entryAggregateType } from '../domain/entry/events.js';
-import { initialEntryState, type EntryState } from '../domain/entry/state.js';
+import type { EntryState } from '../domain/entry/state.js';
+import type { RecordedEvent } from '../domain/shared/envelope.js';
+import { applyMerge, mergeEntryStream, needsAuthorView, toMergeEvents, type MergeEvent, type MergeState } from '../domain/merge/mergeEntry.js';
+import type { EntryStates } from '../projections/projection.js';
 import type { Database } from '../store/database.js';
 import type { SqliteEventStore } from '../store/sqliteEventStore.js';
 
-/** Snapshots are a cache: bump this when EntryState changes shape, and old ones are ignored. */
-const SNAPSHOT_FORMAT = 2;
+/** Snapshots are a cache: bump this when MergeState changes shape, and old ones are ignored. */
+const SNAPSHOT_FORMAT = 3;
 /** The state cache holds at most this many characters of entry bodies (about 16 MB). */
 const MAX_CACHED_CHARS = 8_000_000;
 
@@ -19,20 +20,22 @@ export interface EntryRepositoryOptions {
 }
 
 /**
- * Loads entry state by folding its events, starting from a snapshot when the stream is long.
- * Snapshots live in the same database and are written in the command's transaction.
+ * Loads entry state: the entry's canonical stream folded by the merge rules (domain/merge), starting from a snapshot
+ * when the stream is long. Snapshots live in the same database and are written in the command's transaction.
  *
- * Recently used states are also kept in memory. A cached state is used only after checking, in the
- * caller's transaction, that the stream has no event after it (another process may have written);
- * states remembered by a transaction that then rolls back are forgotten ({@link forget}).
+ * Recently used states are also kept in memory. A cached state is used only after checking, in the caller's
+ * transaction, that the stream has no event after it (another process may have written); states remembered by a
+ * transaction that then rolls back are forgotten ({@link forget}), and so are those of streams a pull renumbered.
+ * It is also the engine's {@link EntryStates}: the read models take entry state from here.
  */
-export class EntryRepository {
+export class EntryRepository implements EntryStates {
   private readonly readSnapshot: Statement;
   private readonly writeSnapshot: Statement;
+  private readonly dropSnapshot: Statement;
   private readonly nextEventExists: Statement;
   private readonly snapshotEvery: number;
   private readonly cacheSize: number;
-  private readonly cache = new Map<string, { state: EntryState; snapshotVersion: number }>();
+  private readonly cache = new Map<string, { merged: MergeState; snapshotVersion: number }>();
   private cachedChars = 0;
 
   constructor(
@@ -48,44 +51,65 @@ export class EntryRepository {
       `INSERT INTO snapshots (aggregate_id, aggregate_type, version, state) VALUES (?, ?, ?, ?)
        ON CONFLICT (aggregate_id) DO UPDATE SET version = excluded.version, state = excluded.state`,
     );
+    this.dropSnapshot = db.prepare(`DELETE FROM snapshots WHERE aggregate_id = ?`);
   }
 
-  load(entryId: string): { state: EntryState; snapshotVersion: number } {
+  state(entryId: string): EntryState {
+    return this.load(entryId).merged.entry;
+  }
+
+  event(entryId: string, version: number): RecordedEvent | undefined {
+    return this.store.readStream(entryId, { fromVersion: version, toVersion: version })[0];
+  }
+
+  load(entryId: string): { merged: MergeState; snapshotVersion: number } {
     const cached = this.cache.get(entryId);
-    if (cached && cached.state.version > 0 && this.nextEventExists.get(entryId, cached.state.version + 1) === undefined) {
+    if (cached && cached.merged.entry.version > 0 && this.nextEventExists.get(entryId, cached.merged.entry.version + 1) === undefined) {
       this.cache.delete(entryId); // re-insert: most recently used last
       this.cache.set(entryId, cached);
       return cached;
     }
     const snapshot = this.snapshot(entryId);
-    const base = snapshot ?? initialEntryState(entryId);
-    const events = this.store.readStream(entryId, { fromVersion: base.version + 1 });
-    return { state: events.reduce((state, event) => evolveEntry(state, event as unknown as EntryEvent), base), snapshotVersion: snapshot?.version ?? 0 };
-  }
-
-  /** The entry as it was right after `version` (folded from the start; snapshots only hold the latest). */
-  loadAt(entryId: string, version: number): EntryState {
-    const events = this.store.readStream(entryId, { toVersion: version });
-    return events.reduce((state, event) => evolveEntry(state, event as unknown as EntryEvent), initialEntryState(entryId));
-  }
-
-  /** Call in the command's transaction after appending: snapshots long streams, caches the state. */
-  saved(state: EntryState, snapshotVersion: number): void {
-    let latestSnapshot = snapshotVersion;
-    if (state.version - snapshotVersion >= this.snapshotEvery) {
-      this.writeSnapshot.run(state.id, entryAggregateType, state.version, JSON.stringify({ format: SNAPSHOT_FORMAT, state }));
-      latestSnapshot = state.version;
+    const after = this.store.readStream(entryId, { fromVersion: (snapshot?.entry.version ?? 0) + 1 });
+    if (snapshot) {
+      const folded = foldOnto(snapshot, after, (eventId) => this.store.versionOf(entryId, eventId));
+      if (folded) return { merged: folded, snapshotVersion: snapshot.entry.version };
     }
-    this.drop(state.id);
-    this.cache.set(state.id, { state, snapshotVersion: latestSnapshot });
-    this.cachedChars += state.body.length;
+    // No snapshot, or an event after it that needs its author's view of the body: fold the whole stream.
+    const stream = snapshot ? this.store.readStream(entryId) : after;
+    return { merged: mergeEntryStream(entryId, toMergeEvents(stream)).state, snapshotVersion: 0 };
+  }
+
+  /** The entry as it was right after canonical `version` (folded from the start; snapshots only hold the latest). */
+  loadAt(entryId: string, version: number): EntryState {
+    return mergeEntryStream(entryId, toMergeEvents(this.store.readStream(entryId, { toVersion: version }))).state.entry;
+  }
+
+  /** Remembers a state before (or after) its events are appended, in the command's transaction; snapshots long streams. */
+  saved(merged: MergeState, snapshotVersion: number): void {
+    let latestSnapshot = snapshotVersion;
+    if (merged.entry.version - snapshotVersion >= this.snapshotEvery) {
+      this.writeSnapshot.run(merged.entry.id, entryAggregateType, merged.entry.version, JSON.stringify({ format: SNAPSHOT_FORMAT, state: merged }));
+      latestSnapshot = merged.entry.version;
+    }
+    this.drop(merged.entry.id);
+    this.cache.set(merged.entry.id, { merged, snapshotVersion: latestSnapshot });
+    this.cachedChars += merged.entry.body.length;
     while (this.cache.size > this.cacheSize || this.cachedChars > MAX_CACHED_CHARS) this.drop(this.cache.keys().next().value!);
+  }
+
+  /** Forgets what is known of streams whose order changed (a pull put events before this device's own). */
+  invalidate(entryIds: Iterable<string>): void {
+    for (const id of entryIds) {
+      this.drop(id);
+      this.dropSnapshot.run(id);
+    }
   }
 
   private drop(entryId: string): void {
     const cached = this.cache.get(entryId);
     if (!cached) return;
-    this.cachedChars -= cached.state.body.length;
+    this.cachedChars -= cached.merged.entry.body.length;
     this.cache.delete(entryId);
   }
 
@@ -97,10 +121,33 @@ export class EntryRepository {
     } else for (const id of entryIds) this.drop(id);
   }
 
-  private snapshot(entryId: string): EntryState | undefined {
+  private snapshot(entryId: string): MergeState | undefined {
     const row = this.readSnapshot.get(entryId) as { version: number; state: string } | undefined;
     if (!row) return undefined;
-    const parsed = JSON.parse(row.state) as { format: number; state: EntryState };
+    const parsed = JSON.parse(row.state) as { format: number; state: MergeState };
     return parsed.format === SNAPSHOT_FORMAT ? parsed.state : undefined;
   }
 }
+
+/**
+ * The merge event of a stored event: its order is its canonical version, and its author saw everything up to the
+ * event it names as its base (looked up among the events before it).
+ */
+export function mergeEventOf(event: RecordedEvent, seenOrder: number): MergeEvent {
+  return { eventId: event.eventId, event: { type: event.type, data: event.data } as MergeEvent['event'], deviceId: event.metadata.deviceId, hlc: event.metadata.hlc, order: event.version, seenOrder };
+}
+
+/** Folds `events` onto a snapshot; undefined when one of them needs its author's view (a whole-stream fold). */
+export function foldOnto(snapshot: MergeState, events: readonly RecordedEvent[], versionOf: (eventId: string) => number | undefined): MergeState | undefined {
+  let merged = snapshot;
+  for (const event of events) {
+    const base = event.metadata.baseEventId;
+    const at = base ? versionOf(base) : undefined;
+    // As in a whole-stream fold: a base not found before the event counts as none seen.
+    const next = mergeEventOf(event, at !== undefined && at < event.version ? at : 0);
+    if (needsAuthorView(merged, next)) return undefined;
+    merged = applyMerge(merged, next, () => '').state;
+  }
+  return merged;
+}
+

@@ -1,11 +1,9 @@
 import type { Statement } from 'better-sqlite3';
-import { evolveEntry } from '../domain/entry/evolve.js';
-import { entryAggregateType, type EntryEvent, type EntryKind } from '../domain/entry/events.js';
-import { initialEntryState, type EntryState } from '../domain/entry/state.js';
+import { entryAggregateType } from '../domain/entry/events.js';
+import type { EntryState } from '../domain/entry/state.js';
 import type { RecordedEvent } from '../domain/shared/envelope.js';
-import type { JsonObject } from '../domain/shared/json.js';
 import type { Database } from '../store/database.js';
-import type { ProjectionDefinition, ProjectionHandler, StreamReplayer } from './projection.js';
+import { authorOf, type EntryStates, type MergedStream, type ProjectionDefinition, type ProjectionHandler, type StreamReplayer } from './projection.js';
 
 /**
  * Inline read models of entries: `entries` (the current state of every entry) and `entry_tags` (one
@@ -13,12 +11,12 @@ import type { ProjectionDefinition, ProjectionHandler, StreamReplayer } from './
  * command sees it. Tag counts are kept by an async projection (tagCountsProjection): they are not
  * needed in the write path, and every table written here costs the command a page write.
  *
- * Both the live handler and the bulk replayer derive rows from the domain's own `evolveEntry`, so an
- * entry's row is by construction the fold of its events.
+ * Both the live handler and the bulk replayer write an entry's row from its merged state (the domain's merge rules
+ * over its canonical stream), so the row is the same on every synced device.
  */
 export const entriesProjection: ProjectionDefinition = {
   name: 'entries',
-  version: 1,
+  version: 2,
   schema: `
     CREATE TABLE IF NOT EXISTS entries (
       id TEXT PRIMARY KEY,
@@ -40,25 +38,13 @@ export const entriesProjection: ProjectionDefinition = {
   `,
   tables: ['entries', 'entry_tags'],
   digestQueries: [
-    `SELECT id, kind, title, body, tags, attributes, deleted, version, created_at, created_by, updated_at, updated_by, position FROM entries ORDER BY id`,
+    // Not `position`: where the last event sits in this device's log differs between devices.
+    `SELECT id, kind, title, body, tags, attributes, deleted, version, created_at, created_by, updated_at, updated_by FROM entries ORDER BY id`,
     `SELECT tag, entry_id FROM entry_tags ORDER BY tag, entry_id`,
   ],
-  createHandler: (db) => new EntriesHandler(db),
+  createHandler: (db, states) => new EntriesHandler(db, states),
   createStreamReplayer: (db) => new EntriesStreamReplayer(db),
 };
-
-interface EntryRow {
-  id: string;
-  kind: EntryKind;
-  title: string;
-  body: string;
-  tags: string;
-  attributes: string;
-  deleted: number;
-  version: number;
-  created_at: string;
-  created_by: string;
-}
 
 /** Who made the entry and when: kept apart from EntryState, which knows nothing of metadata. */
 interface Provenance {
@@ -72,13 +58,7 @@ const upsertSql = `INSERT INTO entries (${columns}) VALUES (?, ?, ?, ?, ?, ?, ?,
     attributes = excluded.attributes, deleted = excluded.deleted, version = excluded.version, updated_at = excluded.updated_at,
     updated_by = excluded.updated_by, position = excluded.position`;
 
-/** What a row needs of the last event it folded. */
-interface LastChange {
-  readonly position: number;
-  readonly metadata: { readonly at: string; readonly actorId: string };
-}
-
-function rowValues(state: EntryState, provenance: Provenance, last: LastChange): unknown[] {
+function rowValues(state: EntryState, provenance: Provenance, last: RecordedEvent): unknown[] {
   return [
     state.id,
     state.kind,
@@ -91,60 +71,61 @@ function rowValues(state: EntryState, provenance: Provenance, last: LastChange):
     provenance.createdAt,
     provenance.createdBy,
     last.metadata.at,
-    last.metadata.actorId,
+    authorOf(last),
     last.position,
   ];
 }
 
-function stateFromRow(row: EntryRow): EntryState {
-  return {
-    id: row.id,
-    version: row.version,
-    exists: true,
-    kind: row.kind,
-    title: row.title,
-    body: row.body,
-    tags: JSON.parse(row.tags) as string[],
-    attributes: JSON.parse(row.attributes) as JsonObject,
-    deleted: row.deleted === 1,
-    // The document facet lives in the `documents` read model; this projection needs only the entry.
-    document: null,
-  };
-}
-
+/**
+ * Writes each touched entry's row from its merged state (EntryStates): the same rows whatever order the events
+ * reached this device in. Created by/at come from the first event of the canonical stream, updated from the last.
+ */
 class EntriesHandler implements ProjectionHandler {
   private readonly current: Statement;
   private readonly upsert: Statement;
+  private readonly remove: Statement;
   private readonly insertTag: Statement;
   private readonly deleteTag: Statement;
 
-  constructor(db: Database) {
-    this.current = db.prepare(`SELECT id, kind, title, body, tags, attributes, deleted, version, created_at, created_by FROM entries WHERE id = ?`);
+  constructor(
+    db: Database,
+    private readonly states: EntryStates,
+  ) {
+    this.current = db.prepare(`SELECT tags, created_at, created_by FROM entries WHERE id = ?`);
     this.upsert = db.prepare(upsertSql);
+    this.remove = db.prepare(`DELETE FROM entries WHERE id = ?`);
     this.insertTag = db.prepare(`INSERT INTO entry_tags (tag, entry_id) VALUES (?, ?)`);
     this.deleteTag = db.prepare(`DELETE FROM entry_tags WHERE tag = ? AND entry_id = ?`);
   }
 
   apply(events: readonly RecordedEvent[]): void {
+    const touched = new Map<string, RecordedEvent[]>();
     for (const event of events) {
       if (event.aggregateType !== entryAggregateType) continue;
-      const row = event.version === 1 ? undefined : (this.current.get(event.aggregateId) as EntryRow | undefined);
-      const before = row ? stateFromRow(row) : initialEntryState(event.aggregateId);
-      const provenance = row ? { createdAt: row.created_at, createdBy: row.created_by } : { createdAt: event.metadata.at, createdBy: event.metadata.actorId };
-      const after = evolveEntry(before, event as unknown as EntryEvent);
-      this.upsert.run(...rowValues(after, provenance, event));
-      if (after.tags !== before.tags) {
-        for (const tag of before.tags) if (!after.tags.includes(tag)) this.deleteTag.run(tag, event.aggregateId);
-        for (const tag of after.tags) if (!before.tags.includes(tag)) this.insertTag.run(tag, event.aggregateId);
+      const list = touched.get(event.aggregateId) ?? [];
+      list.push(event);
+      touched.set(event.aggregateId, list);
+    }
+    for (const [id, batch] of touched) {
+      const state = this.states.state(id);
+      const row = this.current.get(id) as { tags: string; created_at: string; created_by: string } | undefined;
+      const before = row ? (JSON.parse(row.tags) as string[]) : [];
+      if (!state.exists) {
+        if (row) this.remove.run(id);
+        for (const tag of before) this.deleteTag.run(tag, id);
+        continue;
       }
+      const first = row ? undefined : (batch.find((e) => e.version === 1) ?? this.states.event(id, 1));
+      const provenance = row ? { createdAt: row.created_at, createdBy: row.created_by } : { createdAt: first!.metadata.at, createdBy: authorOf(first!) };
+      const last = batch.find((e) => e.version === state.version) ?? this.states.event(id, state.version)!;
+      this.upsert.run(...rowValues(state, provenance, last));
+      for (const tag of before) if (!state.tags.includes(tag)) this.deleteTag.run(tag, id);
+      for (const tag of state.tags) if (!before.includes(tag)) this.insertTag.run(tag, id);
     }
   }
 }
 
-/**
- * Rebuilds `entries` and `entry_tags` stream by stream: folds an entry's events with the domain's
- * `evolveEntry` and writes its rows once, in key order.
- */
+/** Rebuilds `entries` and `entry_tags` stream by stream, from each stream's merged state, in key order. */
 class EntriesStreamReplayer implements StreamReplayer {
   private readonly insert: Statement;
   private readonly insertTag: Statement;
@@ -154,18 +135,10 @@ class EntriesStreamReplayer implements StreamReplayer {
     this.insertTag = db.prepare(`INSERT INTO entry_tags (tag, entry_id) VALUES (?, ?)`);
   }
 
-  applyStream(events: readonly RecordedEvent[]): void {
-    let state: EntryState | undefined;
-    let provenance: Provenance | undefined;
-    let last: RecordedEvent | undefined;
-    for (const event of events) {
-      if (event.aggregateType !== entryAggregateType) continue;
-      state = evolveEntry(state ?? initialEntryState(event.aggregateId), event as unknown as EntryEvent);
-      provenance ??= { createdAt: event.metadata.at, createdBy: event.metadata.actorId };
-      last = event;
-    }
-    if (!state || !provenance || !last) return;
-    this.insert.run(...rowValues(state, provenance, last));
+  applyStream({ events, state }: MergedStream): void {
+    if (!state.exists) return;
+    const first = events[0]!;
+    this.insert.run(...rowValues(state, { createdAt: first.metadata.at, createdBy: authorOf(first) }, events[events.length - 1]!));
     for (const tag of state.tags) this.insertTag.run(tag, state.id);
   }
 

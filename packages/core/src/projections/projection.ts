@@ -1,5 +1,29 @@
+import type { EntryState } from '../domain/entry/state.js';
 import type { RecordedEvent } from '../domain/shared/envelope.js';
 import type { Database } from '../store/database.js';
+
+/**
+ * Entries as they are now: each one's canonical stream (the server's order, then this device's unacknowledged
+ * events) folded by the merge rules (domain/merge). Projections take entry state from here instead of folding events
+ * themselves, so every read model agrees with every synced device.
+ */
+export interface EntryStates {
+  /** The entry's merged state now (`exists` false when its stream is empty). */
+  state(entryId: string): EntryState;
+  /** The event at a canonical version of the entry (its first and last give who made it and changed it when). */
+  event(entryId: string, version: number): RecordedEvent | undefined;
+}
+
+/** What a rebuild hands each stream replayer: the stream and its merged state. */
+export interface MergedStream {
+  readonly events: readonly RecordedEvent[];
+  readonly state: EntryState;
+}
+
+/** Who an event is by: the account the sync server recorded, else (never synced) the actor the event names. */
+export function authorOf(event: RecordedEvent): string {
+  return event.origin?.userId ?? event.metadata.actorId;
+}
 
 /**
  * A read model: tables that only this projection writes, derived from the log alone. Projections are
@@ -16,7 +40,7 @@ export interface ProjectionDefinition {
   /** One query per table, explicit columns, ordered by primary key: what the digest hashes. */
   readonly digestQueries: readonly string[];
   /** Prepares statements against the tables (which exist by then) and returns the event handler. */
-  createHandler(db: Database): ProjectionHandler;
+  createHandler(db: Database, states: EntryStates): ProjectionHandler;
   /**
    * Optional fast path for rebuilds: sees the log one stream at a time — every event of one aggregate,
    * in version order, streams in aggregate id order — and writes each stream's rows as it goes, so a
@@ -29,8 +53,8 @@ export interface ProjectionDefinition {
 }
 
 export interface StreamReplayer {
-  /** One aggregate's events, all of them, in version order. Runs inside the rebuild transaction. */
-  applyStream(events: readonly RecordedEvent[]): void;
+  /** One aggregate's events, all of them, in version order, with its merged state. Runs inside the rebuild transaction. */
+  applyStream(stream: MergedStream): void;
   /** Writes what is left (totals over streams). Runs inside the rebuild transaction. */
   finish(): void;
 }

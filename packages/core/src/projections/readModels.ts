@@ -3,7 +3,8 @@ import type { Statement } from 'better-sqlite3';
 import type { RecordedEvent } from '../domain/shared/envelope.js';
 import type { Database } from '../store/database.js';
 import type { SqliteEventStore } from '../store/sqliteEventStore.js';
-import { createProjectionTables, dropProjectionTables, type ProjectionDefinition, type ProjectionHandler } from './projection.js';
+import { mergeEntryStream, toMergeEvents } from '../domain/merge/mergeEntry.js';
+import { createProjectionTables, dropProjectionTables, type EntryStates, type ProjectionDefinition, type ProjectionHandler } from './projection.js';
 
 export interface ReadModelSet {
   /** Run in the append transaction. */
@@ -48,6 +49,7 @@ export class ReadModels {
     private readonly db: Database,
     private readonly store: SqliteEventStore,
     private readonly set: ReadModelSet,
+    private readonly states: EntryStates,
   ) {
     this.getCheckpoint = db.prepare(`SELECT name, position, model_version FROM checkpoints WHERE name = ?`);
     this.setCheckpoint = db.prepare(
@@ -137,7 +139,7 @@ export class ReadModels {
         createProjectionTables(this.db, projection);
       }
       const byStream = projections.flatMap((p) => (p.createStreamReplayer ? [p.createStreamReplayer(this.db)] : []));
-      const inOrder = projections.filter((p) => !p.createStreamReplayer).map((p) => p.createHandler(this.db));
+      const inOrder = projections.filter((p) => !p.createStreamReplayer).map((p) => p.createHandler(this.db, this.states));
       const passes = (byStream.length > 0 ? 1 : 0) + (inOrder.length > 0 ? 1 : 0);
       const total = head * passes;
       let done = 0;
@@ -151,7 +153,9 @@ export class ReadModels {
       };
       if (byStream.length > 0) {
         for (const stream of this.store.iterateStreams()) {
-          for (const replayer of byStream) replayer.applyStream(stream);
+          // Folded once by the merge rules, for every replayer.
+          const merged = { events: stream, state: mergeEntryStream(stream[0]!.aggregateId, toMergeEvents(stream)).state.entry };
+          for (const replayer of byStream) replayer.applyStream(merged);
           progress(stream.length);
         }
         for (const replayer of byStream) replayer.finish();
@@ -215,7 +219,7 @@ export class ReadModels {
       // A new async subscriber starts from the beginning of the log; a new inline one waits for repair().
       if (!this.getCheckpoint.get(projection.name) && (head === 0 || !isInline)) this.setCheckpoint.run(projection.name, 0, projection.version);
     }
-    this.inlineHandlers = this.set.inline.map((p) => p.createHandler(this.db));
-    this.asyncHandlers = new Map(this.set.async.map((p) => [p.name, p.createHandler(this.db)]));
+    this.inlineHandlers = this.set.inline.map((p) => p.createHandler(this.db, this.states));
+    this.asyncHandlers = new Map(this.set.async.map((p) => [p.name, p.createHandler(this.db, this.states)]));
   }
 }

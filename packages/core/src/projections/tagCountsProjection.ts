@@ -1,24 +1,25 @@
 import type { Statement } from 'better-sqlite3';
-import { entryAggregateType, type EntryEvent } from '../domain/entry/events.js';
+import { entryAggregateType } from '../domain/entry/events.js';
+import type { EntryState } from '../domain/entry/state.js';
 import type { RecordedEvent } from '../domain/shared/envelope.js';
 import type { Database } from '../store/database.js';
-import type { ProjectionDefinition, ProjectionHandler, StreamReplayer } from './projection.js';
+import type { EntryStates, MergedStream, ProjectionDefinition, ProjectionHandler, StreamReplayer } from './projection.js';
 
 /**
- * How many live entries carry each tag (`tag_counts`), for tag lists and filters. An async subscriber:
- * it keeps its own note of each entry's tags and liveness (`tag_count_entries`), so it depends on the
- * log alone and not on how far the inline read models have got.
+ * How many live entries carry each tag (`tag_counts`), for tag lists and filters. An async subscriber: for each entry
+ * its events touch it takes the merged state now (EntryStates) and moves its tags between counts, keeping its own note
+ * of what it counted (`tag_count_entries`).
  */
 export const tagCountsProjection: ProjectionDefinition = {
   name: 'tag_counts',
-  version: 1,
+  version: 2,
   schema: `
     CREATE TABLE IF NOT EXISTS tag_counts (tag TEXT PRIMARY KEY, entry_count INTEGER NOT NULL) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS tag_count_entries (entry_id TEXT PRIMARY KEY, tags TEXT NOT NULL, live INTEGER NOT NULL) WITHOUT ROWID;
   `,
   tables: ['tag_counts', 'tag_count_entries'],
   digestQueries: [`SELECT tag, entry_count FROM tag_counts ORDER BY tag`, `SELECT entry_id, tags, live FROM tag_count_entries ORDER BY entry_id`],
-  createHandler: (db) => new TagCountsHandler(db),
+  createHandler: (db, states) => new TagCountsHandler(db, states),
   createStreamReplayer: (db) => new TagCountsStreamReplayer(db),
 };
 
@@ -27,32 +28,11 @@ interface Membership {
   live: boolean;
 }
 
-/** How an entry event changes an entry's tags and liveness (shared by the live handler and the replay). */
-function nextMembership(before: Membership | undefined, event: EntryEvent): Membership {
-  const tags = before?.tags ?? [];
-  const live = before?.live ?? false;
-  switch (event.type) {
-    case 'EntryCreated':
-    case 'DocumentImported':
-      return { tags: event.data.tags, live: true };
-    case 'EntryUpdated':
-      return { tags: event.data.changes.tags ?? tags, live };
-    case 'EntryReverted':
-      return { tags: event.data.changes.tags ?? tags, live: event.data.changes.deleted === undefined ? live : !event.data.changes.deleted };
-    case 'EntryDeleted':
-      return { tags, live: false };
-    case 'EntryRestored':
-      return { tags, live: true };
-    case 'DocumentStatusChanged':
-    case 'DocumentProcessed':
-    case 'DocumentProcessingFailed':
-      return { tags, live };
-    default:
-      return assertNever(event);
-  }
+function membershipOf(state: EntryState): Membership {
+  return { tags: state.tags, live: state.exists && !state.deleted };
 }
 
-/** Folds each entry's membership and writes its row, stream by stream; the counts at the end. */
+/** Writes each entry's membership row stream by stream; the counts at the end. */
 class TagCountsStreamReplayer implements StreamReplayer {
   private readonly insertEntry: Statement;
   private readonly insertCount: Statement;
@@ -63,13 +43,10 @@ class TagCountsStreamReplayer implements StreamReplayer {
     this.insertCount = db.prepare(`INSERT INTO tag_counts (tag, entry_count) VALUES (?, ?)`);
   }
 
-  applyStream(events: readonly RecordedEvent[]): void {
-    let membership: Membership | undefined;
-    for (const event of events) {
-      if (event.aggregateType === entryAggregateType) membership = nextMembership(membership, event as RecordedEvent & EntryEvent);
-    }
-    if (!membership) return;
-    this.insertEntry.run(events[0]!.aggregateId, JSON.stringify(membership.tags), membership.live ? 1 : 0);
+  applyStream({ state }: MergedStream): void {
+    if (!state.exists) return;
+    const membership = membershipOf(state);
+    this.insertEntry.run(state.id, JSON.stringify(membership.tags), membership.live ? 1 : 0);
     if (membership.live) for (const tag of membership.tags) this.counts.set(tag, (this.counts.get(tag) ?? 0) + 1);
   }
 
@@ -79,6 +56,7 @@ class TagCountsStreamReplayer implements StreamReplayer {
   }
 }
 
+/** Moves each touched entry's tags between counts, from its merged state now. */
 class TagCountsHandler implements ProjectionHandler {
   private readonly read: Statement;
   private readonly write: Statement;
@@ -86,7 +64,10 @@ class TagCountsHandler implements ProjectionHandler {
   private readonly countDown: Statement;
   private readonly dropZero: Statement;
 
-  constructor(db: Database) {
+  constructor(
+    db: Database,
+    private readonly states: EntryStates,
+  ) {
     this.read = db.prepare(`SELECT tags, live FROM tag_count_entries WHERE entry_id = ?`);
     this.write = db.prepare(
       `INSERT INTO tag_count_entries (entry_id, tags, live) VALUES (?, ?, ?) ON CONFLICT (entry_id) DO UPDATE SET tags = excluded.tags, live = excluded.live`,
@@ -97,19 +78,20 @@ class TagCountsHandler implements ProjectionHandler {
   }
 
   apply(events: readonly RecordedEvent[]): void {
-    for (const raw of events) {
-      if (raw.aggregateType !== entryAggregateType) continue;
-      const event = raw as RecordedEvent & EntryEvent;
-      if (event.type === 'DocumentStatusChanged' || event.type === 'DocumentProcessed' || event.type === 'DocumentProcessingFailed') continue;
-      const before = this.read.get(event.aggregateId) as { tags: string; live: number } | undefined;
+    const touched = new Set<string>();
+    for (const event of events) if (event.aggregateType === entryAggregateType) touched.add(event.aggregateId);
+    for (const id of touched) {
+      const state = this.states.state(id);
+      if (!state.exists) continue;
+      const before = this.read.get(id) as { tags: string; live: number } | undefined;
       const oldTags = before ? (JSON.parse(before.tags) as string[]) : [];
       const wasLive = before?.live === 1;
-      const { tags, live } = nextMembership(before && { tags: oldTags, live: wasLive }, event);
+      const { tags, live } = membershipOf(state);
       const counted = new Set(wasLive ? oldTags : []);
       const nowCounted = new Set(live ? tags : []);
       for (const tag of counted) if (!nowCounted.has(tag)) this.decrement(tag);
       for (const tag of nowCounted) if (!counted.has(tag)) this.countUp.run(tag);
-      if (tags !== oldTags || live !== wasLive || !before) this.write.run(event.aggregateId, JSON.stringify(tags), live ? 1 : 0);
+      if (!before || live !== wasLive || JSON.stringify(tags) !== before.tags) this.write.run(id, JSON.stringify(tags), live ? 1 : 0);
     }
   }
 
@@ -117,8 +99,4 @@ class TagCountsHandler implements ProjectionHandler {
     this.countDown.run(tag);
     this.dropZero.run(tag);
   }
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unhandled entry event ${JSON.stringify(value)}`);
 }

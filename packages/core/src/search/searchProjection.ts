@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
-import { z } from 'zod';
-import { entryAggregateType, type EntryEvent } from '../domain/entry/events.js';
+import { entryAggregateType } from '../domain/entry/events.js';
+import type { EntryState as MergedEntryState } from '../domain/entry/state.js';
 import type { RecordedEvent } from '../domain/shared/envelope.js';
-import type { ProjectionDefinition, ProjectionHandler, StreamReplayer } from '../projections/projection.js';
+import type { EntryStates, MergedStream, ProjectionDefinition, ProjectionHandler, StreamReplayer } from '../projections/projection.js';
 import type { Database } from '../store/database.js';
 import { ftsTokenizer, indexText } from './analyzer.js';
 import { prepareText, type PreparedChunk } from './preparedText.js';
@@ -34,14 +34,6 @@ export const searchTables = ['search_fts', 'search_embed_queue', 'search_chunks'
  */
 export type TextReader = (sha256: string) => readonly PreparedChunk[] | undefined;
 
-/** Document events are defined by ingestion; they are read here by name and shape, defensively. */
-const documentImportedShape = z.object({
-  title: z.string(),
-  tags: z.array(z.string()).default([]),
-  file: z.object({ mimeType: z.string() }).partial().default({}),
-});
-const documentProcessedShape = z.object({ textSha256: z.string(), mimeType: z.string().optional() });
-
 /** FTS5's default: merge once this many segments of a level pile up. */
 const ftsAutomerge = 4;
 
@@ -51,7 +43,7 @@ export const bm25Weights = { title: 4, body: 1, tags: 2 } as const;
 export function createSearchProjection(readText: TextReader): ProjectionDefinition {
   return {
     name: searchProjectionName,
-    version: 1,
+    version: 2,
     schema: `
       CREATE TABLE IF NOT EXISTS search_entries (
         entry_id TEXT PRIMARY KEY,
@@ -85,12 +77,13 @@ export function createSearchProjection(readText: TextReader): ProjectionDefiniti
     `,
     tables: searchTables,
     digestQueries: [
-      `SELECT entry_id, kind, title, body, tags, mime_type, text_sha256, deleted, updated_position FROM search_entries ORDER BY entry_id`,
+      // Not `updated_position` (where the entry last changed in this device's log: it orders recent entries here only).
+      `SELECT entry_id, kind, title, body, tags, mime_type, text_sha256, deleted FROM search_entries ORDER BY entry_id`,
       `SELECT tag, entry_id FROM search_entry_tags ORDER BY tag, entry_id`,
       // Chunk ids depend on how the log was batched (an entry touched twice in one batch is indexed once), so they are not hashed.
       `SELECT entry_id, ord, source, start, end, input_hash FROM search_chunks ORDER BY entry_id, ord`,
     ],
-    createHandler: (db) => new SearchHandler(db, readText),
+    createHandler: (db, states) => new SearchHandler(db, readText, states),
     createStreamReplayer: (db) => new SearchStreamReplayer(db, readText),
   };
 }
@@ -145,6 +138,7 @@ class SearchHandler implements ProjectionHandler {
   constructor(
     db: Database,
     private readonly readText: TextReader,
+    private readonly states?: EntryStates,
   ) {
     this.getEntry = db.prepare(`SELECT kind, title, body, tags, mime_type, text_sha256, deleted FROM search_entries WHERE entry_id = ?`);
     this.putEntry = db.prepare(
@@ -164,30 +158,29 @@ class SearchHandler implements ProjectionHandler {
   }
 
   /**
-   * Entry state is updated event by event; chunks are rebuilt once per batch for each entry whose
-   * indexed content changed (an entry edited ten times in one batch is analyzed once).
+   * Each entry the batch touches is indexed from its merged state now, once per batch (an entry edited ten times in
+   * one batch is analyzed once), and only if what the index holds for it changed.
    */
   apply(events: readonly RecordedEvent[]): void {
-    const touched = new Map<string, EntryState | undefined>();
-    for (const event of events) {
-      if (event.aggregateType !== entryAggregateType) continue;
-      const id = event.aggregateId;
-      const before = this.load(id);
-      const next = before ? evolveSearchState(before, event) : createSearchState(event);
-      if (!next || next === before) continue;
-      this.putEntry.run(id, next.kind, next.title, next.body, JSON.stringify(next.tags), next.mimeType, next.textSha256, next.deleted ? 1 : 0, event.position);
-      const oldTags = before && !before.deleted ? before.tags : [];
-      const newTags = next.deleted ? [] : next.tags;
-      for (const tag of oldTags) if (!newTags.includes(tag)) this.deleteTag.run(tag, id);
-      for (const tag of newTags) if (!oldTags.includes(tag)) this.insertTag.run(tag, id);
-      if (!touched.has(id)) touched.set(id, before);
+    const touched = new Map<string, number>();
+    for (const event of events) if (event.aggregateType === entryAggregateType) touched.set(event.aggregateId, event.position);
+    for (const [id, position] of touched) {
+      const next = searchStateOf(this.states!.state(id));
+      if (next) this.write(id, next, position);
     }
-    for (const [id, indexed] of touched) {
-      const current = this.load(id)!;
-      if (indexed && !contentChanged(indexed, current)) continue;
-      if (indexed) this.unindex(id);
-      if (!current.deleted) this.index(id, current);
-    }
+  }
+
+  /** Writes an entry's row and tags, and (when its content changed) its chunks. */
+  private write(id: string, next: EntryState, position: number): void {
+    const before = this.load(id);
+    this.putEntry.run(id, next.kind, next.title, next.body, JSON.stringify(next.tags), next.mimeType, next.textSha256, next.deleted ? 1 : 0, position);
+    const oldTags = before && !before.deleted ? before.tags : [];
+    const newTags = next.deleted ? [] : next.tags;
+    for (const tag of oldTags) if (!newTags.includes(tag)) this.deleteTag.run(tag, id);
+    for (const tag of newTags) if (!oldTags.includes(tag)) this.insertTag.run(tag, id);
+    if (before && !contentChanged(before, next)) return;
+    if (before) this.unindex(id);
+    if (!next.deleted) this.index(id, next);
   }
 
   private load(id: string): EntryState | undefined {
@@ -239,54 +232,22 @@ class SearchHandler implements ProjectionHandler {
   }
 }
 
-  /** The first event of an entry stream: an entry, or a document (ingestion's event, read by shape). */
-export function createSearchState(event: RecordedEvent): EntryState | undefined {
-    if (event.type === 'EntryCreated') {
-      const data = (event as RecordedEvent & EntryEvent & { type: 'EntryCreated' }).data;
-      return { kind: data.kind, title: data.title, body: data.body, tags: data.tags, mimeType: null, textSha256: null, deleted: false };
-    }
-    if (event.type === 'DocumentImported') {
-      const parsed = documentImportedShape.safeParse(event.data);
-      if (!parsed.success) return undefined;
-      const mime = parsed.data.file.mimeType;
-      return { kind: 'document', title: parsed.data.title, body: '', tags: [...parsed.data.tags].sort(), mimeType: mime ? normalizeMimeType(mime) : null, textSha256: null, deleted: false };
-    }
-    return undefined;
-  }
-
-export function evolveSearchState(state: EntryState, raw: RecordedEvent): EntryState {
-    const event = raw as RecordedEvent & EntryEvent;
-    switch (raw.type) {
-      case 'EntryUpdated':
-      case 'EntryReverted': {
-        const changes = (event as RecordedEvent & EntryEvent & { type: 'EntryUpdated' | 'EntryReverted' }).data.changes as {
-          title?: string;
-          body?: string;
-          tags?: string[];
-          deleted?: boolean;
-        };
-        return {
-          ...state,
-          title: changes.title ?? state.title,
-          body: changes.body ?? state.body,
-          tags: changes.tags ?? state.tags,
-          deleted: changes.deleted ?? state.deleted,
-        };
-      }
-      case 'EntryDeleted':
-        return state.deleted ? state : { ...state, deleted: true };
-      case 'EntryRestored':
-        return state.deleted ? { ...state, deleted: false } : state;
-      case 'DocumentProcessed': {
-        const parsed = documentProcessedShape.safeParse(raw.data);
-        if (!parsed.success) return state;
-        return { ...state, textSha256: parsed.data.textSha256, mimeType: parsed.data.mimeType ? normalizeMimeType(parsed.data.mimeType) : state.mimeType };
-      }
-      default:
-        // DocumentProcessingFailed keeps the last good text; unknown events change nothing here.
-        return state;
-    }
-  }
+/** What the index keeps of an entry, from its merged state (undefined: the entry does not exist). */
+export function searchStateOf(state: MergedEntryState): EntryState | undefined {
+  if (!state.exists) return undefined;
+  const document = state.document;
+  const mime = document ? (document.processed?.mimeType ?? document.file.mimeType) : null;
+  return {
+    kind: state.kind,
+    title: state.title,
+    body: state.body,
+    tags: [...state.tags],
+    mimeType: mime ? normalizeMimeType(mime) : null,
+    // A failed retry keeps the last good text (the merged state keeps `processed`).
+    textSha256: document?.processed?.textSha256 ?? null,
+    deleted: state.deleted,
+  };
+}
 
 /**
  * Rebuilds the index stream by stream: folds an entry to its final state, then indexes it once (not
@@ -305,17 +266,9 @@ class SearchStreamReplayer implements StreamReplayer {
     db.exec(`INSERT INTO search_fts (search_fts, rank) VALUES ('automerge', 0)`);
   }
 
-  applyStream(events: readonly RecordedEvent[]): void {
-    let state: EntryState | undefined;
-    let position = 0;
-    for (const event of events) {
-      if (event.aggregateType !== entryAggregateType) continue;
-      const next = state ? evolveSearchState(state, event) : createSearchState(event);
-      if (!next || next === state) continue;
-      state = next;
-      position = event.position;
-    }
-    if (state) this.handler.writeReplayed(events[0]!.aggregateId, state, position);
+  applyStream({ events, state }: MergedStream): void {
+    const indexed = searchStateOf(state);
+    if (indexed) this.handler.writeReplayed(state.id, indexed, Math.max(...events.map((e) => e.position)));
   }
 
   finish(): void {

@@ -8,7 +8,7 @@ export type Database = BetterSqlite3.Database;
 /** "CRN1": marks a SQLite file as a Cairn database. */
 export const CAIRN_APPLICATION_ID = 0x43524e31;
 /** The schema version of the log and core tables this build writes. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 export const DATABASE_FILE = 'cairn.db';
 
 export interface OpenDatabaseOptions {
@@ -154,6 +154,20 @@ const migrations: ReadonlyArray<(db: Database) => void> = [
         updated_at INTEGER NOT NULL
       );
       CREATE INDEX jobs_ready ON jobs (status, priority DESC, run_at, id);
+    `);
+  },
+  // 2: sync. An event's place in the server's log (`seq`, null until acknowledged or pulled), who pushed it as the
+  // server recorded it (`origin`), and the version its envelope was written with (`authored_version`: what is pushed,
+  // while `version` is its place in the entry's canonical stream, which an event pulled from another device may move).
+  (db) => {
+    db.exec(`
+      ALTER TABLE events ADD COLUMN seq INTEGER;
+      ALTER TABLE events ADD COLUMN authored_version INTEGER;
+      ALTER TABLE events ADD COLUMN origin TEXT;
+      UPDATE events SET authored_version = version;
+      CREATE UNIQUE INDEX events_by_seq ON events (seq) WHERE seq IS NOT NULL;
+      CREATE INDEX events_unacknowledged ON events (position) WHERE seq IS NULL;
+      CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
     `);
   },
 ];

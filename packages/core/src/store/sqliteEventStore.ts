@@ -1,7 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import { ConcurrencyError } from '../errors/cairnError.js';
 import type { EventCatalog } from '../domain/shared/eventCatalog.js';
-import type { EventMetadata, NewEvent, RecordedEvent } from '../domain/shared/envelope.js';
+import type { EventMetadata, EventOrigin, NewEvent, RecordedEvent } from '../domain/shared/envelope.js';
 import { ConflictError } from '../errors/cairnError.js';
 import { resolveDuplicates, validateBatch } from './appendChecks.js';
 import { sqliteError, type Database } from './database.js';
@@ -12,9 +12,9 @@ import { upcastRecorded } from './upcastRecorded.js';
 export type AppendHook = (events: readonly RecordedEvent[]) => void;
 
 /** A row of the events table as an array (in `eventColumns` order): reads allocate less than with row objects. */
-type EventRow = [number, string, string, string, number, string, number, string, string];
+type EventRow = [number, string, string, string, number, string, number, string, string, number | null, number | null, string | null];
 
-const eventColumns = 'position, event_id, aggregate_type, aggregate_id, version, type, schema_version, data, metadata';
+const eventColumns = 'position, event_id, aggregate_type, aggregate_id, version, type, schema_version, data, metadata, seq, authored_version, origin';
 
 /**
  * The log on SQLite. Each append is one IMMEDIATE transaction (so concurrent writers queue instead of
@@ -36,7 +36,7 @@ export class SqliteEventStore implements EventStore {
     private readonly catalog: EventCatalog,
   ) {
     this.insert = db.prepare(
-      `INSERT INTO events (event_id, aggregate_type, aggregate_id, version, type, schema_version, data, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO events (event_id, aggregate_type, aggregate_id, version, type, schema_version, data, metadata, authored_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.byEventId = db.prepare(`SELECT ${eventColumns} FROM events WHERE event_id = ?`).raw();
     this.versionExists = db.prepare(`SELECT 1 FROM events WHERE aggregate_id = ? AND version = ?`).pluck();
@@ -99,6 +99,7 @@ export class SqliteEventStore implements EventStore {
             event.schemaVersion,
             JSON.stringify(event.data),
             JSON.stringify(event.metadata),
+            event.version,
           ).lastInsertRowid,
         );
       } catch (error) {
@@ -191,7 +192,7 @@ export class SqliteEventStore implements EventStore {
     return row && this.fromRow(row);
   }
 
-  private fromRow([position, eventId, aggregateType, aggregateId, version, type, schemaVersion, data, metadata]: EventRow): RecordedEvent {
+  private fromRow([position, eventId, aggregateType, aggregateId, version, type, schemaVersion, data, metadata, seq, authoredVersion, origin]: EventRow): RecordedEvent {
     return upcastRecorded(this.catalog, {
       position,
       eventId,
@@ -202,7 +203,83 @@ export class SqliteEventStore implements EventStore {
       schemaVersion,
       data: JSON.parse(data) as unknown,
       metadata: JSON.parse(metadata) as EventMetadata,
+      // Sync's fields only where they say something (a device never synced has none).
+      ...(seq !== null && { seq }),
+      ...(origin !== null && { origin: JSON.parse(origin) as EventOrigin }),
+      ...(authoredVersion !== null && authoredVersion !== version && { authoredVersion }),
     });
+  }
+
+  // ── sync ──────────────────────────────────────────────────────────────────────────────────────────
+
+  /** Events not acknowledged by the sync server yet, in the order they were written here. */
+  unacknowledged(limit: number): RecordedEvent[] {
+    return (this.db.prepare(`SELECT ${eventColumns} FROM events WHERE seq IS NULL ORDER BY position LIMIT ?`).raw().all(limit) as EventRow[]).map((row) => this.fromRow(row));
+  }
+
+  countUnacknowledged(): number {
+    return this.db.prepare(`SELECT count(*) FROM events WHERE seq IS NULL`).pluck().get() as number;
+  }
+
+  byIds(eventIds: readonly string[]): Map<string, RecordedEvent> {
+    const found = new Map<string, RecordedEvent>();
+    for (const id of eventIds) {
+      const event = this.eventById(id);
+      if (event) found.set(id, event);
+    }
+    return found;
+  }
+
+  /** The canonical version of an event of an entry, by id. */
+  versionOf(aggregateId: string, eventId: string): number | undefined {
+    return this.db.prepare(`SELECT version FROM events WHERE event_id = ? AND aggregate_id = ?`).pluck().get(eventId, aggregateId) as number | undefined;
+  }
+
+  /** Records an event's place in the server's log and who pushed it (an acknowledgement, or the event pulled back). */
+  setSequence(eventId: string, seq: number, origin: EventOrigin): void {
+    this.db.prepare(`UPDATE events SET seq = ?, origin = ? WHERE event_id = ?`).run(seq, JSON.stringify(origin), eventId);
+  }
+
+  /**
+   * Stores an event pulled from the server (validated by the caller) after every event this device has; its stream
+   * must then be renumbered ({@link renumber}) to put it in canonical order.
+   */
+  insertPulled(event: NewEvent, seq: number, origin: EventOrigin): number {
+    // A version no canonical stream uses (negative, unique by seq) until the stream is renumbered.
+    const position = this.db
+      .prepare(`INSERT INTO events (event_id, aggregate_type, aggregate_id, version, type, schema_version, data, metadata, seq, authored_version, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(event.eventId, event.aggregateType, event.aggregateId, -seq, event.type, event.schemaVersion, JSON.stringify(event.data), JSON.stringify(event.metadata), seq, event.version, JSON.stringify(origin)).lastInsertRowid;
+    return Number(position);
+  }
+
+  /**
+   * Puts an entry's stream in canonical order — the server's sequence, then this device's unacknowledged events in
+   * the order they were written — numbering it 1, 2, …. Returns true when a version changed.
+   */
+  renumber(aggregateId: string): boolean {
+    const rows = this.db.prepare(`SELECT position, version FROM events WHERE aggregate_id = ? ORDER BY seq IS NULL, seq, position`).raw().all(aggregateId) as [number, number][];
+    const moves = rows.map(([position, version], i) => ({ position, version, next: i + 1 })).filter((m) => m.version !== m.next);
+    if (moves.length === 0) return false;
+    // Two steps, so no intermediate number collides under the unique (aggregate_id, version) index.
+    const set = this.db.prepare(`UPDATE events SET version = ? WHERE position = ?`);
+    for (const move of moves) set.run(-1_000_000_000 - move.next, move.position);
+    for (const move of moves) set.run(move.next, move.position);
+    return true;
+  }
+
+  /** The newest event of an entry this device has pulled (at or before the cursor): what a new edit is based on. */
+  lastPulled(aggregateId: string, cursor: number): string | null {
+    return (this.db.prepare(`SELECT event_id FROM events WHERE aggregate_id = ? AND seq IS NOT NULL AND seq <= ? ORDER BY seq DESC LIMIT 1`).pluck().get(aggregateId, cursor) as string | undefined) ?? null;
+  }
+
+  /** Forgets every server sequence (the server's log was recreated or restored: its numbers mean something else now). */
+  forgetSequences(): void {
+    this.db.exec(`UPDATE events SET seq = NULL WHERE seq IS NOT NULL`);
+  }
+
+  /** Entries that have events after `position` (what a pull changed). */
+  entriesAfter(position: number): string[] {
+    return this.db.prepare(`SELECT DISTINCT aggregate_id FROM events WHERE position > ?`).pluck().all(position) as string[];
   }
 }
 

@@ -38,9 +38,26 @@ export interface NewEvent<TType extends string = string, TData = unknown> extend
   readonly metadata: EventMetadata;
 }
 
+/** Who pushed an event and when, as the sync server recorded it (never what the event claims). */
+export interface EventOrigin {
+  readonly userId: string;
+  readonly deviceId: string;
+  /** When the server received it; null while only the acknowledgement is known (not yet pulled back). */
+  readonly receivedAt: string | null;
+}
+
 export interface RecordedEvent<TType extends string = string, TData = unknown> extends NewEvent<TType, TData> {
-  /** Order in the local log, starting at 1, without gaps. */
+  /** Order in the local log (arrival order on this device), starting at 1, without gaps. */
   readonly position: number;
+  /** Its sequence in the sync server's log; null until acknowledged or pulled (and on a device never synced). */
+  readonly seq?: number | null;
+  readonly origin?: EventOrigin | null;
+  /**
+   * The version its envelope was written with, which is what gets pushed. `version` is its place in the entry's
+   * canonical stream (the server's order, then this device's unacknowledged events), which an event pulled from
+   * another device may move.
+   */
+  readonly authoredVersion?: number;
 }
 
 /** What a command carries besides its intent: who, where, when, and the ids to use. */

@@ -9,6 +9,7 @@ export default defineConfig({
       { find: /^@cairn\/core$/, replacement: here('./packages/core/src/index.ts') },
       { find: /^@cairn\/core\/domain$/, replacement: here('./packages/core/src/domain/index.ts') },
       { find: /^@cairn\/core\/protocol$/, replacement: here('./packages/core/src/protocol/index.ts') },
+      { find: /^@cairn\/sync-server$/, replacement: here('./apps/sync-server/src/index.ts') },
       { find: /^@cairn\/core\/bench$/, replacement: here('./packages/core/src/bench/coreBench.ts') },
     ],
   },

@@ -97,3 +97,7 @@ export {
   type DocumentStatus,
   type DocumentStatusChangedData,
 } from './domain/index.js';
+export { EpochChanged, LocalSyncLog, ServerMisbehaved, toWire, type PullOutcome, type SyncLink } from './sync/localSyncLog.js';
+export { actionFor, SyncClient, type SyncClientOptions, type SyncReport, type SyncStatus } from './sync/syncClient.js';
+export { HttpTransport, type HttpTransportOptions } from './sync/httpTransport.js';
+export { SyncTransportError, type LiveConnection, type LiveHandlers, type SyncTransport } from './sync/transport.js';

@@ -25,6 +25,7 @@ import { PreparedTexts, prepareText } from '../search/preparedText.js';
 import { SearchService } from '../search/searchService.js';
 import { EntryQueries, historyItem, viewFromEvents } from './entryQueries.js';
 import { EntryRepository, mergeEventOf } from './entryRepository.js';
+import { LocalSyncLog } from '../sync/localSyncLog.js';
 import type { ActivityItem, CommandResult, EngineChange, EngineNotice, EngineProgress, EngineStatus, EntryList, EntryView, HistoryItem, ListEntriesQuery, TagCount } from './views.js';
 
 /** Every command the engine handles; all of them act on entry streams. */
@@ -95,6 +96,8 @@ export class Engine {
   readonly search: SearchService;
   /** Extracted texts that extraction threads already chunked and analyzed, for the search projection to take. */
   readonly preparedTexts = new PreparedTexts();
+  /** This data directory's side of sync: its link, what to push, acknowledgements and pulled pages. */
+  readonly sync: LocalSyncLog;
   private readonly store: SqliteEventStore;
   private readonly readModels: ReadModels;
   private readonly repository: EntryRepository;
@@ -103,6 +106,8 @@ export class Engine {
   private readonly meta: Meta;
   private readonly lastHlcStatement: Statement;
   private readonly cursorStatement: Statement;
+  /** How far this device's clock is off the sync server's (learned when the server refused a clock far ahead). */
+  private clockOffsetMs = 0;
   private readonly listeners = new Set<EngineListener>();
   private readonly pending: { command: EngineCommand; options: ExecuteOptions; resolve: (result: CommandResult) => void; reject: (error: Error) => void }[] = [];
   private notifiedHead: number;
@@ -150,6 +155,17 @@ export class Engine {
       onBackgroundError: (error) => (options.onBackgroundError ?? (() => undefined))(error),
     });
     this.meta = this.loadMeta(options.actorId);
+    this.sync = new LocalSyncLog({
+      db,
+      store: this.store,
+      repository: this.repository,
+      readModels: this.readModels,
+      catalog: eventCatalog,
+      transaction: (work) => this.store.transaction(work),
+      afterCommit: (head) => this.afterCommit(head),
+      setClockOffset: (offset) => (this.clockOffsetMs = offset),
+    });
+    this.clockOffsetMs = Number(this.sync.value('clock_offset_ms') ?? 0);
     // The clock of the last event written here, or of the newest pulled from the server if that is later (a new
     // event must come after everything this device has seen).
     this.lastHlcStatement = db
@@ -185,7 +201,7 @@ export class Engine {
     try {
       result = this.store.transaction(() => {
         // Read once per transaction: the clock of the last event in the log (ours or another process's).
-        const batch: BatchContext = { hlc: decodeHlc((this.lastHlcStatement.get() as string | undefined) ?? ''), now: this.env.now() };
+        const batch: BatchContext = { hlc: decodeHlc((this.lastHlcStatement.get() as string | undefined) ?? ''), now: this.env.now() + this.clockOffsetMs };
         return work((command) => {
           touched.push(command.entryId);
           const executed = this.executeInTransaction(command, { ...options, correlationId }, batch);
@@ -227,7 +243,7 @@ export class Engine {
     let lastPosition = 0;
     try {
       this.store.transaction(() => {
-        const batch: BatchContext = { hlc: decodeHlc((this.lastHlcStatement.get() as string | undefined) ?? ''), now: this.env.now() };
+        const batch: BatchContext = { hlc: decodeHlc((this.lastHlcStatement.get() as string | undefined) ?? ''), now: this.env.now() + this.clockOffsetMs };
         for (const { command, options } of queued) {
           try {
             const run = () => this.executeInTransaction(command, { ...options, correlationId: options.correlationId ?? this.env.newId() }, batch);

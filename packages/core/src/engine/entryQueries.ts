@@ -3,7 +3,8 @@ import { NotFoundError, ValidationError } from '../errors/cairnError.js';
 import { changedFields } from '../domain/entry/changedFields.js';
 import type { EventCatalog } from '../domain/shared/eventCatalog.js';
 import type { EntryEvent, EntryKind } from '../domain/entry/events.js';
-import type { EventMetadata, RecordedEvent } from '../domain/shared/envelope.js';
+import type { EventMetadata, EventOrigin, RecordedEvent } from '../domain/shared/envelope.js';
+import { authorOf } from '../projections/projection.js';
 import type { JsonObject } from '../domain/shared/json.js';
 import type { Database } from '../store/database.js';
 import type { EntryState } from '../domain/entry/state.js';
@@ -43,7 +44,7 @@ export class EntryQueries {
     // The feed is the log itself, newest first: no read model to keep or rebuild. Processing stages
     // of a document are left out (its outcome is not).
     this.activityStatement = db.prepare(
-      `SELECT e.position, e.aggregate_id, e.type, e.schema_version, e.data, e.metadata, n.title
+      `SELECT e.position, e.aggregate_id, e.type, e.schema_version, e.data, e.metadata, e.origin, n.title
          FROM events e LEFT JOIN entries n ON n.id = e.aggregate_id
         WHERE e.position < ? AND e.aggregate_type = 'entry' AND e.type != 'DocumentStatusChanged'
         ORDER BY e.position DESC LIMIT ?`,
@@ -108,10 +109,12 @@ export class EntryQueries {
       schema_version: number;
       data: string;
       metadata: string;
+      origin: string | null;
       title: string | null;
     }[];
     return rows.map((r) => {
       const metadata = JSON.parse(r.metadata) as EventMetadata;
+      const origin = r.origin === null ? null : (JSON.parse(r.origin) as EventOrigin);
       const data = this.catalog.upcast(r.type, r.schema_version, JSON.parse(r.data) as unknown);
       const event = { type: r.type, data } as unknown as EntryEvent;
       return {
@@ -120,8 +123,8 @@ export class EntryQueries {
         eventType: r.type,
         title: titleSetBy(event) ?? r.title ?? '',
         fields: changedFields(event),
-        actorId: metadata.actorId,
-        deviceId: metadata.deviceId,
+        actorId: origin?.userId ?? metadata.actorId,
+        deviceId: origin?.deviceId ?? metadata.deviceId,
         at: metadata.at,
       };
     });
@@ -176,9 +179,9 @@ export function viewFromEvents(state: EntryState, events: readonly RecordedEvent
     deleted: state.deleted,
     version: state.version,
     createdAt: first.metadata.at,
-    createdBy: first.metadata.actorId,
+    createdBy: authorOf(first),
     updatedAt: last.metadata.at,
-    updatedBy: last.metadata.actorId,
+    updatedBy: authorOf(last),
   };
 }
 
@@ -190,8 +193,9 @@ export function historyItem(event: RecordedEvent): HistoryItem {
     eventId: event.eventId,
     position: event.position,
     at: event.metadata.at,
-    actorId: event.metadata.actorId,
-    deviceId: event.metadata.deviceId,
+    actorId: authorOf(event),
+    deviceId: event.origin?.deviceId ?? event.metadata.deviceId,
+    seq: event.seq ?? null,
     fields: changedFields(entryEvent),
   };
   return entryEvent.type === 'EntryReverted' ? { ...item, revertedTo: entryEvent.data.toVersion } : item;

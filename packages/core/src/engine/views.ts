@@ -53,8 +53,11 @@ export interface HistoryItem {
   readonly eventId: string;
   readonly position: number;
   readonly at: string;
+  /** Who made it: the account and device the sync server recorded, or (never synced) the local actor and device. */
   readonly actorId: string;
   readonly deviceId: string;
+  /** Its place in the sync server's log (null: not acknowledged yet, or never synced). */
+  readonly seq: number | null;
   /** The fields this change set. */
   readonly fields: string[];
   /** For a revert: the version it went back to. */
@@ -67,6 +70,7 @@ export interface ActivityItem {
   readonly eventType: string;
   readonly title: string;
   readonly fields: string[];
+  /** As in {@link HistoryItem}: as the sync server recorded it when it did. */
   readonly actorId: string;
   readonly deviceId: string;
   readonly at: string;

@@ -55,8 +55,8 @@ interface Provenance {
 const columns = 'id, kind, title, body, tags, attributes, deleted, version, created_at, created_by, updated_at, updated_by, position';
 const upsertSql = `INSERT INTO entries (${columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, title = excluded.title, body = excluded.body, tags = excluded.tags,
-    attributes = excluded.attributes, deleted = excluded.deleted, version = excluded.version, updated_at = excluded.updated_at,
-    updated_by = excluded.updated_by, position = excluded.position`;
+    attributes = excluded.attributes, deleted = excluded.deleted, version = excluded.version, created_at = excluded.created_at,
+    created_by = excluded.created_by, updated_at = excluded.updated_at, updated_by = excluded.updated_by, position = excluded.position`;
 
 function rowValues(state: EntryState, provenance: Provenance, last: RecordedEvent): unknown[] {
   return [
@@ -98,7 +98,7 @@ class EntriesHandler implements ProjectionHandler {
     this.deleteTag = db.prepare(`DELETE FROM entry_tags WHERE tag = ? AND entry_id = ?`);
   }
 
-  apply(events: readonly RecordedEvent[]): void {
+  apply(events: readonly RecordedEvent[], refold = false): void {
     const touched = new Map<string, RecordedEvent[]>();
     for (const event of events) {
       if (event.aggregateType !== entryAggregateType) continue;
@@ -115,8 +115,8 @@ class EntriesHandler implements ProjectionHandler {
         for (const tag of before) this.deleteTag.run(tag, id);
         continue;
       }
-      const first = row ? undefined : (batch.find((e) => e.version === 1) ?? this.states.event(id, 1));
-      const provenance = row ? { createdAt: row.created_at, createdBy: row.created_by } : { createdAt: first!.metadata.at, createdBy: authorOf(first!) };
+      const first = row && !refold ? undefined : this.states.event(id, 1);
+      const provenance = first ? { createdAt: first.metadata.at, createdBy: authorOf(first) } : { createdAt: row!.created_at, createdBy: row!.created_by };
       const last = batch.find((e) => e.version === state.version) ?? this.states.event(id, state.version)!;
       this.upsert.run(...rowValues(state, provenance, last));
       for (const tag of before) if (!state.tags.includes(tag)) this.deleteTag.run(tag, id);

@@ -60,8 +60,11 @@ export interface StreamReplayer {
 }
 
 export interface ProjectionHandler {
-  /** Applies events in log order. Runs inside the caller's transaction. */
-  apply(events: readonly RecordedEvent[]): void;
+  /**
+   * Applies events in log order. Runs inside the caller's transaction. `refold`: the events came by sync (pulled, or
+   * acknowledged), so an entry's first event may have moved or learned who pushed it: nothing kept is trusted.
+   */
+  apply(events: readonly RecordedEvent[], refold?: boolean): void;
 }
 
 export function createProjectionTables(db: Database, projection: ProjectionDefinition): void {

@@ -63,6 +63,15 @@ export class ReadModels {
   }
 
   /**
+   * Runs the inline read models for events that did not arrive through an append (a pull, acknowledgements): they
+   * take the touched entries' states afresh. Call inside the caller's transaction.
+   */
+  applyInline(events: readonly RecordedEvent[]): void {
+    if (events.length === 0) return;
+    for (const handler of this.inlineHandlers) handler.apply(events, true);
+  }
+
+  /**
    * Read models that do not match the log: built by an older version of their projection, or an
    * inline projection added after events were written. {@link repair} rebuilds them.
    */

@@ -272,6 +272,16 @@ export class SqliteEventStore implements EventStore {
     return (this.db.prepare(`SELECT event_id FROM events WHERE aggregate_id = ? AND seq IS NOT NULL AND seq <= ? ORDER BY seq DESC LIMIT 1`).pluck().get(aggregateId, cursor) as string | undefined) ?? null;
   }
 
+  /** Rewrites an unacknowledged event's metadata (its clock, when the server refused it as far ahead). */
+  rewriteMetadata(eventId: string, metadata: EventMetadata): void {
+    this.db.prepare(`UPDATE events SET metadata = ? WHERE event_id = ? AND seq IS NULL`).run(JSON.stringify(metadata), eventId);
+  }
+
+  /** The newest clock among events the server has numbered. */
+  latestSequencedHlc(): string | undefined {
+    return (this.db.prepare(`SELECT max(json_extract(metadata, '$.hlc')) FROM events WHERE seq IS NOT NULL`).pluck().get() as string | null) ?? undefined;
+  }
+
   /** Forgets every server sequence (the server's log was recreated or restored: its numbers mean something else now). */
   forgetSequences(): void {
     this.db.exec(`UPDATE events SET seq = NULL WHERE seq IS NOT NULL`);

@@ -1,0 +1,76 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Engine, HttpTransport, SyncClient, type SyncTransport } from '@cairn/core';
+import { loadConfig, PgliteDb, startServer, type RunningServer } from '@cairn/sync-server';
+
+type PgliteInstance = Awaited<ReturnType<typeof PgliteDb.createInstance>>;
+
+/** A sync server in this process (PGlite, a schema of its own) and the folders of the devices that use it. */
+export class SyncWorld {
+  private readonly folders: string[] = [];
+  private readonly engines: Engine[] = [];
+  private readonly clients: SyncClient[] = [];
+
+  private constructor(
+    readonly server: RunningServer,
+    private readonly schema: string,
+    private readonly instance: PgliteInstance,
+  ) {}
+
+  static async start(instance: PgliteInstance, settings: Record<string, string> = {}): Promise<SyncWorld> {
+    const schema = `s_${randomBytes(5).toString('hex')}`;
+    const db = await PgliteDb.open({ instance, schema });
+    const config = loadConfig({ port: '0', host: '127.0.0.1', signup: 'open', 'log-level': 'silent', 'rate-limit': '0', namespace: schema, ...settings }, {});
+    const server = await startServer(config, { db });
+    return new SyncWorld(server, schema, instance);
+  }
+
+  get url(): string {
+    return this.server.url;
+  }
+
+  /** Signs up (or in) an account and returns a token for a device. */
+  async signIn(username: string, deviceId?: string): Promise<{ token: string; userId: string; deviceId: string }> {
+    const password = 'correct horse battery';
+    await this.call('POST', '/v1/auth/signup', undefined, { username, password });
+    const answer = (await this.call('POST', '/v1/auth/signin', undefined, { username, password, deviceName: `${username}'s device`, ...(deviceId ? { deviceId } : {}) })) as { token: string; user: { id: string }; deviceId: string };
+    return { token: answer.token, userId: answer.user.id, deviceId: answer.deviceId };
+  }
+
+  async call(method: string, path: string, token: string | undefined, body?: unknown): Promise<unknown> {
+    const res = await fetch(`${this.url}${path}`, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    return text ? (JSON.parse(text) as unknown) : undefined;
+  }
+
+  /** A new data directory, linked to `workspace` as `account`, with its sync client (not started). */
+  async device(account: { token: string; userId: string }, workspace: string, options: { transport?: (http: SyncTransport) => SyncTransport; now?: () => number } = {}): Promise<{ engine: Engine; client: SyncClient; dataDir: string }> {
+    const dataDir = mkdtempSync(join(tmpdir(), 'cairn-sync-device-'));
+    this.folders.push(dataDir);
+    const engine = Engine.open({ dataDir, autoCatchUp: false, backgroundEmbedding: false, ...(options.now ? { environment: { now: options.now, newId: () => crypto.randomUUID(), random: Math.random } } : {}) });
+    this.engines.push(engine);
+    // Sign in as this device (its own token, its own device id on the server).
+    const password = 'correct horse battery';
+    const me = (await this.call('GET', '/v1/me', account.token)) as { user: { username: string } };
+    const signedIn = (await this.call('POST', '/v1/auth/signin', undefined, { username: me.user.username, password, deviceName: 'device', deviceId: engine.status().deviceId })) as { token: string; user: { id: string }; deviceId: string };
+    engine.sync.setLink({ server: this.url, workspace, userId: signedIn.user.id, serverDeviceId: signedIn.deviceId });
+    const http = new HttpTransport({ server: this.url, token: signedIn.token });
+    const client = new SyncClient({ log: engine.sync, transport: options.transport ? options.transport(http) : http, deviceId: engine.status().deviceId, retryBaseMs: 20, retryMaxMs: 200, ...(options.now ? { now: options.now } : {}) });
+    this.clients.push(client);
+    return { engine, client, dataDir };
+  }
+
+  async close(): Promise<void> {
+    for (const client of this.clients) await client.stop();
+    for (const engine of this.engines) engine.close();
+    await this.server.close();
+    await this.instance.exec(`SET search_path TO public; DROP SCHEMA IF EXISTS ${this.schema} CASCADE`).catch(() => undefined);
+    for (const folder of this.folders) rmSync(folder, { recursive: true, force: true });
+  }
+}

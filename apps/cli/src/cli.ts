@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createLocalEngineApi, Engine, IngestRuntime, isCairnError, resolveDataDir, resolveModelDir, systemEnvironment, toErrorData, type EngineApi, type ErrorCode } from '@cairn/core';
+import { createLocalEngineApi, Engine, IngestRuntime, SyncService, isCairnError, resolveDataDir, resolveModelDir, systemEnvironment, toErrorData, type EngineApi, type ErrorCode } from '@cairn/core';
 import type { CommandContext, CommandSpec, OptionValues } from './command.js';
 import { benchCommand } from './commands/benchCommand.js';
 import { addCommand, editCommand, historyCommand, listCommand, restoreCommand, revertCommand, rmCommand, showCommand } from './commands/entryCommands.js';
@@ -7,6 +7,7 @@ import { importCommand, jobsCommand, openCommand, processCommand, retryCommand, 
 import { activityCommand, logCommand, rebuildCommand, statusCommand, tagsCommand } from './commands/logCommands.js';
 import { evalCommand, modelCommand, searchCommand } from './commands/searchCommands.js';
 import { serveCommand } from './commands/serveCommand.js';
+import { syncCommand } from './commands/syncCommands.js';
 import { createOutput, type Output } from './output.js';
 import { usageError } from './usageError.js';
 
@@ -34,6 +35,7 @@ export const commands: readonly CommandSpec[] = [
   textCommand,
   openCommand,
   serveCommand,
+  syncCommand,
   benchCommand,
 ];
 
@@ -112,6 +114,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   let out = createOutput(jsonRequested);
   let engine: Engine | undefined;
   let runtime: IngestRuntime | undefined;
+  let sync: SyncService | undefined;
   try {
     const globals = scanGlobals(argv);
     out = createOutput(globals.json);
@@ -172,13 +175,18 @@ export async function main(argv: readonly string[]): Promise<number> {
             ...(modelDir !== undefined && { modelDir }),
             ...(command.longRunning && { onBackgroundError: (error: unknown) => process.stderr.write(`cairn: background work failed: ${(error as Error).message}\n`) }),
           });
-          api = createLocalEngineApi(engine, systemEnvironment.newId);
+          sync = new SyncService(engine, { onError: (error) => command.longRunning && process.stderr.write(`cairn: sync: ${(error as Error).message}\n`) });
+          api = createLocalEngineApi(engine, systemEnvironment.newId, { sync });
         }
         return api;
       },
       engine() {
         ctx.api();
         return engine!;
+      },
+      sync() {
+        ctx.api();
+        return sync!;
       },
       ingestion() {
         ctx.api();
@@ -187,12 +195,14 @@ export async function main(argv: readonly string[]): Promise<number> {
       },
     };
     await command.run(ctx, parsed);
+    await sync?.stop();
     await runtime?.stop();
     engine?.close();
     return 0;
   } catch (error) {
     out.endProgress();
     try {
+      await sync?.stop();
       await runtime?.stop();
       engine?.close();
     } catch {

@@ -1,5 +1,5 @@
 import type { ParseArgsConfig } from 'node:util';
-import type { Engine, EngineApi, IngestRuntime } from '@cairn/core';
+import type { Engine, EngineApi, IngestRuntime, SyncService } from '@cairn/core';
 import type { Output } from './output.js';
 
 export type OptionSpecs = NonNullable<ParseArgsConfig['options']>;
@@ -21,6 +21,8 @@ export interface CommandContext {
    * commit) only for commands that declare `longRunning`.
    */
   engine(): Engine;
+  /** Sync for this data directory (the one behind the API's sync methods); long-running hosts start it. */
+  sync(): SyncService;
 }
 
 export interface CommandSpec {

@@ -101,3 +101,5 @@ export { EpochChanged, LocalSyncLog, ServerMisbehaved, toWire, type PullOutcome,
 export { actionFor, SyncClient, type SyncClientOptions, type SyncReport, type SyncStatus } from './sync/syncClient.js';
 export { HttpTransport, type HttpTransportOptions } from './sync/httpTransport.js';
 export { SyncTransportError, type LiveConnection, type LiveHandlers, type SyncTransport } from './sync/transport.js';
+export { FileSecretStore, normalizeServer, SyncService, type SecretStore, type SyncOverview, type SyncServiceOptions } from './sync/syncService.js';
+export { syncApiSchemas, type SyncApiResults } from './sync/syncApi.js';

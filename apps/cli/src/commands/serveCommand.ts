@@ -32,6 +32,8 @@ export const serveCommand: CommandSpec = {
     const api = ctx.api();
     // Dropped files are processed here (and whatever an earlier run left queued); stopped on exit.
     ctx.ingestion();
+    // In sync with the team's server in the background, when this data directory is linked (or once it is).
+    ctx.sync().start();
     // Warm the first screen's queries (statements, page cache) before anyone opens the link.
     await api.listEntries({ limit: 100 });
     await api.tags({});

@@ -1,4 +1,4 @@
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const cliBin = fileURLToPath(new URL('../../bin/cairn.js', import.meta.url));
@@ -21,4 +21,21 @@ export function runCli(args: readonly string[], options: SpawnSyncOptions & { in
   const stdout = String(result.stdout ?? '');
   const stderr = String(result.stderr ?? '');
   return { code: result.status, stdout, stderr, json: <T>() => JSON.parse(stdout) as T };
+}
+
+/**
+ * Runs the binary without blocking this process, for tests whose server runs in the same process (spawnSync would
+ * stop it from answering).
+ */
+export function runCliAsync(args: readonly string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cliBin, ...args], { env: { ...process.env, NO_COLOR: '1', CAIRN_DATA_DIR: '', ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr, json: <T>() => JSON.parse(stdout) as T }));
+    child.stdin.end(options.input ?? '');
+  });
 }

@@ -4,6 +4,7 @@ import type { RecordedEvent } from '../domain/shared/envelope.js';
 import { jsonObjectSchema, jsonValueSchema } from '../domain/shared/json.js';
 import { entrySorts, processingFilters, type ActivityItem, type CommandResult, type EngineNotice, type EngineStatus, type EntryList, type EntryView, type HistoryItem, type TagCount } from '../engine/views.js';
 import { ingestionApiSchemas, type IngestionApiResults } from '../ingest/ingestionApi.js';
+import { syncApiSchemas, type SyncApiResults } from '../sync/syncApi.js';
 import type { RebuildResult } from '../projections/readModels.js';
 import { searchModes, type EmbedResult, type ModelStatus, type SearchResponse, type SearchStatus } from '../search/searchViews.js';
 
@@ -79,12 +80,14 @@ export const engineApiSchemas = {
   downloadModel: z.object({ url: z.string().url().optional(), force: z.boolean().optional() }).strict(),
   useModel: z.object({ dir: z.string().min(1).max(4_096) }).strict(),
   embedPending: z.object({ max: z.number().int().positive().optional() }).strict(),
+  // Sync: syncStatus, syncLogin, syncWorkspaces, syncLink, syncNow, syncLogout, syncUnlink.
+  ...syncApiSchemas,
 } as const;
 
 export type EngineApiMethod = keyof typeof engineApiSchemas;
 export type EngineApiParams<M extends EngineApiMethod> = z.input<(typeof engineApiSchemas)[M]>;
 
-export interface EngineApiResults extends IngestionApiResults {
+export interface EngineApiResults extends IngestionApiResults, SyncApiResults {
   createEntry: CommandResult;
   updateEntry: CommandResult;
   deleteEntry: CommandResult;

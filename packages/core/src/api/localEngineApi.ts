@@ -1,6 +1,8 @@
 import { ValidationError } from '../errors/cairnError.js';
 import type { Engine } from '../engine/engine.js';
 import { ingestionHandlers, type IngestionSettings } from '../ingest/ingestionApi.js';
+import { syncHandlers } from '../sync/syncApi.js';
+import { SyncService } from '../sync/syncService.js';
 import { engineApiSchemas, type EngineApi, type EngineApiMethod, type EngineApiParams, type EngineApiResults } from './engineApi.js';
 
 /** Validates params against the contract, with a message that names the method and the field. */
@@ -16,6 +18,8 @@ export function parseParams<M extends EngineApiMethod>(method: M, params: unknow
 
 export interface LocalEngineApiOptions {
   readonly ingestion?: IngestionSettings;
+  /** The host's sync (the one it runs in the background); default one made for these calls. */
+  readonly sync?: SyncService;
 }
 
 /** The engine API over an engine in this process. */
@@ -53,6 +57,7 @@ export function createLocalEngineApi(engine: Engine, newId: () => string, option
     downloadModel: (p) => engine.search.downloadModel(p),
     useModel: ({ dir }) => engine.search.useModel(dir),
     embedPending: (p) => engine.search.embedPending(p),
+    ...syncHandlers(options.sync ?? new SyncService(engine)),
   };
   const api = { subscribe: (listener: Parameters<EngineApi['subscribe']>[0]) => engine.subscribe(listener) } as EngineApi;
   for (const method of Object.keys(handlers) as EngineApiMethod[]) {

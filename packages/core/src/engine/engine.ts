@@ -26,7 +26,7 @@ import { SearchService } from '../search/searchService.js';
 import { EntryQueries, historyItem, viewFromEvents } from './entryQueries.js';
 import { EntryRepository, mergeEventOf } from './entryRepository.js';
 import { LocalSyncLog } from '../sync/localSyncLog.js';
-import type { ActivityItem, CommandResult, EngineChange, EngineNotice, EngineProgress, EngineStatus, EntryList, EntryView, HistoryItem, ListEntriesQuery, TagCount } from './views.js';
+import type { ActivityItem, CommandResult, EngineChange, EngineNotice, EngineProgress, EngineStatus, EngineSyncNotice, EntryList, EntryView, HistoryItem, ListEntriesQuery, TagCount } from './views.js';
 
 /** Every command the engine handles; all of them act on entry streams. */
 export type EngineCommand = EntryCommand | DocumentCommand;
@@ -455,6 +455,11 @@ export class Engine {
   /** Tells subscribers how a long task (an import, document processing) is going. */
   reportProgress(progress: EngineProgress): void {
     if (!this.closed) this.emit(progress);
+  }
+
+  /** Tells subscribers sync's state changed. */
+  reportSync(notice: EngineSyncNotice): void {
+    if (!this.closed) this.emit(notice);
   }
 
   private afterCommit(head: number): void {

@@ -1,3 +1,4 @@
+import type { SyncOverview } from '../sync/syncService.js';
 import type { EntryKind } from '../domain/entry/events.js';
 import type { JsonObject } from '../domain/shared/json.js';
 
@@ -125,4 +126,10 @@ export interface EngineProgress {
   readonly status?: string;
 }
 
-export type EngineNotice = EngineChange | EngineProgress;
+/** Sync's state changed (online, offline, pending count, an error): the sync panel and the indicator redraw. */
+export interface EngineSyncNotice {
+  readonly type: 'sync';
+  readonly status: SyncOverview;
+}
+
+export type EngineNotice = EngineChange | EngineProgress | EngineSyncNotice;

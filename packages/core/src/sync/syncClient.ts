@@ -289,10 +289,12 @@ export class SyncClient {
     if (!link || !transport.live || this.stopped) return;
     this.socket = transport.live([link.workspace], {
       onOpen: () => {
+        if (this.stopped) return;
         this.socketUp = true;
         this.emit();
       },
       onMessage: (message: ServerLiveMessage) => {
+        if (this.stopped) return;
         if (message.type === 'welcome') {
           const mine = message.workspaces.find((w) => w.ws === link.workspace);
           if (mine && mine.head !== this.options.log.link()?.cursor) this.request(0);
@@ -303,8 +305,9 @@ export class SyncClient {
       onClose: (code) => {
         this.socketUp = false;
         this.socket = undefined;
-        this.emit();
+        // Closed by stop(): the host may be closing the data directory right after.
         if (this.stopped) return;
+        this.emit();
         if (code === 4001) {
           this.lastError = { code: 'unauthorized', message: 'the sync server no longer accepts this device’s sign-in', action: actionFor(new CairnError('unauthorized', '')) };
           this.fatal = true;

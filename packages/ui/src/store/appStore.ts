@@ -10,6 +10,7 @@ import { filterForView, librarySlice } from './librarySlice.js';
 import { modelSlice } from './modelSlice.js';
 import { loadPrefs, savePrefs, type KeyValueStorage } from './prefs.js';
 import { searchSlice } from './searchSlice.js';
+import { syncSlice } from './syncSlice.js';
 import type { SliceContext } from './sliceContext.js';
 import type { AppStore } from './state.js';
 
@@ -44,6 +45,7 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
     const imports = importSlice(ctx);
     const documents = documentSlice(ctx);
     const model = modelSlice(ctx);
+    const sync = syncSlice(ctx);
 
     let pendingIds = new Set<string>();
     let refreshTimer: unknown;
@@ -75,6 +77,8 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
           set((state) => ({ progress: { ...state.progress, [notice.task]: { done: notice.done, total: notice.total } } }));
           if (notice.task === 'model-download' && notice.done >= notice.total) void get().loadModelStatus();
           return;
+        case 'sync':
+          return sync.syncNotice(notice.status);
         default: {
           const unknown: never = notice;
           return unknown;
@@ -110,6 +114,7 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
       ...imports,
       ...documents,
       ...model,
+      ...sync,
 
       start() {
         unsubscribers.push(engine.subscribe(onNotice));
@@ -122,6 +127,7 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
         );
         get().resetLibrary();
         void get().loadTags();
+        void get().loadSync();
         return Promise.resolve();
       },
 

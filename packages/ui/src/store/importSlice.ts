@@ -1,4 +1,4 @@
-import type { DocumentView, EngineNotice, ImportOutcome } from '@cairn/core';
+import type { DocumentView, EngineChange, EngineProgress, ImportOutcome } from '@cairn/core';
 import { errorCode, errorMessage } from '../engine/engineError.js';
 import { toBase64 } from '../lib/base64.js';
 import type { SliceContext } from './sliceContext.js';
@@ -32,7 +32,7 @@ export function isSettled(item: ImportItem): boolean {
  * `importBytes`. The engine's `changed` notices naming an item's entry make the slice ask `getDocument`
  * for its status; `document` progress notices count OCR'd pages.
  */
-export function importSlice(ctx: SliceContext): Pick<AppState, ImportKeys> & Pick<AppActions, ImportActionKeys> & { importNotice(notice: EngineNotice): void } {
+export function importSlice(ctx: SliceContext): Pick<AppState, ImportKeys> & Pick<AppActions, ImportActionKeys> & { importNotice(notice: EngineChange | EngineProgress): void } {
   const sources = new Map<string, ImportSource>();
   /** Keys of the items waiting to be sent, in the order they came. */
   const queue: string[] = [];

@@ -12,8 +12,10 @@ import type {
   ProcessingFilter,
   SearchMode,
   SearchResult,
+  SyncOverview,
   TagCount,
 } from '@cairn/core';
+import type { Workspace } from '@cairn/core/protocol';
 import type { ConnectionState } from '../engine/transport.js';
 import type { Prefs } from './prefs.js';
 
@@ -161,6 +163,13 @@ export interface AppState {
   // import (shown when the engine offers `importBytes` or `importPaths`)
   readonly importOpen: boolean;
   readonly imports: readonly ImportItem[];
+
+  // sync with the team's server (shown when the engine offers `syncStatus`)
+  readonly sync: SyncOverview | undefined;
+  readonly syncOpen: boolean;
+  readonly syncBusy: boolean;
+  readonly syncError: string | undefined;
+  readonly syncWorkspaces: readonly Workspace[];
 }
 
 export interface AppActions {
@@ -210,6 +219,15 @@ export interface AppActions {
   readonly loadModelStatus: () => Promise<void>;
   readonly downloadModel: () => Promise<void>;
   readonly useModel: (dir: string) => Promise<void>;
+
+  readonly loadSync: () => Promise<void>;
+  readonly openSync: (open: boolean) => void;
+  /** Each resolves true when it worked (else `syncError` says why). */
+  readonly syncLogin: (params: { server: string; username: string; password: string; invitation?: string }) => Promise<boolean>;
+  readonly syncLink: (workspace: string, create?: string) => Promise<boolean>;
+  readonly syncNow: () => Promise<boolean>;
+  readonly syncLogout: () => Promise<boolean>;
+  readonly syncUnlink: () => Promise<boolean>;
 
   readonly openSearch: (open: boolean) => void;
   readonly setSearchQuery: (query: string) => void;

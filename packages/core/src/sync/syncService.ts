@@ -1,0 +1,285 @@
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { Engine } from '../engine/engine.js';
+import { CairnError } from '../errors/cairnError.js';
+import { PROTOCOL_HEADER, PROTOCOL_VERSION, signInResponseSchema, workspaceSchema, type Workspace } from '../protocol/index.js';
+import { HttpTransport } from './httpTransport.js';
+import { SyncClient, type SyncReport, type SyncStatus } from './syncClient.js';
+import { SyncTransportError, type SyncTransport } from './transport.js';
+
+/**
+ * Where the device token is kept: the OS keychain where the host has one (the desktop app passes Electron's
+ * `safeStorage`), else a file in the data directory only this user can read. Never the event log, never a log.
+ */
+export interface SecretStore {
+  read(): string | undefined;
+  write(secret: string): void;
+  remove(): void;
+}
+
+/** The token file: mode 0600, written whole. */
+export class FileSecretStore implements SecretStore {
+  constructor(private readonly file: string) {}
+
+  read(): string | undefined {
+    try {
+      return readFileSync(this.file, 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+
+  write(secret: string): void {
+    writeFileSync(this.file, secret, { mode: 0o600 });
+    chmodSync(this.file, 0o600);
+  }
+
+  remove(): void {
+    rmSync(this.file, { force: true });
+  }
+}
+
+const credentialsSchema = z.object({ server: z.string(), username: z.string(), userId: z.string(), token: z.string(), tokenId: z.string(), serverDeviceId: z.string() }).strict();
+type Credentials = z.infer<typeof credentialsSchema>;
+
+/** What the sync panel and `cairn sync status` show. */
+export interface SyncOverview extends SyncStatus {
+  /** The account this device is signed in as (null: signed out). */
+  readonly account: { readonly server: string; readonly username: string; readonly userId: string } | null;
+}
+
+export interface SyncServiceOptions {
+  readonly secrets?: SecretStore;
+  /** A transport for a server and token (tests give an in-memory one); default HTTP. */
+  readonly transport?: (server: string, token: string) => SyncTransport;
+  readonly fetch?: typeof fetch;
+  readonly onError?: (error: unknown) => void;
+  readonly onStatus?: (status: SyncOverview) => void;
+}
+
+/**
+ * Sync as a host runs it (the CLI, `cairn serve`, the desktop app): signing in (a token per device, kept in the
+ * {@link SecretStore}), linking the data directory to a workspace (its existing entries are pushed), syncing now, and
+ * staying in sync in the background. One per engine.
+ */
+export class SyncService {
+  private readonly secrets: SecretStore;
+  private client: SyncClient | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private running = false;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly options: SyncServiceOptions = {},
+  ) {
+    this.secrets = options.secrets ?? new FileSecretStore(join(engine.dataDir, 'sync-credentials.json'));
+  }
+
+  overview(): SyncOverview {
+    const credentials = this.credentials();
+    const status = this.ensureClient()?.status() ?? unlinkedStatus(this.engine);
+    return { ...status, account: credentials ? { server: credentials.server, username: credentials.username, userId: credentials.userId } : null };
+  }
+
+  /**
+   * Signs this device in (signing up first when an invitation code is given and the account is new), and keeps the
+   * token. Returns the account's workspaces.
+   */
+  async login(params: { server: string; username: string; password: string; invitation?: string | undefined; signup?: boolean | undefined }): Promise<{ username: string; workspaces: Workspace[] }> {
+    const server = normalizeServer(params.server);
+    const current = this.engine.sync.link();
+    if (current && current.server !== server) throw new CairnError('conflict', `this data directory syncs with ${current.server}: unlink it first to use another server`);
+    // An invitation (or the server's setup code) signs the account up and joins; an existing account joins after signing in.
+    let joinAfterSignIn = false;
+    if (params.invitation !== undefined || params.signup === true) {
+      const up = await this.request(server, 'POST', '/v1/auth/signup', undefined, { username: params.username, password: params.password, ...(params.invitation !== undefined && { invitation: params.invitation }) }, true);
+      if (up.status === 409) joinAfterSignIn = params.invitation !== undefined;
+      else if (up.status >= 300) throw errorOf(up);
+    }
+    const signIn = await this.request(server, 'POST', '/v1/auth/signin', undefined, { username: params.username, password: params.password, deviceName: `Cairn on ${hostname()}`, deviceId: this.engine.status().deviceId });
+    const answer = signInResponseSchema.parse(signIn.body);
+    const credentials: Credentials = { server, username: answer.user.username, userId: answer.user.id, token: answer.token, tokenId: answer.tokenId, serverDeviceId: answer.deviceId };
+    if (joinAfterSignIn) {
+      const accepted = await this.request(server, 'POST', '/v1/invitations/accept', answer.token, { code: params.invitation }, true);
+      if (accepted.status >= 300 && accepted.status !== 409) throw errorOf(accepted);
+    }
+    this.secrets.write(JSON.stringify(credentials));
+    this.resetClient();
+    if (current) this.engine.sync.setLink({ server, workspace: current.workspace, userId: credentials.userId, serverDeviceId: credentials.serverDeviceId });
+    this.announce();
+    return { username: credentials.username, workspaces: await this.workspaces() };
+  }
+
+  async workspaces(): Promise<Workspace[]> {
+    const credentials = this.requireCredentials();
+    const res = await this.request(credentials.server, 'GET', '/v1/workspaces', credentials.token);
+    return z.object({ workspaces: z.array(workspaceSchema) }).parse(res.body).workspaces;
+  }
+
+  /** Links this data directory to a workspace (creating it when asked) and syncs: what is here is pushed, what is there pulled. */
+  async link(params: { workspace: string; create?: string | undefined }): Promise<SyncReport> {
+    const credentials = this.requireCredentials();
+    if (params.create !== undefined) {
+      const made = await this.request(credentials.server, 'POST', '/v1/workspaces', credentials.token, { id: params.workspace, name: params.create || params.workspace }, true);
+      if (made.status >= 300 && made.status !== 409) throw errorOf(made);
+    }
+    await this.request(credentials.server, 'GET', `/v1/workspaces/${encodeURIComponent(params.workspace)}`, credentials.token);
+    this.engine.sync.setLink({ server: credentials.server, workspace: params.workspace, userId: credentials.userId, serverDeviceId: credentials.serverDeviceId });
+    this.resetClient();
+    return this.syncNow();
+  }
+
+  async syncNow(): Promise<SyncReport> {
+    const client = this.ensureClient();
+    if (!client) throw new CairnError('validation', this.engine.sync.link() ? 'sign in first (cairn sync login URL --user NAME)' : 'link this data directory to a workspace first (cairn sync link --workspace W)');
+    return client.syncNow();
+  }
+
+  /** Stays in sync in the background (pokes, polling, pushes after local commits) until {@link stop}. */
+  start(): void {
+    this.running = true;
+    const client = this.ensureClient();
+    client?.start();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.dropClient();
+  }
+
+  /** Signs this device out: the server revokes its token; the link and every local edit stay. */
+  async logout(): Promise<void> {
+    const credentials = this.credentials();
+    await this.dropClient();
+    if (credentials) await this.request(credentials.server, 'POST', '/v1/auth/signout', credentials.token, undefined, true).catch(() => undefined);
+    this.secrets.remove();
+    this.announce();
+  }
+
+  /** Stops syncing this data directory (its entries stay; linking again resumes). */
+  async unlink(): Promise<void> {
+    await this.dropClient();
+    this.engine.sync.unlink();
+    this.announce();
+  }
+
+  /** Tells the host (and the engine's subscribers: the sync panel, the indicator) the state changed. */
+  private announce(): void {
+    const status = this.overview();
+    this.engine.reportSync({ type: 'sync', status });
+    this.options.onStatus?.(status);
+  }
+
+  private ensureClient(): SyncClient | undefined {
+    if (this.client) return this.client;
+    const link = this.engine.sync.link();
+    const credentials = this.credentials();
+    if (!link || !credentials || credentials.server !== link.server) return undefined;
+    const transport = this.options.transport ? this.options.transport(link.server, credentials.token) : new HttpTransport({ server: link.server, token: credentials.token, ...(this.options.fetch ? { fetch: this.options.fetch } : {}) });
+    this.unsubscribe = this.engine.subscribe((notice) => {
+      // A commit here: push it soon (a pull's own notices find nothing pending, which costs one query).
+      if (notice.type === 'changed' && this.running) this.client?.request(50);
+    });
+    this.client = new SyncClient({
+      log: this.engine.sync,
+      transport,
+      deviceId: this.engine.status().deviceId,
+      onError: (error) => this.options.onError?.(error),
+      onStatus: () => this.announce(),
+    });
+    if (this.running) this.client.start();
+    return this.client;
+  }
+
+  private resetClient(): void {
+    void this.dropClient().then(() => {
+      if (this.running) this.ensureClient();
+    });
+  }
+
+  private async dropClient(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    await client?.stop();
+  }
+
+  private credentials(): Credentials | undefined {
+    const raw = this.secrets.read();
+    if (!raw) return undefined;
+    try {
+      return credentialsSchema.parse(JSON.parse(raw));
+    } catch {
+      return undefined;
+    }
+  }
+
+  private requireCredentials(): Credentials {
+    const credentials = this.credentials();
+    if (!credentials) throw new CairnError('unauthorized', 'sign in first (cairn sync login URL --user NAME)');
+    return credentials;
+  }
+
+  /** One call to the server's account API; unless `raw`, a failure becomes its error. */
+  private async request(server: string, method: string, path: string, token: string | undefined, body?: unknown, raw = false): Promise<{ status: number; body: unknown }> {
+    let res: Response;
+    try {
+      res = await (this.options.fetch ?? fetch)(`${server}${path}`, {
+        method,
+        headers: { [PROTOCOL_HEADER]: String(PROTOCOL_VERSION), ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(30_000),
+      });
+    } catch (error) {
+      throw new SyncTransportError('unavailable', `the sync server at ${server} cannot be reached (${error instanceof Error ? error.message : String(error)})`);
+    }
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      throw new SyncTransportError('unavailable', `${server} did not answer like a Cairn sync server`);
+    }
+    const answer = { status: res.status, body: parsed };
+    if (!raw && res.status >= 300) throw errorOf(answer);
+    return answer;
+  }
+}
+
+function errorOf(answer: { status: number; body: unknown }): CairnError {
+  const body = answer.body as { code?: unknown; message?: unknown } | undefined;
+  if (body && typeof body.code === 'string' && typeof body.message === 'string') return new SyncTransportError(body.code as CairnError['code'], body.message);
+  return new SyncTransportError(answer.status >= 500 ? 'unavailable' : 'validation', `the sync server answered ${answer.status}`);
+}
+
+export function normalizeServer(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new CairnError('validation', `${JSON.stringify(raw)} is not a URL (e.g. https://sync.example.com)`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new CairnError('validation', 'the sync server URL must be http or https');
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+function unlinkedStatus(engine: Engine): SyncStatus {
+  const link = engine.sync.link();
+  return {
+    linked: link !== undefined,
+    server: link?.server ?? null,
+    workspace: link?.workspace ?? null,
+    state: link ? 'error' : 'unlinked',
+    live: false,
+    pending: engine.sync.pendingCount(),
+    cursor: link?.cursor ?? 0,
+    readOnly: false,
+    lastSyncAt: engine.sync.value('last_sync_at') ?? null,
+    lastError: link ? { code: 'unauthorized', message: 'this device is signed out', action: 'sign in again (cairn sync login); your edits are kept and sync when you do' } : null,
+    retryAt: null,
+  };
+}
+

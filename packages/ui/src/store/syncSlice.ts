@@ -1,0 +1,82 @@
+import type { SyncOverview } from '@cairn/core';
+import { errorMessage } from '../engine/engineError.js';
+import type { SliceContext } from './sliceContext.js';
+import type { AppActions, AppState } from './state.js';
+
+type SyncKeys = 'sync' | 'syncBusy' | 'syncError' | 'syncWorkspaces' | 'syncOpen';
+type SyncActionKeys = 'loadSync' | 'openSync' | 'syncLogin' | 'syncLink' | 'syncNow' | 'syncLogout' | 'syncUnlink';
+
+/**
+ * Sync with the team's server, for the indicator and the sync panel: the state the engine pushes (`sync` notices) or
+ * answers with, and the actions of the panel (sign in and out, link, sync now, unlink). The engine does the work.
+ */
+export function syncSlice(ctx: SliceContext): Pick<AppState, SyncKeys> & Pick<AppActions, SyncActionKeys> & { syncNotice(status: SyncOverview): void } {
+  const run = async (work: () => Promise<void>): Promise<boolean> => {
+    ctx.set({ syncBusy: true, syncError: undefined });
+    try {
+      await work();
+      return true;
+    } catch (error) {
+      ctx.set({ syncError: errorMessage(error) });
+      return false;
+    } finally {
+      ctx.set({ syncBusy: false });
+      await ctx.get().loadSync();
+    }
+  };
+  return {
+    sync: undefined,
+    syncBusy: false,
+    syncError: undefined,
+    syncWorkspaces: [],
+    syncOpen: false,
+
+    syncNotice(status) {
+      ctx.set({ sync: status });
+    },
+
+    async loadSync() {
+      if (!ctx.engine.has('syncStatus')) return;
+      try {
+        ctx.set({ sync: await ctx.engine.call('syncStatus', {}) });
+      } catch {
+        // the indicator keeps what it showed; the next notice or opening the panel asks again
+      }
+    },
+
+    openSync(open) {
+      ctx.set({ syncOpen: open, syncError: undefined });
+      if (!open) return;
+      void ctx.get().loadSync();
+      if (ctx.get().sync?.account) {
+        void ctx.engine
+          .call('syncWorkspaces', {})
+          .then(({ workspaces }) => ctx.set({ syncWorkspaces: workspaces }))
+          .catch((error: unknown) => ctx.set({ syncError: errorMessage(error) }));
+      }
+    },
+
+    syncLogin: (params) =>
+      run(async () => {
+        const { workspaces } = await ctx.engine.call('syncLogin', params);
+        ctx.set({ syncWorkspaces: workspaces });
+      }),
+    syncLink: (workspace, create) =>
+      run(async () => {
+        await ctx.engine.call('syncLink', { workspace, ...(create !== undefined && { create }) });
+      }),
+    syncNow: () =>
+      run(async () => {
+        await ctx.engine.call('syncNow', {});
+      }),
+    syncLogout: () =>
+      run(async () => {
+        await ctx.engine.call('syncLogout', {});
+        ctx.set({ syncWorkspaces: [] });
+      }),
+    syncUnlink: () =>
+      run(async () => {
+        await ctx.engine.call('syncUnlink', {});
+      }),
+  };
+}

@@ -1,6 +1,7 @@
 import { PgliteDb } from '@cairn/sync-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Engine } from '@cairn/core';
+import { createReadStream, readFileSync } from 'node:fs';
+import { HttpTransport, importBytes, IngestRuntime, uuidv7, type Engine, type SyncTransport } from '@cairn/core';
 import { SyncWorld } from '../testing/syncWorld.js';
 
 /** An entry's history without where each event sits in this device's log (which differs between devices). */
@@ -60,6 +61,70 @@ describe('sync between devices', () => {
       expect(device.engine.getEntry(id)).toMatchObject({ body: 'LINE ONE\nline two\nline three\nline four', tags: ['keep', 'new'] });
     }
     expect(history(b.engine, id)).toEqual(history(a.engine, id));
+    expect(b.engine.digest()).toBe(a.engine.digest());
+  });
+});
+
+describe('documents across devices', () => {
+  const names = (engine: Engine, query: string) => engine.search.search({ query, mode: 'lexical', limit: 10 }).then((r) => r.results.map((hit) => hit.title));
+
+  async function importOn(engine: Engine, name: string, content: string) {
+    const runtime = IngestRuntime.start(engine, { extractionThreads: 1, ocrWorkers: 1, pollIntervalMs: 50 });
+    try {
+      const outcome = await importBytes(engine, name, new TextEncoder().encode(content), { newId: uuidv7 });
+      await runtime.waitFor([outcome.entryId!]);
+      return engine.documents.get(outcome.entryId!);
+    } finally {
+      await runtime.stop();
+    }
+  }
+
+  it('a document processed on one device is searchable on the other without processing, and its original comes down when opened', async () => {
+    const { world, alice } = await team();
+    const a = await world.device(alice, 'team');
+    const b = await world.device(alice, 'team');
+    const content = `<html><body>${'<p>The quarterly harvest of saffron exceeded every forecast.</p>'.repeat(20)}</body></html>`;
+    const document = await importOn(a.engine, 'harvest.html', content);
+    expect(document.status).toBe('done');
+    await a.client.syncNow();
+    await b.client.syncNow();
+
+    expect(await names(b.engine, 'saffron')).toEqual(['harvest.html']);
+    expect(b.engine.documents.get(document.id)).toMatchObject({ status: 'done', textSha256: document.textSha256, originalHere: false });
+    expect(b.engine.jobs.counts('document.process')).toEqual({ queued: 0, running: 0, done: 0, dead: 0 });
+    // The original was uploaded after the round; B downloads it on demand, verified.
+    const progress: number[] = [];
+    await b.client.fetchOriginal(document.file.sha256, document.file.size, (p) => progress.push(p.done));
+    expect(readFileSync(b.engine.blobs.pathOf(document.file.sha256), 'utf8')).toBe(content);
+    expect(progress.at(-1)).toBe(document.file.size);
+    expect(b.engine.documents.get(document.id).originalHere).toBe(true);
+    expect(b.engine.digest()).toBe(a.engine.digest());
+  });
+
+  it('a text the server did not have yet is fetched on a later round and the document becomes searchable', async () => {
+    const { world, alice } = await team();
+    let holdTexts = true;
+    const held: string[] = [];
+    const a = await world.device(alice, 'team', {
+      transport: (http) =>
+        Object.assign(Object.create(http) as SyncTransport, {
+          // The uploader's texts do not reach the server at first (a peer that crashed before uploading them).
+          putBlob: (ws: string, sha: string, size: number, open: () => AsyncIterable<Uint8Array>) => (holdTexts && size < 5_000 ? (held.push(sha), Promise.resolve()) : http.putBlob(ws, sha, size, open)),
+          hasBlob: (ws: string, sha: string) => http.hasBlob(ws, sha),
+        }),
+    });
+    const b = await world.device(alice, 'team');
+    const document = await importOn(a.engine, 'notes.txt', 'Meeting about the lighthouse restoration budget.');
+    await a.client.syncNow();
+    await b.client.syncNow();
+    expect(held).toContain(document.textSha256);
+    expect(b.engine.documents.get(document.id)).toMatchObject({ status: 'done' });
+    expect(await names(b.engine, 'lighthouse')).toEqual([]);
+
+    holdTexts = false;
+    await new HttpTransport({ server: world.url, token: (await world.signIn('alice')).token }).putBlob('team', document.textSha256!, a.engine.blobs.size(document.textSha256!), () => createReadStream(a.engine.blobs.pathOf(document.textSha256!)));
+    await b.client.syncNow();
+    expect(await names(b.engine, 'lighthouse')).toEqual(['notes.txt']);
     expect(b.engine.digest()).toBe(a.engine.digest());
   });
 });

@@ -61,7 +61,7 @@ export class SyncWorld {
     const signedIn = (await this.call('POST', '/v1/auth/signin', undefined, { username: me.user.username, password, deviceName: 'device', deviceId: engine.status().deviceId })) as { token: string; user: { id: string }; deviceId: string };
     engine.sync.setLink({ server: this.url, workspace, userId: signedIn.user.id, serverDeviceId: signedIn.deviceId });
     const http = new HttpTransport({ server: this.url, token: signedIn.token });
-    const client = new SyncClient({ log: engine.sync, transport: options.transport ? options.transport(http) : http, deviceId: engine.status().deviceId, retryBaseMs: 20, retryMaxMs: 200, ...(options.now ? { now: options.now } : {}) });
+    const client = new SyncClient({ log: engine.sync, blobs: engine.blobs, transport: options.transport ? options.transport(http) : http, deviceId: engine.status().deviceId, retryBaseMs: 20, retryMaxMs: 200, ...(options.now ? { now: options.now } : {}) });
     this.clients.push(client);
     return { engine, client, dataDir };
   }

@@ -24,6 +24,7 @@ export interface LocalEngineApiOptions {
 
 /** The engine API over an engine in this process. */
 export function createLocalEngineApi(engine: Engine, newId: () => string, options: LocalEngineApiOptions = {}): EngineApi {
+  const sync = options.sync ?? new SyncService(engine);
   const handlers: { [M in EngineApiMethod]: (p: EngineApiParams<M>) => EngineApiResults[M] | Promise<EngineApiResults[M]> } = {
     createEntry: (p) =>
       engine.submit({
@@ -57,7 +58,13 @@ export function createLocalEngineApi(engine: Engine, newId: () => string, option
     downloadModel: (p) => engine.search.downloadModel(p),
     useModel: ({ dir }) => engine.search.useModel(dir),
     embedPending: (p) => engine.search.embedPending(p),
-    ...syncHandlers(options.sync ?? new SyncService(engine)),
+    ...syncHandlers(sync),
+  };
+  // An original imported on another device is downloaded first.
+  const exportOriginal = handlers.exportOriginal;
+  handlers.exportOriginal = async (p) => {
+    await sync.fetchOriginal(p.id);
+    return exportOriginal(p);
   };
   const api = { subscribe: (listener: Parameters<EngineApi['subscribe']>[0]) => engine.subscribe(listener) } as EngineApi;
   for (const method of Object.keys(handlers) as EngineApiMethod[]) {

@@ -105,6 +105,57 @@ export class BlobStore {
     return { sha256, size, created: true };
   }
 
+  /**
+   * Downloads a blob whose hash is known, resumably: the bytes so far wait in `blobs/partial/<sha256>`, `source` is
+   * asked for the rest from that offset, and the whole is hashed before it takes its place — bytes that do not match
+   * their name are thrown away (a {@link ValidationError}), never stored.
+   */
+  async putResumable(sha256: string, source: (offset: number) => Promise<AsyncIterable<Uint8Array>>, maxBytes = Number.POSITIVE_INFINITY): Promise<StoredBlob> {
+    const target = this.pathOf(sha256);
+    if (existsSync(target)) return { sha256, size: statSync(target).size, created: false };
+    const folder = join(this.root, 'partial');
+    this.ensureFolder(folder);
+    const partial = join(folder, sha256);
+    let size = existsSync(partial) ? statSync(partial).size : 0;
+    const out = await open(partial, 'a');
+    try {
+      for await (const chunk of await source(size)) {
+        size += chunk.byteLength;
+        if (size > maxBytes) throw new ValidationError(`the download is larger than the limit of ${maxBytes} bytes`, { maxBytes });
+        await out.write(chunk);
+      }
+    } catch (error) {
+      await out.close().catch(() => undefined);
+      // What arrived is kept for the next try, unless it is already too much.
+      if (size > maxBytes) rmSync(partial, { force: true });
+      throw error;
+    }
+    await out.close();
+    const hash = createHash('sha256');
+    for await (const chunk of createReadStream(partial) as AsyncIterable<Buffer>) hash.update(chunk);
+    if (hash.digest('hex') !== sha256) {
+      rmSync(partial, { force: true });
+      throw new ValidationError(`the downloaded bytes do not match their SHA-256 (${sha256}): they were not kept`, { sha256 });
+    }
+    this.moveIntoPlace(partial, target);
+    return { sha256, size, created: true };
+  }
+
+  /** Bytes of an interrupted {@link putResumable} waiting for the rest (0: none). */
+  partialSize(sha256: string): number {
+    try {
+      return statSync(join(this.root, 'partial', sha256)).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Drops what an interrupted {@link putResumable} kept (to start over). */
+  discardPartial(sha256: string): void {
+    if (!isSha256(sha256)) throw new ValidationError(`${sha256} is not a SHA-256 hex digest`);
+    rmSync(join(this.root, 'partial', sha256), { force: true });
+  }
+
   readBytes(sha256: string): Buffer {
     try {
       return readFileSync(this.pathOf(sha256));

@@ -140,7 +140,7 @@ export class Engine {
     this.readModels.repair();
     this.queries = new EntryQueries(db, eventCatalog);
     this.jobs = new JobQueue(db, this.env);
-    this.documents = new DocumentQueries(db);
+    this.documents = new DocumentQueries(db, (sha256) => this.blobs.has(sha256));
     this.search = new SearchService({
       db,
       dataDir: this.dataDir,

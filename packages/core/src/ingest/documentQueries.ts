@@ -43,7 +43,10 @@ export class DocumentQueries {
   private readonly countsStatement: Statement;
   private readonly unfinished: Statement;
 
-  constructor(db: Database) {
+  constructor(
+    db: Database,
+    private readonly hasBlob: (sha256: string) => boolean = () => true,
+  ) {
     this.byId = db.prepare(
       `SELECT ${documentColumns}, (SELECT id FROM jobs WHERE dedupe_key = '${processDocumentJob}:' || d.entry_id) AS job_id
        FROM documents d JOIN entries e ON e.id = d.entry_id WHERE d.entry_id = ?`,
@@ -62,12 +65,12 @@ export class DocumentQueries {
   get(entryId: string): DocumentView {
     const row = this.byId.get(entryId) as DocumentRow | undefined;
     if (!row) throw new NotFoundError(`no imported document with id ${entryId}`, { entryId });
-    return toView(row);
+    return toView(row, this.hasBlob);
   }
 
   find(entryId: string): DocumentView | undefined {
     const row = this.byId.get(entryId) as DocumentRow | undefined;
-    return row && toView(row);
+    return row && toView(row, this.hasBlob);
   }
 
   /** The live (not deleted) document that holds this content, if any. */
@@ -87,7 +90,7 @@ export class DocumentQueries {
   }
 }
 
-function toView(row: DocumentRow): DocumentView {
+function toView(row: DocumentRow, hasBlob: (sha256: string) => boolean): DocumentView {
   return {
     id: row.entry_id,
     title: row.title,
@@ -96,6 +99,7 @@ function toView(row: DocumentRow): DocumentView {
     note: row.note,
     error: row.error_code === null || (row.status !== 'failed' && row.status !== 'unsupported') ? null : { code: row.error_code, reason: row.error_reason ?? '', retryable: row.retryable === 1 },
     file: { sha256: row.file_sha256, name: row.file_name, size: row.file_size, mimeType: row.file_mime },
+    originalHere: hasBlob(row.file_sha256),
     mimeType: row.mime_type ?? row.file_mime,
     pageCount: row.page_count,
     ocrUsed: row.ocr_used === null ? null : row.ocr_used === 1,

@@ -13,6 +13,8 @@ export interface DocumentView {
   readonly error: { readonly code: string; readonly reason: string; readonly retryable: boolean } | null;
   /** The original file as imported. */
   readonly file: { readonly sha256: string; readonly name: string; readonly size: number; readonly mimeType: string };
+  /** The original is on this device (false: it was imported on another one; opening it downloads it). */
+  readonly originalHere: boolean;
   /** The content type found when processing (the imported one until then). */
   readonly mimeType: string;
   readonly pageCount: number | null;

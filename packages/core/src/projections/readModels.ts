@@ -72,6 +72,15 @@ export class ReadModels {
   }
 
   /**
+   * Runs every read model, inline and async, for these entries' events now: their states taken afresh (a document's
+   * text arrived after its events). Their checkpoints stay: the effect is the same whenever it runs.
+   */
+  refoldEverywhere(events: readonly RecordedEvent[]): void {
+    if (events.length === 0) return;
+    for (const handler of [...this.inlineHandlers, ...this.asyncHandlers.values()]) handler.apply(events, true);
+  }
+
+  /**
    * Read models that do not match the log: built by an older version of their projection, or an
    * inline projection added after events were written. {@link repair} rebuilds them.
    */

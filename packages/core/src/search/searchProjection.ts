@@ -134,12 +134,14 @@ class SearchHandler implements ProjectionHandler {
   private readonly insertChunk: Statement;
   private readonly insertFts: Statement;
   private readonly enqueue: Statement;
+  private readonly hasTextChunk: Statement;
 
   constructor(
     db: Database,
     private readonly readText: TextReader,
     private readonly states?: EntryStates,
   ) {
+    this.hasTextChunk = db.prepare(`SELECT 1 FROM search_chunks WHERE entry_id = ? AND source = 'text' LIMIT 1`).pluck();
     this.getEntry = db.prepare(`SELECT kind, title, body, tags, mime_type, text_sha256, deleted FROM search_entries WHERE entry_id = ?`);
     this.putEntry = db.prepare(
       `INSERT INTO search_entries (entry_id, kind, title, body, tags, mime_type, text_sha256, deleted, updated_position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -161,24 +163,27 @@ class SearchHandler implements ProjectionHandler {
    * Each entry the batch touches is indexed from its merged state now, once per batch (an entry edited ten times in
    * one batch is analyzed once), and only if what the index holds for it changed.
    */
-  apply(events: readonly RecordedEvent[]): void {
+  apply(events: readonly RecordedEvent[], refold = false): void {
     const touched = new Map<string, number>();
     for (const event of events) if (event.aggregateType === entryAggregateType) touched.set(event.aggregateId, event.position);
     for (const [id, position] of touched) {
       const next = searchStateOf(this.states!.state(id));
-      if (next) this.write(id, next, position);
+      if (next) this.write(id, next, position, refold);
     }
   }
 
-  /** Writes an entry's row and tags, and (when its content changed) its chunks. */
-  private write(id: string, next: EntryState, position: number): void {
+  /**
+   * Writes an entry's row and tags, and (when its content changed) its chunks. A refold also indexes a document's
+   * text that was not here when the document was indexed (it synced from another device after its events).
+   */
+  private write(id: string, next: EntryState, position: number, refold = false): void {
     const before = this.load(id);
     this.putEntry.run(id, next.kind, next.title, next.body, JSON.stringify(next.tags), next.mimeType, next.textSha256, next.deleted ? 1 : 0, position);
     const oldTags = before && !before.deleted ? before.tags : [];
     const newTags = next.deleted ? [] : next.tags;
     for (const tag of oldTags) if (!newTags.includes(tag)) this.deleteTag.run(tag, id);
     for (const tag of newTags) if (!oldTags.includes(tag)) this.insertTag.run(tag, id);
-    if (before && !contentChanged(before, next)) return;
+    if (before && !contentChanged(before, next) && !(refold && this.textArrived(id, next))) return;
     if (before) this.unindex(id);
     if (!next.deleted) this.index(id, next);
   }
@@ -195,6 +200,12 @@ class SearchHandler implements ProjectionHandler {
       textSha256: row.text_sha256,
       deleted: row.deleted === 1,
     };
+  }
+
+  /** The document's text is here now, but none of it is in the index. */
+  private textArrived(id: string, entry: EntryState): boolean {
+    if (!entry.textSha256 || entry.deleted || this.hasTextChunk.get(id) !== undefined) return false;
+    return (this.readText(entry.textSha256)?.length ?? 0) > 0;
   }
 
   private unindex(id: string): void {

@@ -82,6 +82,7 @@ export class SearchService {
   private loadError: string | undefined;
   private running: Promise<number> | undefined;
   private closed = false;
+  private readonly refolds: () => string;
 
   constructor(private readonly options: SearchServiceOptions) {
     const { db } = options;
@@ -90,9 +91,13 @@ export class SearchService {
     // The projection's checkpoint moves with every change to the index; its id with a rebuild (which drops
     // and creates the tables, so chunk ids are new even where the checkpoint is not). Not the schema
     // version: partitioning the vectors creates and drops tables without changing a word of the index.
+    // Sync refolds entries when something they depend on arrives later (a document's text) without moving the
+    // checkpoint: it counts them in the sync state.
     const indexId = db.prepare(`SELECT id FROM search_index_id`).pluck();
+    const refolds = db.prepare(`SELECT value FROM sync_state WHERE key = 'refolds'`).pluck();
+    this.refolds = () => (refolds.get() as string | undefined) ?? '0';
     this.lexical = new LexicalSearch(db, {
-      version: () => `${(this.checkpoint.get(searchProjectionName) as number | undefined) ?? 0}:${(indexId.get() as string | undefined) ?? ''}`,
+      version: () => `${(this.checkpoint.get(searchProjectionName) as number | undefined) ?? 0}:${this.refolds()}:${(indexId.get() as string | undefined) ?? ''}`,
     });
     this.vectors = new VectorStore(db, { ...options.vectorPartitions, ...(options.vectorFormat !== undefined && { format: options.vectorFormat }) });
     this.backfill = new VectorBackfill(db, this.vectors, () => !this.closed);
@@ -175,7 +180,7 @@ export class SearchService {
   /** Changes whenever the index does: new events in the search projection, new vectors, another model. */
   indexVersion(): string {
     const position = (this.checkpoint.get(searchProjectionName) as number | undefined) ?? 0;
-    return `${position}:${this.vectors.generation()}`;
+    return `${position}:${this.refolds()}:${this.vectors.generation()}`;
   }
 
   status(): SearchStatus {

@@ -80,8 +80,10 @@ export class LocalSyncLog {
   private readonly get: Statement;
   private readonly put: Statement;
   private readonly remove: Statement;
+  private readonly byPrefix: Statement;
 
   constructor(private readonly host: SyncHost) {
+    this.byPrefix = host.db.prepare(`SELECT key, value FROM sync_state WHERE key >= ? AND key < ? ORDER BY key`);
     this.get = host.db.prepare(`SELECT value FROM sync_state WHERE key = ?`).pluck();
     this.put = host.db.prepare(`INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`);
     this.remove = host.db.prepare(`DELETE FROM sync_state WHERE key = ?`);
@@ -119,6 +121,26 @@ export class LocalSyncLog {
 
   setValue(key: string, value: string): void {
     this.put.run(key, value);
+  }
+
+  removeValue(key: string): void {
+    this.remove.run(key);
+  }
+
+  /** Every `[key, value]` whose key starts with `prefix` (queues kept in the sync state). */
+  valuesWithPrefix(prefix: string): [string, string][] {
+    return (this.byPrefix.all(prefix, `${prefix}\uffff`) as { key: string; value: string }[]).map((row) => [row.key, row.value]);
+  }
+
+  /** Takes these entries' states afresh in every read model (something they depend on arrived: a document's text). */
+  refold(entryIds: readonly string[]): void {
+    const head = this.host.transaction(() => {
+      this.host.repository.forget(new Set(entryIds));
+      this.host.readModels.refoldEverywhere(entryIds.flatMap((id) => this.host.store.readStream(id)));
+      this.setValue('refolds', String(Number(this.value('refolds') ?? 0) + 1)); // the search cache's version moves
+      return this.host.store.head();
+    });
+    this.host.afterCommit(head);
   }
 
   pendingCount(): number {

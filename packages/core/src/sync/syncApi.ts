@@ -21,6 +21,8 @@ export const syncApiSchemas = {
   syncNow: z.object({}).strict(),
   syncLogout: z.object({}).strict(),
   syncUnlink: z.object({}).strict(),
+  /** A document's original, downloaded from the workspace when it is not on this device. */
+  fetchOriginal: z.object({ id: z.string().min(1).max(200) }).strict(),
 } as const;
 
 export interface SyncApiResults {
@@ -31,6 +33,7 @@ export interface SyncApiResults {
   syncNow: SyncReport & { status: SyncOverview };
   syncLogout: SyncOverview;
   syncUnlink: SyncOverview;
+  fetchOriginal: { id: string; sha256: string; size: number; fetched: boolean };
 }
 
 type Params<K extends keyof typeof syncApiSchemas> = z.output<(typeof syncApiSchemas)[K]>;
@@ -52,5 +55,6 @@ export function syncHandlers(sync: SyncService): Handlers {
       await sync.unlink();
       return sync.overview();
     },
+    fetchOriginal: ({ id }) => sync.fetchOriginal(id),
   };
 }

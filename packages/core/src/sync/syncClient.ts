@@ -1,5 +1,7 @@
 import { CairnError, type ErrorCode } from '../errors/cairnError.js';
 import type { ServerLiveMessage } from '../protocol/index.js';
+import type { BlobStore } from '../blobs/blobStore.js';
+import { BlobSync, type BlobProgress } from './blobSync.js';
 import { EpochChanged, ServerMisbehaved, type LocalSyncLog } from './localSyncLog.js';
 import { SyncTransportError, type LiveConnection, type SyncTransport } from './transport.js';
 
@@ -31,6 +33,8 @@ export interface SyncReport {
 
 export interface SyncClientOptions {
   readonly log: LocalSyncLog;
+  /** The data directory's blobs: documents' texts and originals sync through them (without: events only). */
+  readonly blobs?: BlobStore;
   readonly transport: SyncTransport;
   /** This device's own id (the engine's): clocks of restamped events name it. */
   readonly deviceId: string;
@@ -75,8 +79,10 @@ export class SyncClient {
   private fatal = false;
   private readonly now: () => number;
   private readonly random: () => number;
+  private readonly blobSync: BlobSync | undefined;
 
   constructor(private readonly options: SyncClientOptions) {
+    this.blobSync = options.blobs ? new BlobSync(options.log, options.blobs, options.transport) : undefined;
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.lastSyncAt = options.log.value('last_sync_at') ?? null;
@@ -130,6 +136,13 @@ export class SyncClient {
       this.runRound().catch(() => undefined); // reported through the status and onError
     }, wait);
     this.timer.unref();
+  }
+
+  /** Downloads a document's original from the workspace (resumable, verified); a no-op when it is here. */
+  async fetchOriginal(sha256: string, size: number, onProgress?: (progress: BlobProgress) => void): Promise<void> {
+    const link = this.options.log.link();
+    if (!link || !this.blobSync) throw new CairnError('not_found', 'the original of this document is not on this device, and this data directory does not sync');
+    await this.blobSync.fetchOriginal(link.workspace, sha256, size, onProgress);
   }
 
   async stop(): Promise<void> {
@@ -186,6 +199,7 @@ export class SyncClient {
         if (!epochChanged) pushed += await this.pushAll(link.workspace);
         pulled += await this.pullAll(link.workspace);
         if (epochChanged) pushed += await this.pushAll(link.workspace);
+        if (!this.readOnly) await this.blobSync?.afterRound(link.workspace);
         return { pushed, pulled, epochChanged };
       } catch (error) {
         if (error instanceof EpochChanged && attempt < 2) {
@@ -206,6 +220,7 @@ export class SyncClient {
       const events = log.pending(this.options.pushBatch ?? 500);
       if (events.length === 0) return pushed;
       try {
+        await this.blobSync?.beforePush(workspace, events);
         const response = await this.options.transport.push(workspace, { clientId: this.options.deviceId, events });
         log.acknowledge(response);
         pushed += events.length;
@@ -238,6 +253,7 @@ export class SyncClient {
         // The server has fewer events than this device pulled under the same epoch: it went back without saying so.
         throw new EpochChanged(log.value('epoch') ?? '', page.epoch);
       }
+      await this.blobSync?.beforeApply(workspace, page.events);
       log.applyPull(page.events, page.epoch);
       pulled += page.events.length;
       if (!page.more || page.events.length === 0) return pulled;

@@ -137,6 +137,24 @@ export class SyncService {
     return client.syncNow();
   }
 
+  /**
+   * Brings a document's original onto this device from the workspace (it was imported on another device), resuming
+   * an interrupted download, with `original` progress notices. A no-op when it is here.
+   */
+  async fetchOriginal(entryId: string): Promise<{ id: string; sha256: string; size: number; fetched: boolean }> {
+    const document = this.engine.documents.get(entryId);
+    const { sha256, size } = document.file;
+    if (this.engine.blobs.has(sha256)) return { id: entryId, sha256, size, fetched: false };
+    const client = this.ensureClient();
+    if (!client) {
+      throw new CairnError('not_found', `the original of "${document.file.name}" is not on this device${this.engine.sync.link() ? ': sign in to download it from the sync server' : ''}`, { id: entryId });
+    }
+    this.engine.reportProgress({ type: 'progress', task: 'original', done: 0, total: size, entryId, name: document.file.name });
+    await client.fetchOriginal(sha256, size, ({ done, total }) => this.engine.reportProgress({ type: 'progress', task: 'original', done, total, entryId, name: document.file.name }));
+    this.engine.reportProgress({ type: 'progress', task: 'original', done: size, total: size, entryId, name: document.file.name });
+    return { id: entryId, sha256, size, fetched: true };
+  }
+
   /** Stays in sync in the background (pokes, polling, pushes after local commits) until {@link stop}. */
   start(): void {
     this.running = true;
@@ -184,6 +202,7 @@ export class SyncService {
     });
     this.client = new SyncClient({
       log: this.engine.sync,
+      blobs: this.engine.blobs,
       transport,
       deviceId: this.engine.status().deviceId,
       onError: (error) => this.options.onError?.(error),

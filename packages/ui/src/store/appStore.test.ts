@@ -160,6 +160,7 @@ const documentView = (id: string, over: Partial<DocumentView>): DocumentView => 
   note: null,
   error: null,
   file: { sha256: 'a'.repeat(64), name: id, size: 1, mimeType: 'text/plain' },
+  originalHere: true,
   mimeType: 'text/plain',
   pageCount: null,
   ocrUsed: null,

@@ -48,12 +48,12 @@ export async function runSyncBench(options: SyncBenchOptions) {
     const localStart = performance.now();
     applyAll(a.engine, commands);
     const localSeconds = (performance.now() - localStart) / 1000;
-    const seedClient = new SyncClient({ log: a.engine.sync, blobs: a.engine.blobs, transport: new HttpTransport({ server: world.url, token: a.token }), deviceId: a.engine.status().deviceId, pushBatch: 2000, pullPage: 5000 });
+    const seedClient = new SyncClient({ log: a.engine.sync, blobs: a.engine.blobs, transport: new HttpTransport({ server: world.url, token: a.token }), deviceId: a.engine.status().deviceId, pushBatch: 1000, pullPage: 5000 });
     await seedClient.syncNow();
 
     log('first sync');
     const b = await world.device(alice, 'team');
-    const bClient = new SyncClient({ log: b.engine.sync, blobs: b.engine.blobs, transport: new HttpTransport({ server: world.url, token: b.token }), deviceId: b.engine.status().deviceId, pushBatch: 2000, pullPage: 5000 });
+    const bClient = new SyncClient({ log: b.engine.sync, blobs: b.engine.blobs, transport: new HttpTransport({ server: world.url, token: b.token }), deviceId: b.engine.status().deviceId, pushBatch: 1000, pullPage: 5000 });
     const firstStart = performance.now();
     await bClient.syncNow();
     b.engine.catchUp();

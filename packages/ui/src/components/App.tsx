@@ -11,6 +11,7 @@ import { LibraryList } from './LibraryList.js';
 import { SearchPalette } from './SearchPalette.js';
 import { SettingsDialog } from './SettingsDialog.js';
 import { Sidebar } from './Sidebar.js';
+import { SyncDialog } from './SyncDialog.js';
 import { HostContext, useApp, useAppStore } from './StoreContext.js';
 import { Toasts } from './Toasts.js';
 import { useFileDrop } from './useFileDrop.js';
@@ -176,6 +177,7 @@ export function App({ host }: { readonly host?: HostBridge | undefined }) {
         </div>
       ) : null}
       <SettingsDialog />
+      <SyncDialog />
       <SearchPalette />
       <ImportPanel />
       <Toasts />

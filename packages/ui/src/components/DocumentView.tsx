@@ -46,7 +46,7 @@ export function DocumentView({ entry }: { readonly entry: EntryView }) {
 function ImportedDocument({ doc }: { readonly doc: DocumentFacts }) {
   const { t } = useTranslation();
   const text = useApp((s) => s.documentText);
-  const { retryDocument } = useActions();
+  const { retryDocument, fetchOriginal } = useActions();
   const bridge = useHost();
   const [showAll, setShowAll] = useState(false);
   const failed = doc.status === 'failed' || doc.status === 'unsupported';
@@ -54,6 +54,14 @@ function ImportedDocument({ doc }: { readonly doc: DocumentFacts }) {
   const yes = (value: boolean | null) => (value === null ? '—' : value ? t('document.yes') : t('document.no'));
   return (
     <div className="document-view">
+      {doc.originalHere ? null : (
+        <div className="banner" role="status" data-testid="original-away">
+          <span>{t('document.originalAway')}</span>
+          <button type="button" onClick={() => void fetchOriginal(doc.id)}>
+            {t('document.download')}
+          </button>
+        </div>
+      )}
       <div className={`document-status status-${doc.status}`} role={failed ? 'alert' : 'status'} data-testid="document-status" data-status={doc.status}>
         <strong>{t(`document.statuses.${doc.status}`)}</strong>
         {working ? <progress aria-label={t('document.processing')} /> : null}

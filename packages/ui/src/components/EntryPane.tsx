@@ -1,4 +1,5 @@
 import { lazy, Suspense } from 'react';
+import { hasConflictBlocks, resolveConflictBlocks, type ConflictSide } from '../lib/conflictBlocks.js';
 import { useTranslation } from 'react-i18next';
 import { formatDateTime } from '../lib/format.js';
 import { DocumentView } from './DocumentView.js';
@@ -43,6 +44,10 @@ export function EntryPane() {
   }
 
   const readOnly = entry.deleted;
+  const keepSide = async (side: ConflictSide) => {
+    editDraft({ body: resolveConflictBlocks(draft.body, side) }, { replace: true });
+    await saveDraft();
+  };
   const saveState = saving ? t('editor.saving') : dirty ? t('editor.unsaved') : t('editor.saved');
   return (
     <div className="entry-area">
@@ -81,6 +86,17 @@ export function EntryPane() {
             </button>
             <button type="button" onClick={() => void saveDraft({ overwrite: true })}>
               {t('editor.keepMine')}
+            </button>
+          </div>
+        ) : null}
+        {entry.kind === 'note' && !readOnly && hasConflictBlocks(draft.body) ? (
+          <div className="banner banner-warning" role="alert" data-testid="conflict-markers">
+            <span>{t('editor.markers')}</span>
+            <button type="button" onClick={() => void keepSide('mine')}>
+              {t('editor.markersMine')}
+            </button>
+            <button type="button" onClick={() => void keepSide('theirs')}>
+              {t('editor.markersTheirs')}
             </button>
           </div>
         ) : null}

@@ -1,6 +1,7 @@
 import { useTranslation } from 'react-i18next';
 import { views, type View } from '../store/state.js';
 import { useApp } from './StoreContext.js';
+import { SyncIndicator } from './SyncIndicator.js';
 
 /** Views of the library, the trash and recent activity, then tags to filter by. */
 export function Sidebar() {
@@ -12,6 +13,7 @@ export function Sidebar() {
   const setTagFilter = useApp((s) => s.setTagFilter);
   return (
     <nav className="sidebar" aria-label={t('sidebar.label')}>
+      <SyncIndicator />
       <ul className="nav-list">
         {views.map((v) => (
           <li key={v}>

@@ -8,7 +8,7 @@ type DocumentKeys = 'document' | 'documentText' | 'documentError';
  * The open document's processing state (`getDocument`) and its extracted text (`documentText`, fetched
  * once per text: a new version that changes only the title keeps the text it had).
  */
-export function documentSlice(ctx: SliceContext): Pick<AppState, DocumentKeys> & Pick<AppActions, 'loadDocument' | 'retryDocument'> {
+export function documentSlice(ctx: SliceContext): Pick<AppState, DocumentKeys> & Pick<AppActions, 'loadDocument' | 'retryDocument' | 'fetchOriginal'> {
   let seq = 0;
   const current = (id: string, mine: number) => mine === seq && ctx.get().selectedId === id;
   return {
@@ -31,6 +31,15 @@ export function documentSlice(ctx: SliceContext): Pick<AppState, DocumentKeys> &
       } catch (error) {
         // A document entry without an imported file (made by createEntry) has no processing to show.
         if (current(id, mine)) ctx.set({ document: undefined, documentText: undefined, documentError: errorCode(error) === 'not_found' ? undefined : errorMessage(error) });
+      }
+    },
+
+    async fetchOriginal(id) {
+      try {
+        await ctx.engine.call('fetchOriginal', { id });
+        await ctx.get().loadDocument(id);
+      } catch (error) {
+        ctx.get().toast({ kind: 'error', key: 'document.downloadFailed', detail: errorMessage(error) });
       }
     },
 

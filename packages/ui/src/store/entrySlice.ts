@@ -114,10 +114,10 @@ export function entrySlice(ctx: SliceContext): Pick<AppState, EntryKeys> & Pick<
       if (entry && ctx.get().historyOpen) await ctx.get().openHistory(true);
     },
 
-    editDraft(patch) {
+    editDraft(patch, options) {
       const { draft, entry } = ctx.get();
       if (!draft || !entry || entry.deleted) return;
-      ctx.set({ draft: { ...draft, ...patch }, dirty: true });
+      ctx.set((state) => ({ draft: { ...draft, ...patch }, dirty: true, ...(options?.replace === true && { draftRevision: state.draftRevision + 1 }) }));
       scheduleAutosave();
     },
 

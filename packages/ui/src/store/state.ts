@@ -194,7 +194,8 @@ export interface AppActions {
   readonly resetLibrary: () => void;
 
   readonly openEntry: (id: string | undefined) => Promise<void>;
-  readonly editDraft: (patch: Partial<Draft>) => void;
+  /** `replace`: the change came from outside the editor (it reloads its text). */
+  readonly editDraft: (patch: Partial<Draft>, options?: { replace?: boolean }) => void;
   readonly saveDraft: (options?: { overwrite?: boolean }) => Promise<void>;
   readonly discardDraft: () => Promise<void>;
   readonly createNote: (title: string) => Promise<string | undefined>;
@@ -215,6 +216,8 @@ export interface AppActions {
   readonly loadDocument: (id: string) => Promise<void>;
   /** Processes a failed document again (its dead job revived). */
   readonly retryDocument: (jobId: number) => Promise<void>;
+  /** Downloads a document's original imported on another device, then reloads the document. */
+  readonly fetchOriginal: (id: string) => Promise<void>;
 
   readonly loadModelStatus: () => Promise<void>;
   readonly downloadModel: () => Promise<void>;

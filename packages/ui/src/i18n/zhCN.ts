@@ -7,7 +7,7 @@ export const zhCN: Messages = {
     indicator: '同步：{{state}}',
     pending_one: '{{count}} 项更改待上传',
     pending_other: '{{count}} 项更改待上传',
-    states: { unlinked: '未设置', idle: '已同步', syncing: '正在同步…', offline: '离线', error: '同步出错' },
+    states: { unlinked: '未配置', idle: '已同步', syncing: '正在同步…', offline: '离线', error: '同步出错' },
     title: '同步',
     close: '关闭同步',
     server: '服务器地址',

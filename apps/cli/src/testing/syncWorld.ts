@@ -50,7 +50,7 @@ export class SyncWorld {
   }
 
   /** A new data directory, linked to `workspace` as `account`, with its sync client (not started). */
-  async device(account: { token: string; userId: string }, workspace: string, options: { transport?: (http: SyncTransport) => SyncTransport; now?: () => number } = {}): Promise<{ engine: Engine; client: SyncClient; dataDir: string }> {
+  async device(account: { token: string; userId: string }, workspace: string, options: { transport?: (http: SyncTransport) => SyncTransport; now?: () => number } = {}): Promise<{ engine: Engine; client: SyncClient; dataDir: string; token: string; tokenId: string }> {
     const dataDir = mkdtempSync(join(tmpdir(), 'cairn-sync-device-'));
     this.folders.push(dataDir);
     const engine = Engine.open({ dataDir, autoCatchUp: false, backgroundEmbedding: false, ...(options.now ? { environment: { now: options.now, newId: () => crypto.randomUUID(), random: Math.random } } : {}) });
@@ -58,12 +58,12 @@ export class SyncWorld {
     // Sign in as this device (its own token, its own device id on the server).
     const password = 'correct horse battery';
     const me = (await this.call('GET', '/v1/me', account.token)) as { user: { username: string } };
-    const signedIn = (await this.call('POST', '/v1/auth/signin', undefined, { username: me.user.username, password, deviceName: 'device', deviceId: engine.status().deviceId })) as { token: string; user: { id: string }; deviceId: string };
+    const signedIn = (await this.call('POST', '/v1/auth/signin', undefined, { username: me.user.username, password, deviceName: 'device', deviceId: engine.status().deviceId })) as { token: string; tokenId: string; user: { id: string }; deviceId: string };
     engine.sync.setLink({ server: this.url, workspace, userId: signedIn.user.id, serverDeviceId: signedIn.deviceId });
     const http = new HttpTransport({ server: this.url, token: signedIn.token });
     const client = new SyncClient({ log: engine.sync, blobs: engine.blobs, transport: options.transport ? options.transport(http) : http, deviceId: engine.status().deviceId, retryBaseMs: 20, retryMaxMs: 200, ...(options.now ? { now: options.now } : {}) });
     this.clients.push(client);
-    return { engine, client, dataDir };
+    return { engine, client, dataDir, token: signedIn.token, tokenId: signedIn.tokenId };
   }
 
   async close(): Promise<void> {

@@ -3,7 +3,7 @@
 // ahead, and a server that sends what it must not. Each ends with nothing lost and nothing stuck.
 import { PgliteDb, type App } from '@cairn/sync-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CairnError, HttpTransport, SyncClient, SyncTransportError, uuidv7, type Engine, type SyncTransport } from '@cairn/core';
+import { type CairnError, HttpTransport, SyncClient, SyncTransportError, uuidv7, type Engine, type SyncTransport } from '@cairn/core';
 import type { PullResponse } from '@cairn/core/protocol';
 import { SyncWorld } from '../testing/syncWorld.js';
 

@@ -1,31 +1,13 @@
 // The sync client against the failures its users meet: a server that is down or drops the answer after committing,
 // devices reconnecting together, writes during a pull, a revoked sign-in, a restored server database, a clock a year
 // ahead, and a server that sends what it must not. Each ends with nothing lost and nothing stuck.
-import { PgliteDb, type App } from '@cairn/sync-server';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '@cairn/sync-server';
+import { describe, expect, it } from 'vitest';
 import { type CairnError, HttpTransport, SyncClient, SyncTransportError, uuidv7, type Engine, type SyncTransport } from '@cairn/core';
 import type { PullResponse } from '@cairn/core/protocol';
-import { SyncWorld } from '../testing/syncWorld.js';
+import { syncWorldPerTest } from '../testing/syncWorldPerTest.js';
 
-let instance: Awaited<ReturnType<typeof PgliteDb.createInstance>>;
-let world: SyncWorld | undefined;
-beforeAll(async () => {
-  instance = await PgliteDb.createInstance();
-});
-afterAll(async () => {
-  await instance.close();
-});
-afterEach(async () => {
-  await world?.close();
-  world = undefined;
-});
-
-async function team(settings: Record<string, string> = {}) {
-  world = await SyncWorld.start(instance, settings);
-  const alice = await world.signIn('alice');
-  await world.call('POST', '/v1/workspaces', alice.token, { id: 'team', name: 'Team' });
-  return { world, alice };
-}
+const { team } = syncWorldPerTest();
 
 /** A transport like `http` with some methods replaced. */
 const wrap = (http: SyncTransport, overrides: Partial<SyncTransport>): SyncTransport => Object.assign(Object.create(http) as SyncTransport, overrides);

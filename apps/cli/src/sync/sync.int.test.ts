@@ -1,31 +1,12 @@
-import { PgliteDb } from '@cairn/sync-server';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createReadStream, readFileSync } from 'node:fs';
 import { HttpTransport, importBytes, IngestRuntime, uuidv7, type Engine, type SyncTransport } from '@cairn/core';
-import { SyncWorld } from '../testing/syncWorld.js';
+import { syncWorldPerTest } from '../testing/syncWorldPerTest.js';
 
 /** An entry's history without where each event sits in this device's log (which differs between devices). */
 const history = (engine: Engine, id: string) => engine.history(id).map(({ position: _, ...item }) => item);
 
-let instance: Awaited<ReturnType<typeof PgliteDb.createInstance>>;
-let world: SyncWorld | undefined;
-beforeAll(async () => {
-  instance = await PgliteDb.createInstance();
-});
-afterAll(async () => {
-  await instance.close();
-});
-afterEach(async () => {
-  await world?.close();
-  world = undefined;
-});
-
-async function team() {
-  world = await SyncWorld.start(instance);
-  const alice = await world.signIn('alice');
-  await world.call('POST', '/v1/workspaces', alice.token, { id: 'team', name: 'Team' });
-  return { world, alice };
-}
+const { team } = syncWorldPerTest();
 
 describe('sync between devices', () => {
   it('an entry written on one device appears on the other, with the same history and digest', async () => {

@@ -141,15 +141,6 @@ export class BlobStore {
     return { sha256, size, created: true };
   }
 
-  /** Bytes of an interrupted {@link putResumable} waiting for the rest (0: none). */
-  partialSize(sha256: string): number {
-    try {
-      return statSync(join(this.root, 'partial', sha256)).size;
-    } catch {
-      return 0;
-    }
-  }
-
   /** Drops what an interrupted {@link putResumable} kept (to start over). */
   discardPartial(sha256: string): void {
     if (!isSha256(sha256)) throw new ValidationError(`${sha256} is not a SHA-256 hex digest`);

@@ -70,14 +70,12 @@ export class BlobSync {
 
   /** After a round: texts that were missing asked for again (their documents reindexed), then the originals uploaded. */
   async afterRound(workspace: string): Promise<{ uploaded: number; texts: number }> {
-    let texts = 0;
     const arrived: string[] = [];
     for (const [key, entryId] of this.log.valuesWithPrefix(MISSING_TEXT)) {
       const sha256 = key.slice(MISSING_TEXT.length);
       if (this.blobs.has(sha256) || (await this.downloadText(workspace, sha256))) {
         arrived.push(entryId);
         this.log.removeValue(key);
-        texts++;
       }
     }
     if (arrived.length > 0) this.log.refold(arrived);
@@ -96,12 +94,7 @@ export class BlobSync {
       }
       this.log.removeValue(key);
     }
-    return { uploaded, texts };
-  }
-
-  /** Originals this device still has to upload. */
-  pendingUploads(): number {
-    return this.log.valuesWithPrefix(UPLOAD).length;
+    return { uploaded, texts: arrived.length };
   }
 
   /**

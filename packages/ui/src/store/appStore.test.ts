@@ -1,71 +1,11 @@
 // The store against a scripted engine: what it asks, and what it shows for each answer.
 import type { DocumentView, EngineNotice, EntryView, ImportOutcome, ModelStatus } from '@cairn/core';
 import { describe, expect, it } from 'vitest';
-import { createEngineClient } from '../engine/engineClient.js';
 import { EngineError } from '../engine/engineError.js';
-import type { ConnectionState, EngineTransport, HostBridge } from '../engine/transport.js';
+import type { HostBridge } from '../engine/transport.js';
 import { createAppStore } from './appStore.js';
+import { manualTimers, memoryStorage, scriptedEngine, settle } from './scriptedEngine.js';
 import { UPLOAD_OVER_BYTES } from './importSlice.js';
-
-type Handler = (params: Record<string, unknown>) => unknown;
-
-/** A transport whose methods are scripted; calls resolve when the test releases them (or at once). */
-function scriptedEngine(handlers: Record<string, Handler>) {
-  const calls: { method: string; params: Record<string, unknown> }[] = [];
-  const listeners = new Set<(notice: EngineNotice) => void>();
-  const held: { method: string; release: () => void }[] = [];
-  let hold: string[] = [];
-  const transport: EngineTransport = {
-    ready: () => Promise.resolve(Object.keys(handlers)),
-    call(method, params) {
-      calls.push({ method, params: params as Record<string, unknown> });
-      const handler = handlers[method];
-      if (!handler) return Promise.reject(new EngineError('validation', `unknown method "${method}"`));
-      const run = () => Promise.resolve().then(() => handler(params as Record<string, unknown>));
-      if (!hold.includes(method)) return run();
-      return new Promise((resolve, reject) => held.push({ method, release: () => void run().then(resolve, reject) }));
-    },
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    onState: (_listener: (state: ConnectionState) => void) => () => undefined,
-    close: () => undefined,
-  };
-  const engine = createEngineClient(transport, Object.keys(handlers));
-  return {
-    engine,
-    calls,
-    held,
-    holdCalls: (...methods: string[]) => (hold = methods),
-    push: (notice: EngineNotice) => listeners.forEach((l) => l(notice)),
-  };
-}
-
-/** Timers the test fires by hand. */
-function manualTimers() {
-  const pending = new Map<number, () => void>();
-  let next = 1;
-  return {
-    setTimer: (fn: () => void) => {
-      pending.set(next, fn);
-      return next++;
-    },
-    clearTimer: (handle: unknown) => void pending.delete(handle as number),
-    runAll() {
-      const fns = [...pending.values()];
-      pending.clear();
-      fns.forEach((fn) => fn());
-    },
-  };
-}
-
-function memoryStorage(initial: Record<string, string> = {}) {
-  const values = new Map(Object.entries(initial));
-  return { getItem: (key: string) => values.get(key) ?? null, setItem: (key: string, value: string) => void values.set(key, value) };
-}
-
-const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 const entry = (over: Partial<EntryView> = {}): EntryView => ({
   id: 'e1',

@@ -4,7 +4,10 @@ import { corrupt, describeError, unsupported } from '../extractionError.js';
 import type { ExtractInput, Extracted } from '../parts.js';
 import { ocrImageTypes } from '../sniff.js';
 
-/** An image is OCR'd as it is; a multi-page TIFF is split into one PNG per page first. */
+/**
+ * An image is OCR'd as it is; a TIFF is decoded here (utif2: every compression scanners use, CCITT G3/G4 and 1-bit
+ * included) into one PNG per page first, so the OCR engine never meets a TIFF variant it cannot read.
+ */
 export async function extractImage(input: ExtractInput): Promise<Extracted> {
   if (!ocrImageTypes.has(input.mimeType)) {
     throw unsupported(`${input.mimeType} images cannot be read; PNG, JPEG, TIFF, BMP, WebP and GIF can`);
@@ -18,7 +21,6 @@ export async function extractImage(input: ExtractInput): Promise<Extracted> {
     throw corrupt(`not a readable TIFF image: ${describeError(error)}`);
   }
   if (pages.length === 0) throw corrupt('the TIFF file holds no image');
-  if (pages.length === 1) return { mimeType: 'image/tiff', pageCount: 1, parts: [{ image: input.path, page: null }], warnings: [] };
   const { createCanvas } = await import('@napi-rs/canvas');
   const parts: Extracted['parts'] = [];
   const warnings: string[] = [];
@@ -34,7 +36,7 @@ export async function extractImage(input: ExtractInput): Promise<Extracted> {
       const path = join(input.tempDir, `page-${index + 1}.png`);
       mkdirSync(input.tempDir, { recursive: true });
       writeFileSync(path, await canvas.encode('png'));
-      parts.push({ image: path, page: index + 1 }, { text: '\n\n' });
+      parts.push({ image: path, page: pages.length === 1 ? null : index + 1 }, { text: '\n\n' });
     } catch (error) {
       warnings.push(`page ${index + 1} of the TIFF could not be read: ${describeError(error)}`);
     }

@@ -207,4 +207,15 @@ describe('OCR', () => {
     expect(engine.documents.get(ids['cut.tif']!)).toMatchObject({ status: 'failed', error: { reason: expect.stringMatching(/TIFF/) } });
     expect(engine.documents.get(ids['after.txt']!).status).toBe('done');
   }, 180_000);
+
+  it('reads an iPhone photo (HEIC); a corrupt one fails with a reason', async () => {
+    const photo = fx.heicImage(await fx.renderTextPng(['Receipt from the corner bakery', 'Two loaves and a coffee'], { size: 48 }));
+    const root = folder('photos', { 'IMG_0001.HEIC': photo, 'IMG_0002.HEIC': Buffer.concat([photo.subarray(0, 400), Buffer.alloc(2000, 7)]) });
+    const report = await importPaths(engine, [root]);
+    const ids = Object.fromEntries(report.files.map((f) => [f.name, f.entryId!]));
+    await runtime.waitFor(Object.values(ids));
+    expect(engine.documents.get(ids['IMG_0001.HEIC']!)).toMatchObject({ status: 'done', ocrUsed: true, mimeType: 'image/heic', language: 'en' });
+    expect(text(ids['IMG_0001.HEIC']!).replace(/\s+/g, ' ')).toContain('Receipt from the corner bakery Two loaves and a coffee');
+    expect(engine.documents.get(ids['IMG_0002.HEIC']!)).toMatchObject({ status: 'failed', error: { reason: expect.stringMatching(/HEIC/) } });
+  }, 180_000);
 });

@@ -289,22 +289,35 @@ export async function scannerTiff(pngs: readonly Uint8Array[]): Promise<Buffer> 
       const pbm = join(dir, `page-${index}.pbm`);
       writeFileSync(pbm, Buffer.concat([Buffer.from(`P4\n${width} ${height}\n`), bits]));
       const tif = join(dir, `page-${index}.tif`);
-      tiffTool('ppm2tiff', ['-c', 'g4', '-R', '300', pbm, tif]);
+      runTool('ppm2tiff', ['-c', 'g4', '-R', '300', pbm, tif], 'libtiff-tools');
       pages.push(tif);
     }
     const out = join(dir, 'scan.tif');
-    tiffTool('tiffcp', ['-B', '-c', 'g4', ...pages, out]);
+    runTool('tiffcp', ['-B', '-c', 'g4', ...pages, out], 'libtiff-tools');
     return readFileSync(out);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function tiffTool(tool: string, args: string[]): void {
+/** Runs a Debian tool that makes a fixture, saying which package to install when it is missing. */
+function runTool(tool: string, args: string[], debianPackage: string): void {
   try {
     execFileSync(tool, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new Error(missing ? `${tool} is not installed: apt-get install -y libtiff-tools (.ci/run does)` : `${tool} failed: ${String(error)}`);
+    throw new Error(missing ? `${tool} is not installed: apt-get install -y ${debianPackage} (.ci/run does)` : `${tool} failed: ${String(error)}`);
+  }
+}
+
+/** A HEIC photo (HEVC in HEIF, as an iPhone writes) of a PNG, encoded with libheif's `heif-enc` (Debian's `libheif-examples`). */
+export function heicImage(png: Uint8Array): Buffer {
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-heic-'));
+  try {
+    writeFileSync(join(dir, 'in.png'), png);
+    runTool('heif-enc', ['-q', '90', join(dir, 'in.png'), '-o', join(dir, 'out.heic')], 'libheif-examples');
+    return readFileSync(join(dir, 'out.heic'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -1,5 +1,5 @@
 // The store against a scripted engine: what it asks, and what it shows for each answer.
-import type { DocumentView, EngineNotice, EntryView, ImportOutcome, ModelStatus } from '@cairn/core';
+import type { DocumentView, EntryView, ImportOutcome, ModelStatus } from '@cairn/core';
 import { describe, expect, it } from 'vitest';
 import { EngineError } from '../engine/engineError.js';
 import type { HostBridge } from '../engine/transport.js';

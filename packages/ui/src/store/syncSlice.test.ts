@@ -34,7 +34,7 @@ const team = (over: Partial<EngineTeamNotice>): EngineTeamNotice => ({ type: 'te
 function store(handlers: Record<string, Handler> = {}) {
   const s = scriptedEngine({ listEntries: () => ({ entries: [], total: 0, limit: 100, offset: 0 }), tags: () => [], syncStatus: () => overview(), ...handlers });
   const app = createAppStore(s.engine, manualTimers());
-  app.getState().start();
+  void app.getState().start();
   return { s, app };
 }
 

@@ -128,18 +128,20 @@ function renderModel(out: Output, status: ModelStatus): string {
   return lines.join('\n');
 }
 
-const evalUsage = 'eval beir DIR [--split NAME] [--mode lexical|semantic|hybrid] [--model-dir D] [--semantic-weight W] [--queries N] [--partition-size N]';
+const evalUsage = 'eval beir DIR [--split NAME] [--mode lexical|semantic|hybrid] [--model-dir D] [--semantic-weight W] [--queries N] [--partition-size N] [--query-script as-given|traditional]';
 export const evalCommand: CommandSpec = {
   name: 'eval',
   summary: 'measure search quality on a BEIR folder: nDCG@10, recall@100, latency (JSON with --json)',
   usage: evalUsage,
-  options: { split: { type: 'string' }, mode: { type: 'string' }, 'model-dir': { type: 'string' }, 'semantic-weight': { type: 'string' }, queries: { type: 'string' }, 'partition-size': { type: 'string' } },
+  options: { split: { type: 'string' }, mode: { type: 'string' }, 'model-dir': { type: 'string' }, 'semantic-weight': { type: 'string' }, queries: { type: 'string' }, 'partition-size': { type: 'string' }, 'query-script': { type: 'string' } },
   positionals: ['SUITE', 'DIR'],
   async run(ctx, { values, positionals }) {
     const [suite, dir] = positionals;
     if (suite !== 'beir') throw usageError(`unknown evaluation "${suite}"; available: beir`, evalUsage);
     const mode = oneOf(values.mode, searchModes, '--mode', evalUsage);
     const maxQueries = intOption(values.queries, '--queries', evalUsage, 1);
+    // The questions converted to Traditional Chinese (a Simplified corpus searched from the other script).
+    const queryScript = oneOf(values['query-script'], ['as-given', 'traditional'] as const, '--query-script', evalUsage);
     // Partitions the vectors however few there are, this many per partition: what partitioning costs in quality.
     const partitionSize = intOption(values['partition-size'], '--partition-size', evalUsage, 2);
     const weight = values['semantic-weight'] === undefined ? undefined : Number(values['semantic-weight']);
@@ -152,6 +154,7 @@ export const evalCommand: CommandSpec = {
       ...(modelDir !== undefined && { modelDir }),
       ...(weight !== undefined && { semanticWeight: weight }),
       ...(maxQueries !== undefined && { maxQueries }),
+      ...(queryScript !== undefined && { queryScript }),
       ...(partitionSize !== undefined && { vectorPartitions: { partitionFrom: 0, partitionSize } }),
       log: (message) => {
         ctx.out.endProgress();
@@ -162,7 +165,7 @@ export const evalCommand: CommandSpec = {
     ctx.out.endProgress();
     ctx.out.result(result, () =>
       [
-        `${ctx.out.style.bold(`nDCG@10 ${result['ndcg@10']}`)} · recall@100 ${result['recall@100']} · ${result.queries} queries (${result.split}) · ${result.mode}${result.model ? ` with ${result.model}` : ''}`,
+        `${ctx.out.style.bold(`nDCG@10 ${result['ndcg@10']}`)} · recall@100 ${result['recall@100']} · ${result.queries} queries (${result.split}${result.queryScript === 'traditional' ? ', in Traditional' : ''}) · ${result.mode}${result.model ? ` with ${result.model}` : ''}`,
         `latency p50 ${result.p50Ms} ms · p95 ${result.p95Ms} ms · ${result.documents} documents in ${result.chunks} chunks`,
       ].join('\n'),
     );

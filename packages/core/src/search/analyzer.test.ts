@@ -4,9 +4,17 @@ import { analyze, analyzeMatching, estimateTokens, indexText } from './analyzer.
 const terms = (text: string) => analyze(text).map((t) => t.term);
 
 describe('analyzer', () => {
-  it('splits Chinese into words, Simplified and Traditional alike', () => {
+  it('splits Chinese into words, Traditional folded to Simplified with its offsets kept', () => {
     expect(terms('数据同步很重要')).toEqual(['数据', '同步', '很', '重要']);
-    expect(terms('資料同步很重要')).toEqual(['資料', '同步', '很', '重要']);
+    expect(terms('數據同步很重要')).toEqual(['数据', '同步', '很', '重要']);
+    expect(terms('資料同步很重要')).toEqual(['资料', '同步', '很', '重要']);
+    const text = '數據的備份 backup';
+    expect(analyze(text).map((t) => [t.term, text.slice(t.start, t.end)])).toEqual([
+      ['数据', '數據'],
+      ['的', '的'],
+      ['备份', '備份'],
+      ['backup', 'backup'],
+    ]);
   });
 
   it('keeps offsets into the original text', () => {

@@ -1,4 +1,5 @@
 import { stemmer } from 'stemmer';
+import { foldHan } from './chineseScript.js';
 
 /**
  * Text analysis shared by indexing and querying, so both sides always agree on what a "word" is:
@@ -10,7 +11,8 @@ import { stemmer } from 'stemmer';
  *   segmenter is ten times slower there, and indexing speed matters);
  * - text is NFKC-normalized (full-width Latin becomes ASCII) and lower-cased; Latin words lose their
  *   diacritics and their possessive `'s`, and are Porter-stemmed;
- * - CJK words are kept as the segmenter found them (no case, no stemming).
+ * - CJK words are kept as the segmenter found them (no case, no stemming), Traditional characters folded to
+ *   Simplified ({@link foldHan}), so a query in either script finds text in the other.
  *
  * The FTS5 table receives the terms joined by spaces and only splits them again (see
  * {@link ftsTokenizer}); every term consists of letters, digits, marks and `.` only, so no term can
@@ -115,7 +117,8 @@ function forEachTerm(text: string, segmentCjk: boolean, sink: TermSink): void {
       continue;
     }
     if (!segmentCjk) continue;
-    for (const segment of segmenter.segment(match[0])) {
+    // Traditional characters folded to Simplified (one for one, so offsets hold): either script finds the other.
+    for (const segment of segmenter.segment(foldHan(match[0]))) {
       if (segment.isWordLike) addWord(sink, segment.segment, match.index + segment.index);
     }
   }

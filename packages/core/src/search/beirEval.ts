@@ -8,6 +8,7 @@ import { entryLimits } from '../domain/entry/events.js';
 import { Engine } from '../engine/engine.js';
 import { NotFoundError, ValidationError } from '../errors/cairnError.js';
 import type { VectorFormat, VectorPartitioning } from '../embeddings/vectorStore.js';
+import { toTraditional } from './chineseScript.js';
 import { uuidv7 } from '../ids/uuidv7.js';
 import type { SearchMode } from './searchViews.js';
 
@@ -39,6 +40,8 @@ export interface BeirEvalOptions {
   readonly workDir?: string;
   /** Only the first N judged queries (for quick runs). */
   readonly maxQueries?: number;
+  /** Ask the (Simplified Chinese) questions converted to Traditional: how well one script finds the other. */
+  readonly queryScript?: 'as-given' | 'traditional';
   readonly log?: (message: string) => void;
   readonly onProgress?: (task: string, done: number, total: number) => void;
 }
@@ -51,6 +54,7 @@ export interface BeirEvalResult {
   readonly p95Ms: number;
   readonly mode: SearchMode;
   readonly split: string;
+  readonly queryScript: 'as-given' | 'traditional';
   readonly documents: number;
   readonly chunks: number;
   readonly model: string | null;
@@ -80,7 +84,9 @@ export async function runBeirEval(options: BeirEvalOptions): Promise<BeirEvalRes
 
   const qrels = await readQrels(qrelsFile);
   const queries = new Map<string, string>();
-  for await (const query of readJsonLines<{ _id: string; text: string }>(queriesFile)) if (qrels.has(String(query._id))) queries.set(String(query._id), query.text);
+  for await (const query of readJsonLines<{ _id: string; text: string }>(queriesFile)) {
+    if (qrels.has(String(query._id))) queries.set(String(query._id), options.queryScript === 'traditional' ? toTraditional(query.text) : query.text);
+  }
   let judged = [...qrels.keys()].filter((id) => queries.has(id));
   if (options.maxQueries !== undefined) judged = judged.slice(0, options.maxQueries);
   if (judged.length === 0) throw new ValidationError(`no query in ${queriesFile} has judgments in qrels/${split}.tsv`);
@@ -148,6 +154,7 @@ export async function runBeirEval(options: BeirEvalOptions): Promise<BeirEvalRes
       p95Ms: round(percentile(times, 0.95), 2),
       mode,
       split,
+      queryScript: options.queryScript ?? 'as-given',
       documents: idOf.size,
       chunks: status.chunks,
       model: mode === 'lexical' ? null : model.name,

@@ -49,6 +49,19 @@ describe('search (lexical, through the engine)', () => {
     expect(await titles('資料同步')).toEqual(['数据同步 Sync design']); // Traditional 同步 still matches
   });
 
+  it('finds Chinese in either script: Simplified queries find Traditional text and the other way round, shown as written', async () => {
+    add('數據庫的設計', '離線同步與數據備份。');
+    add('数据备份方案', '每天备份一次数据库。');
+    add('Grocery list', 'milk, eggs, bread');
+    expect((await titles('数据库')).sort()).toEqual(['数据备份方案', '數據庫的設計']);
+    expect((await titles('數據')).sort()).toEqual(['数据备份方案', '數據庫的設計']);
+    expect(await titles('离线')).toEqual(['數據庫的設計']);
+    // The snippet is the text as written, the Traditional words highlighted by the Simplified query.
+    const hit = (await engine.search.search({ query: '数据备份', mode: 'lexical' })).results.find((r) => r.title === '數據庫的設計')!;
+    expect(hit.snippet).toContain('<mark>數據</mark>');
+    expect(hit.snippet).toContain('<mark>備份</mark>');
+  });
+
   it('a plain multi-word query matches any word, ranked, and stems English', async () => {
     add('Baking bread', 'The oven bakes bread at 220 degrees.');
     add('Garden', 'Tomatoes need sun.');

@@ -43,7 +43,8 @@ export const bm25Weights = { title: 4, body: 1, tags: 2 } as const;
 export function createSearchProjection(readText: TextReader): ProjectionDefinition {
   return {
     name: searchProjectionName,
-    version: 2,
+    // 3: Traditional Chinese folded to Simplified at indexing (chineseScript.ts).
+    version: 3,
     schema: `
       CREATE TABLE IF NOT EXISTS search_entries (
         entry_id TEXT PRIMARY KEY,

@@ -1,4 +1,5 @@
 import { analyzeMatching, hasCjk } from './analyzer.js';
+import { foldHan } from './chineseScript.js';
 
 /**
  * Snippets with highlights. The result is HTML-safe text: the chunk text with `& < > " '` escaped,
@@ -71,9 +72,11 @@ interface Match {
  */
 function findTerms(text: string, terms: ReadonlySet<string>): Match[] {
   const matches: Match[] = analyzeMatching(text, terms);
-  for (const term of terms) {
-    if (!hasCjk(term)) continue;
-    for (let at = text.indexOf(term); at >= 0; at = text.indexOf(term, at + term.length)) matches.push({ term, start: at, end: at + term.length });
+  // CJK terms are Simplified (see foldHan); the text is searched folded the same way, which keeps its offsets.
+  const cjkTerms = [...terms].filter(hasCjk);
+  const folded = cjkTerms.length > 0 ? foldHan(text) : text;
+  for (const term of cjkTerms) {
+    for (let at = folded.indexOf(term); at >= 0; at = folded.indexOf(term, at + term.length)) matches.push({ term, start: at, end: at + term.length });
   }
   matches.sort((a, b) => a.start - b.start || b.end - a.end);
   // Overlapping CJK matches (数据 in 数据库 and 据库): keep the first.

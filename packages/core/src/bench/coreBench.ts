@@ -10,7 +10,7 @@ import { engineReadModels } from '../engine/readModelSet.js';
 import { openDatabase } from '../store/database.js';
 import { entriesProjection } from '../projections/entriesProjection.js';
 import { jsonRowsQuery } from '../projections/readModels.js';
-import { indexText } from '../search/analyzer.js';
+import { indexText, pinyinText } from '../search/analyzer.js';
 
 export interface CoreBenchOptions {
   /** Events in the large store used for rebuild and open+list (default 1,000,000). */
@@ -390,10 +390,11 @@ function rebuildFloor(sourceFile: string, dataDir: string): { readSeconds: numbe
   const chunks = source.prepare(`SELECT c.id, e.title, c.text, e.tags FROM search_chunks c JOIN search_entries e ON e.entry_id = c.entry_id ORDER BY c.id`).raw();
   const ftsRows = function* () {
     for (const [id, title, text, tags] of chunks.iterate() as Iterable<[number, string, string, string]>) {
-      yield [id, indexText(title), indexText(text), indexText((JSON.parse(tags) as string[]).join(' '))];
+      const tagText = (JSON.parse(tags) as string[]).join(' ');
+      yield [id, indexText(title), indexText(text), indexText(tagText), `${pinyinText(title)} ${pinyinText(tagText)}`.trim()];
     }
   };
-  copy(ftsRows(), db.prepare(`INSERT INTO search_fts (rowid, title, body, tags) VALUES (?, ?, ?, ?)`));
+  copy(ftsRows(), db.prepare(`INSERT INTO search_fts (rowid, title, body, tags, pinyin) VALUES (?, ?, ?, ?, ?)`));
   timed(() => db.exec(`INSERT INTO search_fts (search_fts) VALUES ('optimize'); COMMIT`));
   source.close();
 

@@ -1,5 +1,5 @@
 import { stemmer } from 'stemmer';
-import { foldHan } from './chineseScript.js';
+import { foldHan, pinyinKeys } from './chineseScript.js';
 
 /**
  * Text analysis shared by indexing and querying, so both sides always agree on what a "word" is:
@@ -208,6 +208,15 @@ function addWord(sink: TermSink, word: string, index: number): void {
     const term = latinLetters.test(trimmed) && trimmed.length > 2 ? stem(trimmed) : trimmed;
     sink(term, index, end, stop, false);
   }
+}
+
+/**
+ * The pinyin of the Chinese words in a title or tags (full and initials, see {@link pinyinKeys}), analyzed like any
+ * word, so a query typed in pinyin finds them; empty without Chinese.
+ */
+export function pinyinText(text: string): string {
+  if (!hasCjk(text)) return '';
+  return indexText(pinyinKeys(analyze(text).filter((t) => t.cjk).map((t) => text.slice(t.start, t.end))));
 }
 
 /** The analyzed terms of `text`, space-separated: what the FTS5 table indexes. */

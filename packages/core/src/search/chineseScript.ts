@@ -56,3 +56,30 @@ export function toTraditional(text: string): string {
   toTraditionalConverter ??= converter('cn', 'tw');
   return toTraditionalConverter(text);
 }
+
+type Pinyin = (text: string, options: { toneType: 'none'; type: 'array' }) => string[];
+let pinyinOf: Pinyin | undefined;
+
+/**
+ * What a title or tag is found by when typed in pinyin: each Chinese word's syllables run together (`数据` →
+ * `shuju`) and their initials (`sj`), and the same for the whole text (`数据同步` → `shujutongbu`, `sjtb`). pinyin-pro
+ * (Traditional characters too), loaded the first time it is needed. Empty for text without Chinese.
+ */
+export function pinyinKeys(words: readonly string[]): string {
+  if (words.length === 0) return '';
+  pinyinOf ??= (createRequire(import.meta.url)('pinyin-pro') as { pinyin: Pinyin }).pinyin;
+  const keys = new Set<string>();
+  const all: string[] = [];
+  for (const word of words) {
+    const syllables = pinyinOf(word, { toneType: 'none', type: 'array' }).filter((s) => /^[a-zü]+$/.test(s));
+    if (syllables.length === 0) continue;
+    all.push(...syllables);
+    keys.add(syllables.join('').replace(/ü/g, 'v'));
+    if (syllables.length > 1) keys.add(syllables.map((s) => s[0]).join(''));
+  }
+  if (words.length > 1 && all.length > 1) {
+    keys.add(all.join('').replace(/ü/g, 'v'));
+    keys.add(all.map((s) => s[0]).join(''));
+  }
+  return [...keys].join(' ');
+}

@@ -27,7 +27,7 @@ export interface ChunkPage {
   readonly exhausted: boolean;
 }
 
-const rankFunction = `bm25(${bm25Weights.title}, ${bm25Weights.body}, ${bm25Weights.tags})`;
+const rankFunction = `bm25(${bm25Weights.title}, ${bm25Weights.body}, ${bm25Weights.tags}, ${bm25Weights.pinyin})`;
 const maxCandidates = 20_000;
 
 /**
@@ -97,7 +97,7 @@ export class LexicalSearch {
     this.countChunks = db.prepare(`SELECT count(*) FROM search_chunks`).pluck();
     db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_vocab USING fts5vocab(main, search_fts, 'row')`);
     this.termDf = db.prepare(`SELECT doc FROM temp.search_vocab WHERE term = ?`).pluck();
-    this.termScores = new TermScoreCache(db, [bm25Weights.title, bm25Weights.body, bm25Weights.tags]);
+    this.termScores = new TermScoreCache(db, [bm25Weights.title, bm25Weights.body, bm25Weights.tags, bm25Weights.pinyin]);
     this.maxChunkId = db.prepare(`SELECT coalesce(max(id), 0) FROM search_chunks`).pluck();
     this.entriesOfChunks = db.prepare(`SELECT c.id, c.entry_id FROM json_each(?) j CROSS JOIN search_chunks c ON c.id = j.value`).raw();
   }

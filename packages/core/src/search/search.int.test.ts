@@ -62,6 +62,19 @@ describe('search (lexical, through the engine)', () => {
     expect(hit.snippet).toContain('<mark>備份</mark>');
   });
 
+  it('finds titles and tags by pinyin, full and initials, in either script', async () => {
+    add('数据同步方案', 'body text', { tags: ['工作'] });
+    add('會議記錄', 'minutes');
+    add('Shuju is not here', 'plain English');
+    expect(await titles('shuju')).toContain('数据同步方案');
+    expect(await titles('sjtbfa')).toEqual(['数据同步方案']);
+    expect(await titles('sj')).toEqual(['数据同步方案']);
+    expect(await titles('tongbu')).toEqual(['数据同步方案']);
+    expect(await titles('gongzuo')).toEqual(['数据同步方案']);
+    expect(await titles('huiyi')).toEqual(['會議記錄']);
+    expect(await titles('hyjl')).toEqual(['會議記錄']);
+  });
+
   it('a plain multi-word query matches any word, ranked, and stems English', async () => {
     add('Baking bread', 'The oven bakes bread at 220 degrees.');
     add('Garden', 'Tomatoes need sun.');

@@ -5,7 +5,7 @@ import type { EntryState as MergedEntryState } from '../domain/entry/state.js';
 import type { RecordedEvent } from '../domain/shared/envelope.js';
 import type { EntryStates, MergedStream, ProjectionDefinition, ProjectionHandler, StreamReplayer } from '../projections/projection.js';
 import type { Database } from '../store/database.js';
-import { ftsTokenizer, indexText } from './analyzer.js';
+import { ftsTokenizer, indexText, pinyinText } from './analyzer.js';
 import { prepareText, type PreparedChunk } from './preparedText.js';
 import { normalizeMimeType } from './mimeTypes.js';
 
@@ -37,14 +37,14 @@ export type TextReader = (sha256: string) => readonly PreparedChunk[] | undefine
 /** FTS5's default: merge once this many segments of a level pile up. */
 const ftsAutomerge = 4;
 
-/** Column weights for BM25: title, body, tags. */
-export const bm25Weights = { title: 4, body: 1, tags: 2 } as const;
+/** Column weights for BM25: title, body, tags, and the pinyin of the title and tags. */
+export const bm25Weights = { title: 4, body: 1, tags: 2, pinyin: 3 } as const;
 
 export function createSearchProjection(readText: TextReader): ProjectionDefinition {
   return {
     name: searchProjectionName,
-    // 3: Traditional Chinese folded to Simplified at indexing (chineseScript.ts).
-    version: 3,
+    // 3: Traditional Chinese folded to Simplified at indexing; 4: titles and tags indexed with their pinyin (chineseScript.ts).
+    version: 4,
     schema: `
       CREATE TABLE IF NOT EXISTS search_entries (
         entry_id TEXT PRIMARY KEY,
@@ -70,7 +70,7 @@ export function createSearchProjection(readText: TextReader): ProjectionDefiniti
       );
       CREATE INDEX IF NOT EXISTS search_chunks_by_entry ON search_chunks (entry_id, ord);
       CREATE INDEX IF NOT EXISTS search_chunks_by_input ON search_chunks (input_hash);
-      CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(title, body, tags, content='', contentless_delete=1, tokenize="${ftsTokenizer}");
+      CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(title, body, tags, pinyin, content='', contentless_delete=1, tokenize="${ftsTokenizer}");
       CREATE TABLE IF NOT EXISTS search_embed_queue (chunk_id INTEGER PRIMARY KEY);
       -- Names this incarnation of the index: a rebuild makes new tables (and new chunk ids) at the same checkpoint.
       CREATE TABLE IF NOT EXISTS search_index_id (id TEXT NOT NULL);
@@ -156,7 +156,7 @@ class SearchHandler implements ProjectionHandler {
     this.deleteFts = db.prepare(`DELETE FROM search_fts WHERE rowid = ?`);
     this.dequeue = db.prepare(`DELETE FROM search_embed_queue WHERE chunk_id = ?`);
     this.insertChunk = db.prepare(`INSERT INTO search_chunks (entry_id, ord, source, start, end, text, input_hash) VALUES (?, ?, ?, ?, ?, ?, ?)`);
-    this.insertFts = db.prepare(`INSERT INTO search_fts (rowid, title, body, tags) VALUES (?, ?, ?, ?)`);
+    this.insertFts = db.prepare(`INSERT INTO search_fts (rowid, title, body, tags, pinyin) VALUES (?, ?, ?, ?, ?)`);
     this.enqueue = db.prepare(`INSERT OR IGNORE INTO search_embed_queue (chunk_id) VALUES (?)`);
   }
 
@@ -235,10 +235,13 @@ class SearchHandler implements ProjectionHandler {
     if (pieces.length === 0) pieces.push({ source: 'body', start: 0, end: 0, text: '', terms: '' });
     const title = indexText(entry.title);
     const tags = indexText(entry.tags.join(' '));
+    // Titles and tags are also found by their pinyin (`shuju`, `sj` for 数据), in a column of their own so that the
+    // scores of everything else stay as they were.
+    const pinyin = `${pinyinText(entry.title)} ${pinyinText(entry.tags.join(' '))}`.trim();
     pieces.forEach((piece, ord) => {
       const hash = inputHash(embeddingInput(entry.title, piece.text));
       const chunkId = this.insertChunk.run(id, ord, piece.source, piece.start, piece.end, piece.text, hash).lastInsertRowid;
-      this.insertFts.run(chunkId, title, piece.terms, tags);
+      this.insertFts.run(chunkId, title, piece.terms, tags, pinyin);
       this.enqueue.run(chunkId);
     });
   }

@@ -1,5 +1,5 @@
 // The store against a scripted engine: what it asks, and what it shows for each answer.
-import type { DocumentView, EngineNotice, EntryView, ImportOutcome, ModelStatus } from '@cairn/core';
+import type { DocumentView, EngineNotice, EntryView, ImportOutcome, ModelStatus, SyncOverview } from '@cairn/core';
 import { describe, expect, it } from 'vitest';
 import { createEngineClient } from '../engine/engineClient.js';
 import { EngineError } from '../engine/engineError.js';
@@ -9,8 +9,11 @@ import { UPLOAD_OVER_BYTES } from './importSlice.js';
 
 type Handler = (params: Record<string, unknown>) => unknown;
 
-/** A transport whose methods are scripted; calls resolve when the test releases them (or at once). */
-function scriptedEngine(handlers: Record<string, Handler>) {
+/**
+ * A transport whose methods are scripted; calls resolve when the test releases them (or at once). The client knows
+ * the methods from the start unless `beforeHello` (as in a shell, where they arrive with the engine's hello).
+ */
+function scriptedEngine(handlers: Record<string, Handler>, options: { beforeHello?: boolean } = {}) {
   const calls: { method: string; params: Record<string, unknown> }[] = [];
   const listeners = new Set<(notice: EngineNotice) => void>();
   const held: { method: string; release: () => void }[] = [];
@@ -32,7 +35,7 @@ function scriptedEngine(handlers: Record<string, Handler>) {
     onState: (_listener: (state: ConnectionState) => void) => () => undefined,
     close: () => undefined,
   };
-  const engine = createEngineClient(transport, Object.keys(handlers));
+  const engine = createEngineClient(transport, options.beforeHello ? [] : Object.keys(handlers));
   return {
     engine,
     calls,
@@ -389,6 +392,46 @@ describe('model slice (settings)', () => {
     s.holdCalls();
     await store.getState().downloadModel();
     expect(store.getState()).toMatchObject({ modelBusy: false, modelError: undefined, model: { state: 'ready', dims: 384 } });
+  });
+});
+
+describe('sync slice', () => {
+  const linked: SyncOverview = {
+    linked: true,
+    server: 'https://sync.example.com',
+    workspace: 'team',
+    state: 'idle',
+    live: true,
+    pending: 0,
+    cursor: 4,
+    readOnly: false,
+    lastSyncAt: '2026-01-01T00:00:00.000Z',
+    lastError: null,
+    retryAt: null,
+    account: { server: 'https://sync.example.com', username: 'alice', userId: 'u1' },
+  };
+
+  it('asks for the sync state once the engine says hello, so a device linked before the app opened shows as linked', async () => {
+    const s = scriptedEngine({ listEntries: emptyList, tags: () => [], syncStatus: () => linked }, { beforeHello: true });
+    const store = createAppStore(s.engine, manualTimers());
+    await store.getState().start();
+    await settle();
+    // Before the hello the client cannot tell whether the engine syncs, so nothing is known yet.
+    expect(store.getState().sync).toBeUndefined();
+    store.getState().engineReady(['listEntries', 'tags', 'syncStatus']);
+    await settle();
+    expect(s.calls.filter((c) => c.method === 'syncStatus')).toHaveLength(1);
+    expect(store.getState()).toMatchObject({ methods: ['listEntries', 'tags', 'syncStatus'], connectedOnce: true, sync: { linked: true, state: 'idle', workspace: 'team' } });
+  });
+
+  it('asks nothing about sync when the engine has no sync', async () => {
+    const s = scriptedEngine({ listEntries: emptyList, tags: () => [] }, { beforeHello: true });
+    const store = createAppStore(s.engine, manualTimers());
+    await store.getState().start();
+    store.getState().engineReady(['listEntries', 'tags']);
+    await settle();
+    expect(s.calls.some((c) => c.method === 'syncStatus')).toBe(false);
+    expect(store.getState().sync).toBeUndefined();
   });
 });
 

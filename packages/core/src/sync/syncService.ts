@@ -46,6 +46,8 @@ type Credentials = z.infer<typeof credentialsSchema>;
 
 /** What the sync panel and `cairn sync status` show. */
 export interface SyncOverview extends SyncStatus {
+  /** This device's id: the one its edits carry, and conflict markers name (by its last 8 characters). */
+  readonly deviceId: string;
   /** The account this device is signed in as (null: signed out). */
   readonly account: { readonly server: string; readonly username: string; readonly userId: string } | null;
 }
@@ -69,18 +71,20 @@ export class SyncService {
   private client: SyncClient | undefined;
   private unsubscribe: (() => void) | undefined;
   private running = false;
+  private readonly deviceId: string;
 
   constructor(
     private readonly engine: Engine,
     private readonly options: SyncServiceOptions = {},
   ) {
     this.secrets = options.secrets ?? new FileSecretStore(join(engine.dataDir, 'sync-credentials.json'));
+    this.deviceId = engine.status().deviceId;
   }
 
   overview(): SyncOverview {
     const credentials = this.credentials();
     const status = this.ensureClient()?.status() ?? unlinkedStatus(this.engine);
-    return { ...status, account: credentials ? { server: credentials.server, username: credentials.username, userId: credentials.userId } : null };
+    return { ...status, deviceId: this.deviceId, account: credentials ? { server: credentials.server, username: credentials.username, userId: credentials.userId } : null };
   }
 
   /**
@@ -98,7 +102,7 @@ export class SyncService {
       if (up.status === 409) joinAfterSignIn = params.invitation !== undefined;
       else if (up.status >= 300) throw errorOf(up);
     }
-    const signIn = await this.request(server, 'POST', '/v1/auth/signin', undefined, { username: params.username, password: params.password, deviceName: `Cairn on ${hostname()}`, deviceId: this.engine.status().deviceId });
+    const signIn = await this.request(server, 'POST', '/v1/auth/signin', undefined, { username: params.username, password: params.password, deviceName: `Cairn on ${hostname()}`, deviceId: this.deviceId });
     const answer = signInResponseSchema.parse(signIn.body);
     const credentials: Credentials = { server, username: answer.user.username, userId: answer.user.id, token: answer.token, tokenId: answer.tokenId, serverDeviceId: answer.deviceId };
     if (joinAfterSignIn) {
@@ -204,7 +208,7 @@ export class SyncService {
       log: this.engine.sync,
       blobs: this.engine.blobs,
       transport,
-      deviceId: this.engine.status().deviceId,
+      deviceId: this.deviceId,
       onError: (error) => this.options.onError?.(error),
       onStatus: () => this.announce(),
     });

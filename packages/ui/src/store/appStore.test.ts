@@ -408,6 +408,7 @@ describe('sync slice', () => {
     lastSyncAt: '2026-01-01T00:00:00.000Z',
     lastError: null,
     retryAt: null,
+    deviceId: '019ae0b2-4c11-7a3e-9d2f-5b8c1e7f3a64',
     account: { server: 'https://sync.example.com', username: 'alice', userId: 'u1' },
   };
 

@@ -425,6 +425,25 @@ describe('sync slice', () => {
     expect(store.getState()).toMatchObject({ methods: ['listEntries', 'tags', 'syncStatus'], connectedOnce: true, sync: { linked: true, state: 'idle', workspace: 'team' } });
   });
 
+  it('lists the account’s workspaces when the panel opens on a signed-in device that is not linked, and not once it is linked', async () => {
+    let status: SyncOverview = { ...linked, linked: false, workspace: null, state: 'unlinked' };
+    const s = scriptedEngine({ listEntries: emptyList, tags: () => [], syncStatus: () => status, syncWorkspaces: () => ({ workspaces: [{ id: 'team', name: 'Team' }] }) });
+    const store = createAppStore(s.engine, manualTimers());
+    await store.getState().start();
+    await settle();
+    store.getState().openSync(true);
+    await settle();
+    expect(store.getState().syncWorkspaces).toEqual([{ id: 'team', name: 'Team' }]);
+    store.getState().openSync(false);
+    status = linked;
+    await store.getState().loadSync();
+    const asked = s.calls.filter((c) => c.method === 'syncWorkspaces').length;
+    store.getState().openSync(true);
+    await settle();
+    expect(s.calls.filter((c) => c.method === 'syncWorkspaces').length).toBe(asked);
+    expect(store.getState().syncError).toBeUndefined();
+  });
+
   it('asks nothing about sync when the engine has no sync', async () => {
     const s = scriptedEngine({ listEntries: emptyList, tags: () => [] }, { beforeHello: true });
     const store = createAppStore(s.engine, manualTimers());

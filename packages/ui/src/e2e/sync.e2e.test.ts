@@ -2,11 +2,15 @@
 // sync server (in this process, on PGlite). An edit in one appears in the other without a reload; edits made while
 // the server was down meet as a conflict both devices show; a document imported in one is found by search in the
 // other without being processed there.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig, PgliteDb, startServer, type RunningServer } from '@cairn/sync-server';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { dropFiles, ensureUiBuilt, importRow, launchChromium, screenshot, startServe, watchPageErrors, type ServeHandle } from './harness.js';
+import { cairnBin, dropFiles, ensureUiBuilt, importRow, launchChromium, screenshot, startServe, watchPageErrors, type ServeHandle } from './harness.js';
 
 type PgliteInstance = Awaited<ReturnType<typeof PgliteDb.createInstance>>;
 
@@ -68,9 +72,32 @@ interface Device {
   readonly errors: string[];
 }
 
-/** One device: `cairn serve` on a fresh data directory and the app in a browser context of its own. */
-async function openDevice(): Promise<Device> {
-  const serve = await startServe();
+/** A fresh data directory, removed after the test. */
+function dataDirectory(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-e2e-sync-'));
+  cleanups.push(() => Promise.resolve(rmSync(dir, { recursive: true, force: true })));
+  return dir;
+}
+
+/**
+ * The `cairn` command line on a data directory, with `input` on its stdin (a password). Asynchronous: the sync server
+ * it talks to runs in this process.
+ */
+async function cairn(dataDir: string, args: readonly string[], input?: string): Promise<string> {
+  const child = spawn(process.execPath, [cairnBin, '--data', dataDir, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdin.end(input ?? '');
+  const code = await new Promise<number | null>((done) => child.once('exit', done));
+  if (code !== 0) throw new Error(`cairn ${args.join(' ')} exited with ${code}: ${stderr}`);
+  return stdout;
+}
+
+/** One device: `cairn serve` on a data directory (a fresh one by default) and the app in a browser context of its own. */
+async function openDevice(dataDir?: string): Promise<Device> {
+  const serve = await startServe(dataDir === undefined ? {} : { dataDir });
   cleanups.push(() => serve.stop());
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
   cleanups.push(() => context.close());
@@ -92,7 +119,7 @@ const editorText = (page: Page) => page.locator('.cm-content').textContent();
  * Signs in through the sync panel as a person does, then links the device: to a new workspace by its name, or to
  * the account's existing one. Waits until the panel says it synced, and closes it.
  */
-async function linkThroughPanel(page: Page, server: string, workspace: { create: string } | { existing: string }): Promise<void> {
+async function linkThroughPanel(page: Page, server: string, workspace: { create: string } | { existing: string }, shot?: string): Promise<void> {
   await indicator(page).click();
   const panel = syncPanel(page);
   await panel.getByRole('textbox', { name: 'Server URL' }).fill(server);
@@ -108,6 +135,9 @@ async function linkThroughPanel(page: Page, server: string, workspace: { create:
     await panel.getByRole('button', { name: 'Link this device' }).click();
   }
   await expect.poll(() => panel.getByTestId('sync-state').textContent(), { timeout: 15_000 }).toBe('Synced');
+  // The live socket is up: the server's pokes reach this device.
+  await expect.poll(() => panel.getByTestId('sync-live').textContent(), { timeout: 15_000 }).toBe('Online');
+  if (shot) await screenshot(page, shot);
   await panel.getByRole('button', { name: 'Close sync' }).click();
 }
 
@@ -118,7 +148,7 @@ describe('two devices in sync through a server', () => {
     await expect.poll(() => indicator(a.page).textContent()).toContain('Sync: Not set up');
 
     await linkThroughPanel(a.page, server.url, { create: 'Team notes' });
-    await linkThroughPanel(b.page, server.url, { existing: 'Team notes' });
+    await linkThroughPanel(b.page, server.url, { existing: 'Team notes' }, 'sync-panel-linked');
     await expect.poll(() => indicator(a.page).getAttribute('data-state')).toBe('idle');
     await expect.poll(() => indicator(b.page).getAttribute('data-state')).toBe('idle');
     await screenshot(b.page, 'sync-linked');
@@ -137,4 +167,118 @@ describe('two devices in sync through a server', () => {
     await screenshot(b.page, 'sync-live-edit');
     expect([...a.errors, ...b.errors]).toEqual([]);
   });
+
+  it('shows edits of one line made on both devices while the server was down as a conflict on both, and the resolution on both', async () => {
+    const server = await startSyncServer();
+    // Linked on the command line before `cairn serve` starts: serve picks the link up and syncs in the background.
+    const [dirA, dirB] = [dataDirectory(), dataDirectory()];
+    await cairn(dirA, ['sync', 'login', server.url, '--user', USER, '--password-stdin'], PASSWORD);
+    await cairn(dirA, ['sync', 'link', '--workspace', 'trip', '--create', '--name', 'Trip']);
+    await cairn(dirB, ['sync', 'clone', server.url, '--workspace', 'trip', '--user', USER, '--password-stdin'], PASSWORD);
+    const [a, b] = await Promise.all([openDevice(dirA), openDevice(dirB)]);
+    await expect.poll(() => indicator(a.page).getAttribute('data-state'), { timeout: 10_000 }).toBe('idle');
+    await expect.poll(() => indicator(b.page).getAttribute('data-state'), { timeout: 10_000 }).toBe('idle');
+
+    await a.page.getByRole('button', { name: 'New note' }).click();
+    await title(a.page).fill('Packing list');
+    await a.page.locator('.cm-content').click();
+    await a.page.keyboard.type('tent\nstove\nmap');
+    await expect.poll(() => a.page.getByTestId('save-state').textContent()).toBe('Saved');
+    await expect.poll(() => rows(b.page).filter({ hasText: 'Packing list' }).count(), { timeout: 10_000 }).toBe(1);
+    await rows(b.page).filter({ hasText: 'Packing list' }).click();
+    await expect.poll(() => editorText(b.page), { timeout: 10_000 }).toBe('tentstovemap');
+
+    // The server goes down; each device changes the second line its own way, from the same text.
+    await server.stop();
+    await replaceLine(a.page, 2, 'gas stove');
+    await replaceLine(b.page, 2, 'camping stove');
+    for (const device of [a, b]) {
+      await expect.poll(() => device.page.getByTestId('save-state').textContent()).toBe('Saved');
+      // The edit waits on this device, and the indicator says so.
+      await expect.poll(() => indicator(device.page).getAttribute('data-state'), { timeout: 10_000 }).toBe('offline');
+      await expect.poll(() => indicator(device.page).textContent()).toBe('⇅Sync: Offline1');
+    }
+    await indicator(b.page).click();
+    await expect.poll(() => syncPanel(b.page).getByTestId('sync-live').textContent()).toBe('Offline');
+    await expect(syncPanel(b.page).getByTestId('sync-pending').textContent()).resolves.toBe('1');
+    await expect(syncPanel(b.page).getByTestId('sync-error').textContent()).resolves.toMatch(/cannot be reached.*your edits are kept/);
+    await screenshot(b.page, 'sync-offline-panel');
+    await syncPanel(b.page).getByRole('button', { name: 'Close sync' }).click();
+
+    // The server is back: the laptop syncs first, then the desktop, which meets the laptop's edit.
+    await server.restart();
+    await syncNowThroughPanel(a.page);
+    await syncNowThroughPanel(b.page);
+    for (const device of [b, a]) {
+      await expect.poll(() => device.page.getByTestId('conflict-markers').count(), { timeout: 15_000 }).toBe(1);
+      const text = await editorText(device.page);
+      expect(text).toContain('gas stove');
+      expect(text).toContain('camping stove');
+    }
+    await screenshot(a.page, 'sync-conflict-laptop');
+    await screenshot(b.page, 'sync-conflict-desktop');
+
+    // The desktop keeps its own line; the laptop follows.
+    await b.page.getByTestId('conflict-markers').getByRole('button', { name: 'Keep mine' }).click();
+    await expect.poll(() => editorText(b.page)).toBe('tentcamping stovemap');
+    await expect.poll(() => b.page.getByTestId('save-state').textContent()).toBe('Saved');
+    await expect.poll(() => editorText(a.page), { timeout: 15_000 }).toBe('tentcamping stovemap');
+    expect(await a.page.getByTestId('conflict-markers').count()).toBe(0);
+    expect(await b.page.getByTestId('conflict-markers').count()).toBe(0);
+    await screenshot(a.page, 'sync-conflict-resolved');
+    expect([...a.errors, ...b.errors]).toEqual([]);
+  });
+
+  it('finds a document imported on one device by its text on the other, which never processes it', async () => {
+    const server = await startSyncServer();
+    const [a, b] = await Promise.all([openDevice(), openDevice()]);
+    await linkThroughPanel(a.page, server.url, { create: 'Research' });
+    await linkThroughPanel(b.page, server.url, { existing: 'Research' });
+
+    await dropFiles(a.page, [{ name: 'tide-tables.md', text: '# Tide tables\n\nThe estuary floods twice a day; the quayside ledger records every marigold barge.\n', type: 'text/markdown' }]);
+    await expect.poll(() => importRow(a.page, 'tide-tables.md').getAttribute('data-state'), { timeout: 15_000 }).toBe('done');
+    await a.page.keyboard.press('Escape');
+
+    await expect.poll(() => rows(b.page).filter({ hasText: 'tide-tables.md' }).count(), { timeout: 15_000 }).toBe(1);
+    await b.page.keyboard.press('Control+k');
+    await b.page.getByRole('combobox', { name: 'Search query' }).fill('marigold barge');
+    const hits = b.page.getByRole('listbox', { name: 'Results' }).getByRole('option');
+    await expect.poll(() => hits.first().textContent(), { timeout: 15_000 }).toContain('tide-tables.md');
+    await expect(hits.first().locator('mark').allTextContents()).resolves.toEqual(expect.arrayContaining([expect.stringMatching(/marigold/i)]));
+    await screenshot(b.page, 'sync-document-search');
+    await b.page.keyboard.press('Enter');
+    await expect.poll(() => title(b.page).inputValue()).toBe('tide-tables.md');
+    await expect.poll(() => b.page.getByTestId('document-status').getAttribute('data-status')).toBe('done');
+    await expect.poll(() => b.page.getByTestId('document-text').textContent()).toContain('quayside ledger');
+    await screenshot(b.page, 'sync-document-view');
+
+    // The desktop has the text the laptop extracted, and no processing job of its own.
+    const { entries } = await b.serve.rpc<{ entries: { id: string; title: string }[] }>('listEntries', {});
+    const id = entries.find((e) => e.title === 'tide-tables.md')!.id;
+    expect((await b.serve.rpc<{ text: string }>('documentText', { id })).text).toContain('marigold barge');
+    const jobs = (serve: ServeHandle) => serve.rpc<{ jobs: { entryId?: string }[]; counts: Record<string, number> }>('jobs', {});
+    expect((await jobs(a.serve)).jobs.length).toBe(1);
+    expect(await jobs(b.serve)).toMatchObject({ jobs: [] });
+    expect([...a.errors, ...b.errors]).toEqual([]);
+  });
 });
+
+/** Replaces line `line` (1-based) of the open note's body by typing, as a person does. */
+async function replaceLine(page: Page, line: number, text: string): Promise<void> {
+  await page.locator('.cm-content').click();
+  await page.keyboard.press('Control+Home');
+  for (let i = 1; i < line; i++) await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Home');
+  await page.keyboard.press('Shift+End');
+  await page.keyboard.type(text);
+}
+
+/** Opens the sync panel, presses Sync now, waits until nothing is left to upload, and closes the panel. */
+async function syncNowThroughPanel(page: Page): Promise<void> {
+  await indicator(page).click();
+  const panel = syncPanel(page);
+  await panel.getByRole('button', { name: 'Sync now' }).click();
+  await expect.poll(() => panel.getByTestId('sync-pending').textContent(), { timeout: 15_000 }).toBe('0');
+  await expect.poll(() => panel.getByTestId('sync-state').textContent(), { timeout: 15_000 }).toBe('Synced');
+  await panel.getByRole('button', { name: 'Close sync' }).click();
+}

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { loadConfig, PgliteDb, startServer, type RunningServer } from '@cairn/sync-server';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cairnBin, dropFiles, ensureUiBuilt, importRow, launchChromium, screenshot, startServe, watchPageErrors, type ServeHandle } from './harness.js';
+import { cairnBin, dropFiles, ensureUiBuilt, importRow, launchChromium, screenshot, startServe, textPng, watchPageErrors, type ServeHandle } from './harness.js';
 
 type PgliteInstance = Awaited<ReturnType<typeof PgliteDb.createInstance>>;
 
@@ -229,36 +229,57 @@ describe('two devices in sync through a server', () => {
     expect([...a.errors, ...b.errors]).toEqual([]);
   });
 
-  it('finds a document imported on one device by its text on the other, which never processes it', async () => {
+  it('finds documents imported on one device by their text on the other, which neither processes them nor holds the original until asked', async () => {
     const server = await startSyncServer();
-    const [a, b] = await Promise.all([openDevice(), openDevice()]);
+    const [a, b, png] = await Promise.all([openDevice(), openDevice(), textPng(['HARBOR LANTERN'])]);
     await linkThroughPanel(a.page, server.url, { create: 'Research' });
     await linkThroughPanel(b.page, server.url, { existing: 'Research' });
 
-    await dropFiles(a.page, [{ name: 'tide-tables.md', text: '# Tide tables\n\nThe estuary floods twice a day; the quayside ledger records every marigold barge.\n', type: 'text/markdown' }]);
+    // The laptop reads the image in English only (a setting sent with each import): quicker OCR.
+    await a.page.getByRole('button', { name: 'Settings' }).click();
+    await a.page.getByRole('dialog', { name: 'Settings' }).getByRole('checkbox', { name: /Simplified Chinese/ }).uncheck();
+    await a.page.keyboard.press('Escape');
+    await dropFiles(a.page, [
+      { name: 'tide-tables.md', text: '# Tide tables\n\nThe estuary floods twice a day; the quayside ledger records every marigold barge.\n', type: 'text/markdown' },
+      { name: 'harbor-sign.png', bytes: png, type: 'image/png' },
+    ]);
     await expect.poll(() => importRow(a.page, 'tide-tables.md').getAttribute('data-state'), { timeout: 15_000 }).toBe('done');
+    await expect.poll(() => importRow(a.page, 'harbor-sign.png').getAttribute('data-state'), { timeout: 60_000 }).toBe('done');
     await a.page.keyboard.press('Escape');
 
-    await expect.poll(() => rows(b.page).filter({ hasText: 'tide-tables.md' }).count(), { timeout: 15_000 }).toBe(1);
+    // The desktop finds each by its text: the Markdown's words, the image's OCR.
+    await expect.poll(() => rows(b.page).filter({ hasText: 'harbor-sign.png' }).count(), { timeout: 15_000 }).toBe(1);
+    const hits = b.page.getByRole('listbox', { name: 'Results' }).getByRole('option');
     await b.page.keyboard.press('Control+k');
     await b.page.getByRole('combobox', { name: 'Search query' }).fill('marigold barge');
-    const hits = b.page.getByRole('listbox', { name: 'Results' }).getByRole('option');
     await expect.poll(() => hits.first().textContent(), { timeout: 15_000 }).toContain('tide-tables.md');
     await expect(hits.first().locator('mark').allTextContents()).resolves.toEqual(expect.arrayContaining([expect.stringMatching(/marigold/i)]));
     await screenshot(b.page, 'sync-document-search');
+    await b.page.getByRole('combobox', { name: 'Search query' }).fill('lantern');
+    await expect.poll(() => hits.first().textContent(), { timeout: 15_000 }).toContain('harbor-sign.png');
     await b.page.keyboard.press('Enter');
-    await expect.poll(() => title(b.page).inputValue()).toBe('tide-tables.md');
+    await expect.poll(() => title(b.page).inputValue()).toBe('harbor-sign.png');
     await expect.poll(() => b.page.getByTestId('document-status').getAttribute('data-status')).toBe('done');
-    await expect.poll(() => b.page.getByTestId('document-text').textContent()).toContain('quayside ledger');
+    await expect.poll(() => b.page.getByTestId('document-text').textContent()).toMatch(/HARBOR LANTERN/i);
+    // The original stays on the server until someone here wants it.
+    const away = b.page.getByTestId('original-away');
+    await expect.poll(() => away.isVisible()).toBe(true);
     await screenshot(b.page, 'sync-document-view');
+    await away.getByRole('button', { name: 'Download' }).click();
+    await expect.poll(() => away.count(), { timeout: 15_000 }).toBe(0);
+    const href = await b.page.getByRole('link', { name: 'Open the original' }).getAttribute('href');
+    const original = await b.page.request.get(`${b.serve.origin}${href}`);
+    expect(Buffer.from(await original.body()).equals(png)).toBe(true);
 
-    // The desktop has the text the laptop extracted, and no processing job of its own.
-    const { entries } = await b.serve.rpc<{ entries: { id: string; title: string }[] }>('listEntries', {});
-    const id = entries.find((e) => e.title === 'tide-tables.md')!.id;
-    expect((await b.serve.rpc<{ text: string }>('documentText', { id })).text).toContain('marigold barge');
-    const jobs = (serve: ServeHandle) => serve.rpc<{ jobs: { entryId?: string }[]; counts: Record<string, number> }>('jobs', {});
-    expect((await jobs(a.serve)).jobs.length).toBe(1);
-    expect(await jobs(b.serve)).toMatchObject({ jobs: [] });
+    // Neither document was processed on the desktop: no job there, and the texts are the laptop's.
+    const jobs = (serve: ServeHandle) => serve.rpc<{ jobs: unknown[] }>('jobs', {});
+    expect((await jobs(a.serve)).jobs).toHaveLength(2);
+    expect((await jobs(b.serve)).jobs).toEqual([]);
+    const textOf = async (serve: ServeHandle, name: string) => {
+      const { entries } = await serve.rpc<{ entries: { id: string; title: string }[] }>('listEntries', {});
+      return serve.rpc<{ text: string; textSha256: string }>('documentText', { id: entries.find((e) => e.title === name)!.id });
+    };
+    for (const name of ['tide-tables.md', 'harbor-sign.png']) expect(await textOf(b.serve, name)).toEqual(await textOf(a.serve, name));
     expect([...a.errors, ...b.errors]).toEqual([]);
   });
 });

@@ -141,10 +141,10 @@ async function linkThroughPanel(page: Page, server: string, workspace: { create:
   await panel.getByRole('button', { name: 'Close sync' }).click();
 }
 
-describe('two devices in sync through a server', () => {
+// Each test starts a server and two `cairn serve`s and drives two pages: longer than the default 30 s on a busy machine.
+describe('two devices in sync through a server', { timeout: 90_000 }, () => {
   it('links both devices through the sync panel, and shows a note made on one in the other as it is written', async () => {
-    const server = await startSyncServer();
-    const [a, b] = await Promise.all([openDevice(), openDevice()]);
+    const [server, a, b] = await Promise.all([startSyncServer(), openDevice(), openDevice()]);
     await expect.poll(() => indicator(a.page).textContent()).toContain('Sync: Not set up');
 
     await linkThroughPanel(a.page, server.url, { create: 'Team notes' });
@@ -230,8 +230,7 @@ describe('two devices in sync through a server', () => {
   });
 
   it('finds documents imported on one device by their text on the other, which neither processes them nor holds the original until asked', async () => {
-    const server = await startSyncServer();
-    const [a, b, png] = await Promise.all([openDevice(), openDevice(), textPng(['HARBOR LANTERN'])]);
+    const [server, a, b, png] = await Promise.all([startSyncServer(), openDevice(), openDevice(), textPng(['HARBOR LANTERN'])]);
     await linkThroughPanel(a.page, server.url, { create: 'Research' });
     await linkThroughPanel(b.page, server.url, { existing: 'Research' });
 

@@ -196,11 +196,12 @@ describe('two devices in sync through a server', { timeout: 90_000 }, () => {
       await expect.poll(() => device.page.getByTestId('save-state').textContent()).toBe('Saved');
       // The edit waits on this device, and the indicator says so.
       await expect.poll(() => indicator(device.page).getAttribute('data-state'), { timeout: 10_000 }).toBe('offline');
-      await expect.poll(() => indicator(device.page).textContent()).toBe('⇅Sync: Offline1');
+      // (One autosave, or more if the typing paused on a slow machine.)
+      await expect.poll(() => indicator(device.page).textContent()).toMatch(/^⇅Sync: Offline[1-9]$/);
     }
     await indicator(b.page).click();
     await expect.poll(() => syncPanel(b.page).getByTestId('sync-live').textContent()).toBe('Offline');
-    await expect(syncPanel(b.page).getByTestId('sync-pending').textContent()).resolves.toBe('1');
+    await expect(syncPanel(b.page).getByTestId('sync-pending').textContent()).resolves.toMatch(/^[1-9]$/);
     await expect(syncPanel(b.page).getByTestId('sync-error').textContent()).resolves.toMatch(/cannot be reached.*your edits are kept/);
     await screenshot(b.page, 'sync-offline-panel');
     await syncPanel(b.page).getByRole('button', { name: 'Close sync' }).click();
@@ -210,7 +211,8 @@ describe('two devices in sync through a server', { timeout: 90_000 }, () => {
     await syncNowThroughPanel(a.page);
     await syncNowThroughPanel(b.page);
     for (const device of [b, a]) {
-      await expect.poll(() => device.page.getByTestId('conflict-markers').count(), { timeout: 15_000 }).toBe(1);
+      // The laptop hears of the desktop's push through its live socket, reconnected on its own since the restart.
+      await expect.poll(() => device.page.getByTestId('conflict-markers').count(), { timeout: 30_000 }).toBe(1);
       const text = await editorText(device.page);
       expect(text).toContain('gas stove');
       expect(text).toContain('camping stove');
@@ -222,7 +224,7 @@ describe('two devices in sync through a server', { timeout: 90_000 }, () => {
     await b.page.getByTestId('conflict-markers').getByRole('button', { name: 'Keep mine' }).click();
     await expect.poll(() => editorText(b.page)).toBe('tentcamping stovemap');
     await expect.poll(() => b.page.getByTestId('save-state').textContent()).toBe('Saved');
-    await expect.poll(() => editorText(a.page), { timeout: 15_000 }).toBe('tentcamping stovemap');
+    await expect.poll(() => editorText(a.page), { timeout: 30_000 }).toBe('tentcamping stovemap');
     expect(await a.page.getByTestId('conflict-markers').count()).toBe(0);
     expect(await b.page.getByTestId('conflict-markers').count()).toBe(0);
     await screenshot(a.page, 'sync-conflict-resolved');

@@ -55,6 +55,7 @@ async function startSyncServer(): Promise<SyncServer> {
     await stop();
     await instance.exec(`SET search_path TO public; DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   });
+  // The account exists before either device signs in (the sync panel signs in; it does not sign up).
   const answer = await fetch(`${url}/v1/auth/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: USER, password: PASSWORD }) });
   expect(answer.status).toBeLessThan(300);
   return {
@@ -90,7 +91,7 @@ async function cairn(dataDir: string, args: readonly string[], input?: string): 
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   child.stdin.end(input ?? '');
-  const code = await new Promise<number | null>((done) => child.once('exit', done));
+  const code = await new Promise<number | null>((done) => child.once('close', done));
   if (code !== 0) throw new Error(`cairn ${args.join(' ')} exited with ${code}: ${stderr}`);
   return stdout;
 }

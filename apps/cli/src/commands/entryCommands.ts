@@ -174,7 +174,8 @@ export const historyCommand: CommandSpec = {
 
 function historyRow(item: HistoryItem): string[] {
   const change = item.revertedTo !== undefined ? `${item.eventType} to v${item.revertedTo}` : item.eventType;
-  return [String(item.version), item.at, change, item.actorId, item.deviceId.slice(0, 13), item.fields.join(', ')];
+  // Names as the sync server lists them; ids (shortened) for what never synced.
+  return [String(item.version), item.at, change, item.actorName ?? item.actorId, item.deviceName ?? item.deviceId.slice(0, 13), item.fields.join(', ')];
 }
 
 const revertUsage = 'revert ID --to-version N';

@@ -99,7 +99,7 @@ export const activityCommand: CommandSpec = {
     const limit = intOption(values.limit, '--limit', activityUsage, 1) ?? 20;
     const items = await ctx.api().activity({ limit: Math.min(limit, 1_000) });
     ctx.out.result({ activity: items }, () =>
-      items.length === 0 ? 'no activity yet' : table(items.map((a) => [a.at.slice(0, 19).replace('T', ' '), a.eventType, a.title, a.fields.join(', '), a.actorId])),
+      items.length === 0 ? 'no activity yet' : table(items.map((a) => [a.at.slice(0, 19).replace('T', ' '), a.eventType, a.title, a.fields.join(', '), a.deviceName ? `${a.actorName ?? a.actorId} (${a.deviceName})` : (a.actorName ?? a.actorId)])),
     );
   },
 };

@@ -7,8 +7,6 @@ import { type CairnError, HttpTransport, SyncClient, SyncTransportError, uuidv7,
 import type { PullResponse } from '@cairn/core/protocol';
 import { syncWorldPerTest } from '../testing/syncWorldPerTest.js';
 
-const { team } = syncWorldPerTest();
-
 /** A transport like `http` with some methods replaced. */
 const wrap = (http: SyncTransport, overrides: Partial<SyncTransport>): SyncTransport => Object.assign(Object.create(http) as SyncTransport, overrides);
 
@@ -29,7 +27,10 @@ const failure = async (promise: Promise<unknown>) => {
   throw new Error('expected the sync to fail');
 };
 
-describe('sync faults', () => {
+// On both databases a team may run the server on: the embedded one and Postgres.
+describe.each(['pglite', 'postgres'] as const)('sync faults (%s)', (backend) => {
+  const { team } = syncWorldPerTest(backend);
+
   it('the server down during a push: the edits wait, and go up once when it is back', async () => {
     const { world, alice } = await team();
     let down = true;

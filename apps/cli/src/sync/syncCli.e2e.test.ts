@@ -66,6 +66,8 @@ describe('cairn sync', () => {
     // Both devices' histories agree on who did what, as the server recorded it.
     const history = (run: Awaited<ReturnType<typeof laptop>>) => run.json<{ versions: { version: number; actorId: string; deviceId: string }[] }>().versions.map(({ version, actorId, deviceId }) => ({ version, actorId, deviceId }));
     expect(history(await laptop(['history', note.id, '--json']))).toEqual(history(await desktop(['history', note.id, '--json'])));
+    // And by name, as the server lists the account.
+    expect((await laptop(['history', note.id])).stdout).toMatch(/alice +Cairn on /);
   });
 
   it('keeps the token in a file only this user can read, and never in the log or the output', async () => {

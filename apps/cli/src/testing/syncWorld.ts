@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Engine, HttpTransport, SyncClient, type SyncTransport } from '@cairn/core';
-import { loadConfig, PgliteDb, startServer, type RunningServer } from '@cairn/sync-server';
+import { loadConfig, PgDb, PgliteDb, startServer, type RunningServer } from '@cairn/sync-server';
+
+/** The Postgres the tests use: `TEST_DATABASE_URL`, else the one every session and CI run has. */
+export const postgresUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 type PgliteInstance = Awaited<ReturnType<typeof PgliteDb.createInstance>>;
 
@@ -15,16 +18,40 @@ export class SyncWorld {
 
   private constructor(
     readonly server: RunningServer,
-    private readonly schema: string,
-    private readonly instance: PgliteInstance,
+    /** Drops the server's schema (after the server closed). */
+    private readonly dropSchema: () => Promise<void>,
   ) {}
 
   static async start(instance: PgliteInstance, settings: Record<string, string> = {}): Promise<SyncWorld> {
     const schema = `s_${randomBytes(5).toString('hex')}`;
     const db = await PgliteDb.open({ instance, schema });
-    const config = loadConfig({ port: '0', host: '127.0.0.1', signup: 'open', 'log-level': 'silent', 'rate-limit': '0', namespace: schema, ...settings }, {});
-    const server = await startServer(config, { db });
-    return new SyncWorld(server, schema, instance);
+    const server = await startServer(SyncWorld.config(schema, settings), { db });
+    return new SyncWorld(server, () => instance.exec(`SET search_path TO public; DROP SCHEMA IF EXISTS ${schema} CASCADE`).then(() => undefined));
+  }
+
+  /** The same on a real Postgres (`TEST_DATABASE_URL`, else the local `test` database), in a schema of its own. */
+  static async startPostgres(settings: Record<string, string> = {}, url = postgresUrl): Promise<SyncWorld> {
+    const schema = `s_${randomBytes(5).toString('hex')}`;
+    const admin = new PgDb({ connectionString: url, maxConnections: 1 });
+    try {
+      await admin.execute(`CREATE SCHEMA ${schema}`);
+    } finally {
+      await admin.close();
+    }
+    const db = new PgDb({ connectionString: url, schema, maxConnections: 10 });
+    const server = await startServer(SyncWorld.config(schema, { 'database-url': url, 'db-schema': schema, ...settings }), { db });
+    return new SyncWorld(server, async () => {
+      const drop = new PgDb({ connectionString: url, maxConnections: 1 });
+      try {
+        await drop.execute(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      } finally {
+        await drop.close();
+      }
+    });
+  }
+
+  private static config(schema: string, settings: Record<string, string>) {
+    return loadConfig({ port: '0', host: '127.0.0.1', signup: 'open', 'log-level': 'silent', 'rate-limit': '0', namespace: schema, ...settings }, {});
   }
 
   get url(): string {
@@ -70,7 +97,7 @@ export class SyncWorld {
     for (const client of this.clients) await client.stop();
     for (const engine of this.engines) engine.close();
     await this.server.close();
-    await this.instance.exec(`SET search_path TO public; DROP SCHEMA IF EXISTS ${this.schema} CASCADE`).catch(() => undefined);
+    await this.dropSchema().catch(() => undefined);
     for (const folder of this.folders) rmSync(folder, { recursive: true, force: true });
   }
 }

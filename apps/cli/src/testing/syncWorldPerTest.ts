@@ -5,17 +5,17 @@ import { SyncWorld } from './syncWorld.js';
 type PgliteInstance = Awaited<ReturnType<typeof PgliteDb.createInstance>>;
 
 /**
- * For a test file: one PGlite for the file, and `team()` — a fresh server (its own schema) with alice signed in and a
- * workspace `team` — closed after each test, so no state passes from one test to the next.
+ * For a test file: one PGlite for the file (or the tests' Postgres), and `team()` — a fresh server (its own schema) with
+ * alice signed in and a workspace `team` — closed after each test, so no state passes from one test to the next.
  */
-export function syncWorldPerTest(): { team: (settings?: Record<string, string>) => Promise<{ world: SyncWorld; alice: { token: string; userId: string; deviceId: string } }> } {
-  let instance: PgliteInstance;
+export function syncWorldPerTest(backend: 'pglite' | 'postgres' = 'pglite'): { team: (settings?: Record<string, string>) => Promise<{ world: SyncWorld; alice: { token: string; userId: string; deviceId: string } }> } {
+  let instance: PgliteInstance | undefined;
   let world: SyncWorld | undefined;
   beforeAll(async () => {
-    instance = await PgliteDb.createInstance();
+    if (backend === 'pglite') instance = await PgliteDb.createInstance();
   });
   afterAll(async () => {
-    await instance.close();
+    await instance?.close();
   });
   afterEach(async () => {
     await world?.close();
@@ -23,7 +23,7 @@ export function syncWorldPerTest(): { team: (settings?: Record<string, string>) 
   });
   return {
     team: async (settings = {}) => {
-      world = await SyncWorld.start(instance, settings);
+      world = backend === 'pglite' ? await SyncWorld.start(instance!, settings) : await SyncWorld.startPostgres(settings);
       const alice = await world.signIn('alice');
       await world.call('POST', '/v1/workspaces', alice.token, { id: 'team', name: 'Team' });
       return { world, alice };

@@ -26,7 +26,7 @@ import { SearchService } from '../search/searchService.js';
 import { EntryQueries, historyItem, viewFromEvents } from './entryQueries.js';
 import { EntryRepository, mergeEventOf } from './entryRepository.js';
 import { LocalSyncLog } from '../sync/localSyncLog.js';
-import type { ActivityItem, CommandResult, EngineChange, EngineNotice, EngineProgress, EngineStatus, EngineSyncNotice, EntryList, EntryView, HistoryItem, ListEntriesQuery, TagCount } from './views.js';
+import type { ActivityItem, CommandResult, EngineChange, EngineNotice, EngineProgress, EngineStatus, EngineSyncNotice, EngineTeamNotice, EntryList, EntryView, HistoryItem, ListEntriesQuery, TagCount } from './views.js';
 
 /** Every command the engine handles; all of them act on entry streams. */
 export type EngineCommand = EntryCommand | DocumentCommand;
@@ -361,7 +361,7 @@ export class Engine {
     this.assertOpen();
     const events = this.store.readStream(entryId);
     if (events.length === 0) throw new NotFoundError(`no entry with id ${entryId}`, { entryId });
-    return events.map(historyItem);
+    return this.named(events.map(historyItem));
   }
 
   log(options: { after?: number; limit?: number } = {}): RecordedEvent[] {
@@ -377,7 +377,13 @@ export class Engine {
 
   activity(options: { before?: number; limit?: number } = {}): ActivityItem[] {
     this.assertOpen();
-    return this.queries.activity(options);
+    return this.named(this.queries.activity(options));
+  }
+
+  /** Adds the names the sync server lists to who made each change. */
+  private named<T extends { actorId: string; deviceId: string }>(items: T[]): T[] {
+    const { users, devices } = this.sync.directory();
+    return items.map((item) => ({ ...item, actorName: users[item.actorId] ?? null, deviceName: devices[item.deviceId] ?? null }));
   }
 
   status(): EngineStatus {
@@ -458,7 +464,7 @@ export class Engine {
   }
 
   /** Tells subscribers sync's state changed. */
-  reportSync(notice: EngineSyncNotice): void {
+  reportSync(notice: EngineSyncNotice | EngineTeamNotice): void {
     if (!this.closed) this.emit(notice);
   }
 

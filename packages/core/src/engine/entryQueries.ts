@@ -125,6 +125,8 @@ export class EntryQueries {
         fields: changedFields(event),
         actorId: origin?.userId ?? metadata.actorId,
         deviceId: origin?.deviceId ?? metadata.deviceId,
+        actorName: null,
+        deviceName: null,
         at: metadata.at,
       };
     });
@@ -195,6 +197,8 @@ export function historyItem(event: RecordedEvent): HistoryItem {
     at: event.metadata.at,
     actorId: authorOf(event),
     deviceId: event.origin?.deviceId ?? event.metadata.deviceId,
+    actorName: null,
+    deviceName: null,
     seq: event.seq ?? null,
     fields: changedFields(entryEvent),
   };

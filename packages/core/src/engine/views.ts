@@ -57,6 +57,9 @@ export interface HistoryItem {
   /** Who made it: the account and device the sync server recorded, or (never synced) the local actor and device. */
   readonly actorId: string;
   readonly deviceId: string;
+  /** Their names as the sync server lists them (null: never synced, or not listed yet). */
+  readonly actorName: string | null;
+  readonly deviceName: string | null;
   /** Its place in the sync server's log (null: not acknowledged yet, or never synced). */
   readonly seq: number | null;
   /** The fields this change set. */
@@ -74,6 +77,8 @@ export interface ActivityItem {
   /** As in {@link HistoryItem}: as the sync server recorded it when it did. */
   readonly actorId: string;
   readonly deviceId: string;
+  readonly actorName: string | null;
+  readonly deviceName: string | null;
   readonly at: string;
 }
 
@@ -132,4 +137,28 @@ export interface EngineSyncNotice {
   readonly status: SyncOverview;
 }
 
-export type EngineNotice = EngineChange | EngineProgress | EngineSyncNotice;
+/** What a teammate's change did to an entry here. */
+export type TeamChangeKind = 'created' | 'changed' | 'deleted' | 'processed' | 'conflict';
+
+export interface TeamChange {
+  readonly entryId: string;
+  readonly title: string;
+  readonly kind: TeamChangeKind;
+  /** Who, as the server recorded it, with the names it lists (null until it was asked, or when it does not say). */
+  readonly by: { readonly userId: string; readonly deviceId: string; readonly username: string | null; readonly deviceName: string | null };
+}
+
+/**
+ * Other devices' changes arrived with a sync: teammates' edits, documents processed elsewhere (searchable here without
+ * processing), and conflicts the merge kept both sides of. A device's first sync says only how many entries came.
+ */
+export interface EngineTeamNotice {
+  readonly type: 'team';
+  readonly initial: boolean;
+  /** Entries changed by this pull. */
+  readonly entries: number;
+  /** Conflicts first, then processed documents, then the rest; at most a few dozen. */
+  readonly changes: readonly TeamChange[];
+}
+
+export type EngineNotice = EngineChange | EngineProgress | EngineSyncNotice | EngineTeamNotice;

@@ -188,4 +188,34 @@ describe('OCR', () => {
     expect(normalized(ids['pages.tif']!)).toMatch(/keeps growing\.? Second page of the scan/);
     expect(engine.history(ids['scan.pdf']!).map((h) => h.eventType)).toEqual(['DocumentImported', 'DocumentStatusChanged', 'DocumentStatusChanged', 'DocumentProcessed']);
   }, 180_000);
+
+  it('reads a scanner’s TIFF — big-endian, 1-bit CCITT G4, its directories after 64 KB of image data — every page; a truncated one fails with a reason', async () => {
+    const clauses = Array.from({ length: 72 }, (_, i) => `Clause ${i + 1}: the tenant keeps the premises clean and in good repair.`);
+    const first = await fx.renderTextPng(['Invoice number 4711 from the scanner', ...clauses, 'Total due within thirty days'], { size: 36 });
+    const second = await fx.renderTextPng(['Second page of the fax'], { size: 48 });
+    const scan = await fx.scannerTiff([first, second]);
+    expect(scan.readUInt32BE(4)).toBeGreaterThan(64 * 1024); // where the first directory is: past what is sniffed
+    const root = folder('scanner', { 'scan.tif': scan, 'cut.tif': scan.subarray(0, 40_000), 'after.txt': 'the batch goes on after a bad scan' });
+    const report = await importPaths(engine, [root]);
+    const ids = Object.fromEntries(report.files.map((f) => [f.name, f.entryId!]));
+    await runtime.waitFor(Object.values(ids));
+    expect(engine.documents.get(ids['scan.tif']!)).toMatchObject({ status: 'done', ocrUsed: true, pageCount: 2, mimeType: 'image/tiff' });
+    const read = text(ids['scan.tif']!).replace(/\s+/g, ' ');
+    expect(read).toContain('Invoice number 4711');
+    expect(read).toContain('thirty days');
+    expect(read).toContain('Second page of the fax');
+    expect(engine.documents.get(ids['cut.tif']!)).toMatchObject({ status: 'failed', error: { reason: expect.stringMatching(/TIFF/) } });
+    expect(engine.documents.get(ids['after.txt']!).status).toBe('done');
+  }, 180_000);
+
+  it('reads an iPhone photo (HEIC); a corrupt one fails with a reason', async () => {
+    const photo = fx.heicImage(await fx.renderTextPng(['Receipt from the corner bakery', 'Two loaves and a coffee'], { size: 48 }));
+    const root = folder('photos', { 'IMG_0001.HEIC': photo, 'IMG_0002.HEIC': Buffer.concat([photo.subarray(0, 400), Buffer.alloc(2000, 7)]) });
+    const report = await importPaths(engine, [root]);
+    const ids = Object.fromEntries(report.files.map((f) => [f.name, f.entryId!]));
+    await runtime.waitFor(Object.values(ids));
+    expect(engine.documents.get(ids['IMG_0001.HEIC']!)).toMatchObject({ status: 'done', ocrUsed: true, mimeType: 'image/heic', language: 'en' });
+    expect(text(ids['IMG_0001.HEIC']!).replace(/\s+/g, ' ')).toContain('Receipt from the corner bakery Two loaves and a coffee');
+    expect(engine.documents.get(ids['IMG_0002.HEIC']!)).toMatchObject({ status: 'failed', error: { reason: expect.stringMatching(/HEIC/) } });
+  }, 180_000);
 });

@@ -30,6 +30,21 @@ export interface PullOutcome {
   /** Entries whose state may have changed. */
   readonly entryIds: readonly string[];
   readonly cursor: number;
+  /** The events this device did not have, as the server recorded who pushed them: the team's news. */
+  readonly arrivals: readonly Arrival[];
+}
+
+/** An event another device made, as it arrived here. */
+export interface Arrival {
+  readonly entryId: string;
+  readonly eventType: string;
+  readonly by: { readonly userId: string; readonly deviceId: string };
+}
+
+/** The names of the workspace's members and their devices, as the server last listed them (ids to names). */
+export interface TeamDirectory {
+  readonly users: Readonly<Record<string, string>>;
+  readonly devices: Readonly<Record<string, string>>;
 }
 
 /** A sync server that sent something a correct one never sends: nothing of it is applied. */
@@ -123,6 +138,22 @@ export class LocalSyncLog {
     this.put.run(key, value);
   }
 
+  /** Who is who in the workspace (empty until the server was asked); a damaged value reads as empty. */
+  directory(): TeamDirectory {
+    try {
+      const parsed = JSON.parse(this.value('directory') ?? '{}') as Partial<TeamDirectory>;
+      return { users: { ...parsed.users }, devices: { ...parsed.devices } };
+    } catch {
+      return { users: {}, devices: {} };
+    }
+  }
+
+  /** Adds names to the directory (what the server lists now wins over what it listed before). */
+  rememberNames(names: TeamDirectory): void {
+    const known = this.directory();
+    this.setValue('directory', JSON.stringify({ users: { ...known.users, ...names.users }, devices: { ...known.devices, ...names.devices } }));
+  }
+
   removeValue(key: string): void {
     this.remove.run(key);
   }
@@ -196,6 +227,7 @@ export class LocalSyncLog {
       this.checkEpoch(epoch);
       const known = this.host.store.byIds(valid.map((v) => v.event.eventId));
       const touched = new Set<string>();
+      const arrivals: Arrival[] = [];
       let inserted = 0;
       let hlcSeen = this.value('hlc_seen') ?? '';
       for (const { pulled, event } of valid) {
@@ -207,6 +239,7 @@ export class LocalSyncLog {
           this.host.store.setSequence(event.eventId, pulled.seq, origin);
         } else {
           this.host.store.insertPulled(event, pulled.seq, origin);
+          arrivals.push({ entryId: event.aggregateId, eventType: event.type, by: pulled.pushedBy });
           inserted++;
         }
         touched.add(event.aggregateId);
@@ -220,7 +253,7 @@ export class LocalSyncLog {
       const cursor = link.cursor + valid.length;
       this.put.run('cursor', String(cursor));
       if (hlcSeen) this.put.run('hlc_seen', hlcSeen);
-      return { inserted, entryIds: [...touched], cursor };
+      return { inserted, entryIds: [...touched], cursor, arrivals };
     });
     if (outcome.inserted > 0 || outcome.entryIds.length > 0) this.host.afterCommit(Math.max(positionBefore, this.host.store.head()));
     return outcome;

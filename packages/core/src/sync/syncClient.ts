@@ -2,7 +2,7 @@ import { CairnError, type ErrorCode } from '../errors/cairnError.js';
 import type { ServerLiveMessage } from '../protocol/index.js';
 import type { BlobStore } from '../blobs/blobStore.js';
 import { BlobSync, type BlobProgress } from './blobSync.js';
-import { EpochChanged, ServerMisbehaved, type LocalSyncLog } from './localSyncLog.js';
+import { EpochChanged, type Arrival, ServerMisbehaved, type LocalSyncLog } from './localSyncLog.js';
 import { SyncTransportError, type LiveConnection, type SyncTransport } from './transport.js';
 
 /** What a person (or a script) is told about sync. */
@@ -50,6 +50,13 @@ export interface SyncClientOptions {
   readonly pollMs?: number;
   readonly onStatus?: (status: SyncStatus) => void;
   readonly onError?: (error: unknown) => void;
+  /**
+   * After a round pulled events this device did not have: what arrived, and whether it was this device's first pull
+   * (a clone, whose thousands of arrivals are not news).
+   */
+  readonly onArrived?: (arrivals: readonly Arrival[], context: { readonly initial: boolean }) => void;
+  /** While pulling: how far this device is (its cursor) of the workspace's head, page by page. */
+  readonly onPullProgress?: (done: number, total: number) => void;
 }
 
 /** Failures after which the breaker opens: attempts wait for their back-off, whatever asks for them. */
@@ -245,18 +252,28 @@ export class SyncClient {
 
   private async pullAll(workspace: string): Promise<number> {
     const log = this.options.log;
+    // A device's very first pull (a clone, or linking to a workspace that has a history): what it brings is not news.
+    const initial = log.link()!.cursor === 0 && log.value('last_sync_at') === undefined;
+    const arrivals: Arrival[] = [];
     let pulled = 0;
-    for (;;) {
-      const cursor = log.link()!.cursor;
-      const page = await this.options.transport.pull(workspace, cursor, this.options.pullPage ?? 1_000);
-      if (page.head < cursor) {
-        // The server has fewer events than this device pulled under the same epoch: it went back without saying so.
-        throw new EpochChanged(log.value('epoch') ?? '', page.epoch);
+    try {
+      for (;;) {
+        const cursor = log.link()!.cursor;
+        const page = await this.options.transport.pull(workspace, cursor, this.options.pullPage ?? 1_000);
+        if (page.head < cursor) {
+          // The server has fewer events than this device pulled under the same epoch: it went back without saying so.
+          throw new EpochChanged(log.value('epoch') ?? '', page.epoch);
+        }
+        await this.blobSync?.beforeApply(workspace, page.events);
+        const outcome = log.applyPull(page.events, page.epoch);
+        arrivals.push(...outcome.arrivals);
+        pulled += page.events.length;
+        if (page.events.length > 0 && (page.more || pulled > (this.options.pullPage ?? 1_000))) this.options.onPullProgress?.(outcome.cursor, page.head);
+        if (!page.more || page.events.length === 0) return pulled;
       }
-      await this.blobSync?.beforeApply(workspace, page.events);
-      log.applyPull(page.events, page.epoch);
-      pulled += page.events.length;
-      if (!page.more || page.events.length === 0) return pulled;
+    } finally {
+      // What was applied is news even when a later page failed.
+      if (arrivals.length > 0) this.options.onArrived?.(arrivals, { initial });
     }
   }
 

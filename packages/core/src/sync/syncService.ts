@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { Engine } from '../engine/engine.js';
 import { CairnError } from '../errors/cairnError.js';
-import { PROTOCOL_HEADER, PROTOCOL_VERSION, signInResponseSchema, workspaceSchema, type Workspace } from '../protocol/index.js';
+import { conflictMarkers } from '../domain/index.js';
+import type { TeamChange, TeamChangeKind } from '../engine/views.js';
+import { memberViewItemSchema, PROTOCOL_HEADER, PROTOCOL_VERSION, signInResponseSchema, viewPageSchema, workspaceSchema, type Workspace } from '../protocol/index.js';
+import type { Arrival } from './localSyncLog.js';
 import { HttpTransport } from './httpTransport.js';
 import { SyncClient, type SyncReport, type SyncStatus } from './syncClient.js';
 import { SyncTransportError, type SyncTransport } from './transport.js';
@@ -59,6 +62,9 @@ export interface SyncServiceOptions {
   readonly fetch?: typeof fetch;
   readonly onError?: (error: unknown) => void;
   readonly onStatus?: (status: SyncOverview) => void;
+  /** Events per push and per pull page (the client's defaults otherwise). */
+  readonly pushBatch?: number;
+  readonly pullPage?: number;
 }
 
 /**
@@ -71,6 +77,7 @@ export class SyncService {
   private client: SyncClient | undefined;
   private unsubscribe: (() => void) | undefined;
   private running = false;
+  private namesRetry: { timer: NodeJS.Timeout; tries: number } | undefined;
   private readonly deviceId: string;
 
   constructor(
@@ -102,8 +109,10 @@ export class SyncService {
       if (up.status === 409) joinAfterSignIn = params.invitation !== undefined;
       else if (up.status >= 300) throw errorOf(up);
     }
-    const signIn = await this.request(server, 'POST', '/v1/auth/signin', undefined, { username: params.username, password: params.password, deviceName: `Cairn on ${hostname()}`, deviceId: this.deviceId });
+    const deviceName = `Cairn on ${hostname()}`;
+    const signIn = await this.request(server, 'POST', '/v1/auth/signin', undefined, { username: params.username, password: params.password, deviceName, deviceId: this.deviceId });
     const answer = signInResponseSchema.parse(signIn.body);
+    this.engine.sync.rememberNames({ users: { [answer.user.id]: answer.user.username }, devices: { [answer.deviceId]: deviceName } });
     const credentials: Credentials = { server, username: answer.user.username, userId: answer.user.id, token: answer.token, tokenId: answer.tokenId, serverDeviceId: answer.deviceId };
     if (joinAfterSignIn) {
       const accepted = await this.request(server, 'POST', '/v1/invitations/accept', answer.token, { code: params.invitation }, true);
@@ -209,11 +218,89 @@ export class SyncService {
       blobs: this.engine.blobs,
       transport,
       deviceId: this.deviceId,
+      ...(this.options.pushBatch !== undefined && { pushBatch: this.options.pushBatch }),
+      ...(this.options.pullPage !== undefined && { pullPage: this.options.pullPage }),
       onError: (error) => this.options.onError?.(error),
       onStatus: () => this.announce(),
+      onArrived: (arrivals, { initial }) => void this.arrived(arrivals, initial),
+      onPullProgress: (done, total) => this.engine.reportProgress({ type: 'progress', task: 'sync', done, total }),
     });
     if (this.running) this.client.start();
     return this.client;
+  }
+
+  /**
+   * Other devices' events arrived: learn the names of whoever is new (the server's members view), then tell the
+   * subscribers what changed — conflicts, documents processed elsewhere, teammates' edits.
+   */
+  private async arrived(arrivals: readonly Arrival[], initial: boolean): Promise<void> {
+    try {
+      await this.learnNames(arrivals);
+    } catch (error) {
+      this.options.onError?.(error); // the names wait for the next arrival; the news goes out with ids
+    }
+    if (this.engine.isClosed) return;
+    const byEntry = new Map<string, Arrival[]>();
+    for (const arrival of arrivals) byEntry.set(arrival.entryId, [...(byEntry.get(arrival.entryId) ?? []), arrival]);
+    if (initial) return this.engine.reportSync({ type: 'team', initial: true, entries: byEntry.size, changes: [] });
+    const { users, devices } = this.engine.sync.directory();
+    const changes: TeamChange[] = [];
+    for (const [entryId, events] of byEntry) {
+      const last = events.at(-1)!;
+      let title = '';
+      let body = '';
+      try {
+        const entry = this.engine.getEntry(entryId);
+        title = entry.title;
+        body = entry.body;
+      } catch {
+        continue; // gone again (a later page deleted it for good): nothing to show
+      }
+      const kind = kindOf(events.map((e) => e.eventType), body);
+      changes.push({ entryId, title, kind, by: { ...last.by, username: users[last.by.userId] ?? null, deviceName: devices[last.by.deviceId] ?? null } });
+    }
+    const rank: Record<TeamChangeKind, number> = { conflict: 0, processed: 1, created: 2, changed: 3, deleted: 4 };
+    changes.sort((a, b) => rank[a.kind] - rank[b.kind]);
+    this.engine.reportSync({ type: 'team', initial: false, entries: byEntry.size, changes: changes.slice(0, 50) });
+  }
+
+  /**
+   * Asks the server who the members and their devices are when an arrival names someone this device does not know.
+   * The server's members view may lag its log by a moment: whoever it does not list yet is asked for again shortly.
+   */
+  private async learnNames(arrivals: readonly Arrival[]): Promise<void> {
+    const unknown = (names: { users: Readonly<Record<string, string>>; devices: Readonly<Record<string, string>> }) =>
+      arrivals.filter((a) => names.users[a.by.userId] === undefined || names.devices[a.by.deviceId] === undefined);
+    if (unknown(this.engine.sync.directory()).length === 0) return;
+    const link = this.engine.sync.link();
+    const credentials = this.credentials();
+    if (!link || !credentials) return;
+    const names = { users: {} as Record<string, string>, devices: {} as Record<string, string> };
+    let cursor: string | null = null;
+    do {
+      const query: string = `limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const res = await this.request(credentials.server, 'GET', `/v1/workspaces/${encodeURIComponent(link.workspace)}/views/members?${query}`, credentials.token);
+      const page = viewPageSchema.parse(res.body);
+      for (const raw of page.items) {
+        const member = memberViewItemSchema.safeParse(raw);
+        if (!member.success) continue;
+        names.users[member.data.userId] = member.data.username;
+        for (const device of member.data.devices) names.devices[device.deviceId] = device.name;
+      }
+      cursor = page.next;
+    } while (cursor);
+    if (this.engine.isClosed) return;
+    this.engine.sync.rememberNames(names);
+    const missing = unknown(this.engine.sync.directory());
+    const tries = this.namesRetry?.tries ?? 0;
+    if (missing.length > 0 && this.client && tries < 10) {
+      clearTimeout(this.namesRetry?.timer);
+      const timer = setTimeout(() => void this.learnNames(missing).catch((error: unknown) => this.options.onError?.(error)), 500 * (tries + 1));
+      timer.unref();
+      this.namesRetry = { timer, tries: tries + 1 };
+    } else if (missing.length === 0) {
+      this.namesRetry = undefined;
+    }
   }
 
   private resetClient(): void {
@@ -223,6 +310,8 @@ export class SyncService {
   }
 
   private async dropClient(): Promise<void> {
+    clearTimeout(this.namesRetry?.timer);
+    this.namesRetry = undefined;
     const client = this.client;
     this.client = undefined;
     this.unsubscribe?.();
@@ -276,6 +365,16 @@ function errorOf(answer: { status: number; body: unknown }): CairnError {
   const body = answer.body as { code?: unknown; message?: unknown } | undefined;
   if (body && typeof body.code === 'string' && typeof body.message === 'string') return new SyncTransportError(body.code as CairnError['code'], body.message);
   return new SyncTransportError(answer.status >= 500 ? 'unavailable' : 'validation', `the sync server answered ${answer.status}`);
+}
+
+/** What a pull did to one entry: a conflict it now holds wins, then a document processed elsewhere, then the rest. */
+function kindOf(eventTypes: readonly string[], body: string): TeamChangeKind {
+  const lines = body.split('\n');
+  if (lines.some((l) => l.startsWith(`${conflictMarkers.start} `)) && lines.some((l) => l.startsWith(`${conflictMarkers.end} `))) return 'conflict';
+  if (eventTypes.includes('DocumentProcessed')) return 'processed';
+  if (eventTypes.includes('EntryCreated') || eventTypes.includes('DocumentImported')) return 'created';
+  if (eventTypes.at(-1) === 'EntryDeleted') return 'deleted';
+  return 'changed';
 }
 
 export function normalizeServer(raw: string): string {

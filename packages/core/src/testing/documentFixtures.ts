@@ -1,5 +1,9 @@
 // Test fixtures for ingestion, generated in code: small real documents of every supported kind, and
 // broken ones. Nothing here is read from outside the repository.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { strToU8, zipSync, type Zippable } from 'fflate';
 
 const xml = (body: string) => `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n${body}`;
@@ -253,4 +257,67 @@ export async function multiPageTiff(pngs: readonly Uint8Array[]): Promise<Buffer
     at += data.length;
   }
   return Buffer.from(out);
+}
+
+/**
+ * A TIFF as scanners and fax software write it: big-endian (`MM`), 1-bit, CCITT Group 4, one page per PNG, each
+ * page's directory after its image data (with a full page of text first, past the first 64 KB). Made with libtiff's
+ * tools (Debian's `libtiff-tools`).
+ */
+export async function scannerTiff(pngs: readonly Uint8Array[]): Promise<Buffer> {
+  const { loadImage, createCanvas } = await import('@napi-rs/canvas');
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-tiff-'));
+  try {
+    const pages: string[] = [];
+    for (const [index, png] of pngs.entries()) {
+      const image = await loadImage(Buffer.from(png));
+      const width = image.width;
+      const height = image.height;
+      const canvas = createCanvas(width, image.height);
+      const context = canvas.getContext('2d');
+      context.drawImage(image, 0, 0);
+      const rgba = context.getImageData(0, 0, width, image.height).data;
+      // PBM (P4): rows of bits, 1 = black, each row padded to a byte.
+      const rowBytes = Math.ceil(width / 8);
+      const bits = Buffer.alloc(rowBytes * height);
+      for (let y = 0; y < image.height; y++) {
+        for (let x = 0; x < width; x++) {
+          const i = (y * width + x) * 4;
+          if (rgba[i]! + rgba[i + 1]! + rgba[i + 2]! < 384) bits[y * rowBytes + (x >> 3)]! |= 0x80 >> (x & 7);
+        }
+      }
+      const pbm = join(dir, `page-${index}.pbm`);
+      writeFileSync(pbm, Buffer.concat([Buffer.from(`P4\n${width} ${height}\n`), bits]));
+      const tif = join(dir, `page-${index}.tif`);
+      runTool('ppm2tiff', ['-c', 'g4', '-R', '300', pbm, tif], 'libtiff-tools');
+      pages.push(tif);
+    }
+    const out = join(dir, 'scan.tif');
+    runTool('tiffcp', ['-B', '-c', 'g4', ...pages, out], 'libtiff-tools');
+    return readFileSync(out);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs a Debian tool that makes a fixture, saying which package to install when it is missing. */
+function runTool(tool: string, args: string[], debianPackage: string): void {
+  try {
+    execFileSync(tool, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new Error(missing ? `${tool} is not installed: apt-get install -y ${debianPackage} (.ci/run does)` : `${tool} failed: ${String(error)}`);
+  }
+}
+
+/** A HEIC photo (HEVC in HEIF, as an iPhone writes) of a PNG, encoded with libheif's `heif-enc` (Debian's `libheif-examples`). */
+export function heicImage(png: Uint8Array): Buffer {
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-heic-'));
+  try {
+    writeFileSync(join(dir, 'in.png'), png);
+    runTool('heif-enc', ['-q', '90', join(dir, 'in.png'), '-o', join(dir, 'out.heic')], 'libheif-examples');
+    return readFileSync(join(dir, 'out.heic'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

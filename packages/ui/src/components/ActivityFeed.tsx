@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { formatRelative } from '../lib/format.js';
+import { Author } from './Author.js';
 import { useActions, useApp } from './StoreContext.js';
 
 /** Recent changes across the library, newest first; live as the engine reports changes. */
@@ -36,6 +37,7 @@ export function ActivityFeed() {
               <time className="muted small" dateTime={item.at}>
                 {formatRelative(item.at, i18n.language, now)}
               </time>
+              <Author actorName={item.actorName} deviceName={item.deviceName} />
             </button>
           </li>
         ))}

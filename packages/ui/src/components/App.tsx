@@ -21,8 +21,10 @@ import { useShortcuts } from './useShortcuts.js';
 export const appCommands = ['newNote', 'search', 'import', 'settings', 'history', 'save', 'focusLibrary', 'focusEditor'] as const;
 export type AppCommand = (typeof appCommands)[number];
 
-function focus(selector: string): void {
-  document.querySelector<HTMLElement>(selector)?.focus();
+function focus(selector: string, options: { select?: boolean } = {}): void {
+  const element = document.querySelector<HTMLElement>(selector);
+  element?.focus();
+  if (options.select && element instanceof HTMLInputElement) element.select();
 }
 
 /** The whole window. `host` is what the shell adds (the desktop app's file paths, menu commands). */
@@ -57,8 +59,9 @@ export function App({ host }: { readonly host?: HostBridge | undefined }) {
       const state = store.getState();
       switch (command) {
         case 'newNote':
+          // A note needs a title, so it starts as "Untitled" — selected, so typing replaces it with exactly what was typed.
           void state.createNote(t('editor.untitled')).then((id) => {
-            if (id) setTimeout(() => focus('.title-input'), 0);
+            if (id) setTimeout(() => focus('.title-input', { select: true }), 0);
           });
           return;
         case 'search':

@@ -1,5 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import { formatDateTime } from '../lib/format.js';
+import { Author } from './Author.js';
 import { DiffView } from './DiffView.js';
 import { MarkdownPreview } from './MarkdownPreview.js';
 import { useActions, useApp } from './StoreContext.js';
@@ -46,6 +47,7 @@ export function HistoryPanel() {
                 <time className="muted small" dateTime={item.at}>
                   {formatDateTime(item.at, i18n.language)}
                 </time>
+                <Author actorName={item.actorName} deviceName={item.deviceName} />
               </button>
             </li>
           );

@@ -38,7 +38,10 @@ describe('web mode in Chromium', () => {
     await page.getByRole('button', { name: 'New note' }).click();
     const title = page.getByRole('textbox', { name: 'Title' });
     await expect.poll(() => title.evaluate((el) => el === document.activeElement)).toBe(true);
-    await title.fill('Trip plan');
+    // Typed as a person types, into the focused field: exactly what was typed, nothing before it.
+    await expect(title.inputValue()).resolves.toBe('Untitled');
+    await page.keyboard.type('Trip plan');
+    await expect(title.inputValue()).resolves.toBe('Trip plan');
     await page.getByRole('textbox', { name: 'Tags' }).fill('travel, 计划');
     await typeInEditor('# Trip\n\nDay 1: Paris\n');
     await waitSaved();

@@ -1,74 +1,11 @@
 // The store against a scripted engine: what it asks, and what it shows for each answer.
-import type { DocumentView, EngineNotice, EntryView, ImportOutcome, ModelStatus, SyncOverview } from '@cairn/core';
+import type { DocumentView, EntryView, ImportOutcome, ModelStatus } from '@cairn/core';
 import { describe, expect, it } from 'vitest';
-import { createEngineClient } from '../engine/engineClient.js';
 import { EngineError } from '../engine/engineError.js';
-import type { ConnectionState, EngineTransport, HostBridge } from '../engine/transport.js';
+import type { HostBridge } from '../engine/transport.js';
 import { createAppStore } from './appStore.js';
+import { manualTimers, memoryStorage, scriptedEngine, settle } from './scriptedEngine.js';
 import { UPLOAD_OVER_BYTES } from './importSlice.js';
-
-type Handler = (params: Record<string, unknown>) => unknown;
-
-/**
- * A transport whose methods are scripted; calls resolve when the test releases them (or at once). The client knows
- * the methods from the start unless `beforeHello` (as in a shell, where they arrive with the engine's hello).
- */
-function scriptedEngine(handlers: Record<string, Handler>, options: { beforeHello?: boolean } = {}) {
-  const calls: { method: string; params: Record<string, unknown> }[] = [];
-  const listeners = new Set<(notice: EngineNotice) => void>();
-  const held: { method: string; release: () => void }[] = [];
-  let hold: string[] = [];
-  const transport: EngineTransport = {
-    ready: () => Promise.resolve(Object.keys(handlers)),
-    call(method, params) {
-      calls.push({ method, params: params as Record<string, unknown> });
-      const handler = handlers[method];
-      if (!handler) return Promise.reject(new EngineError('validation', `unknown method "${method}"`));
-      const run = () => Promise.resolve().then(() => handler(params as Record<string, unknown>));
-      if (!hold.includes(method)) return run();
-      return new Promise((resolve, reject) => held.push({ method, release: () => void run().then(resolve, reject) }));
-    },
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    onState: (_listener: (state: ConnectionState) => void) => () => undefined,
-    close: () => undefined,
-  };
-  const engine = createEngineClient(transport, options.beforeHello ? [] : Object.keys(handlers));
-  return {
-    engine,
-    calls,
-    held,
-    holdCalls: (...methods: string[]) => (hold = methods),
-    push: (notice: EngineNotice) => listeners.forEach((l) => l(notice)),
-  };
-}
-
-/** Timers the test fires by hand. */
-function manualTimers() {
-  const pending = new Map<number, () => void>();
-  let next = 1;
-  return {
-    setTimer: (fn: () => void) => {
-      pending.set(next, fn);
-      return next++;
-    },
-    clearTimer: (handle: unknown) => void pending.delete(handle as number),
-    runAll() {
-      const fns = [...pending.values()];
-      pending.clear();
-      fns.forEach((fn) => fn());
-    },
-  };
-}
-
-function memoryStorage(initial: Record<string, string> = {}) {
-  const values = new Map(Object.entries(initial));
-  return { getItem: (key: string) => values.get(key) ?? null, setItem: (key: string, value: string) => void values.set(key, value) };
-}
-
-const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 const entry = (over: Partial<EntryView> = {}): EntryView => ({
   id: 'e1',
@@ -392,66 +329,6 @@ describe('model slice (settings)', () => {
     s.holdCalls();
     await store.getState().downloadModel();
     expect(store.getState()).toMatchObject({ modelBusy: false, modelError: undefined, model: { state: 'ready', dims: 384 } });
-  });
-});
-
-describe('sync slice', () => {
-  const linked: SyncOverview = {
-    linked: true,
-    server: 'https://sync.example.com',
-    workspace: 'team',
-    state: 'idle',
-    live: true,
-    pending: 0,
-    cursor: 4,
-    readOnly: false,
-    lastSyncAt: '2026-01-01T00:00:00.000Z',
-    lastError: null,
-    retryAt: null,
-    deviceId: '019ae0b2-4c11-7a3e-9d2f-5b8c1e7f3a64',
-    account: { server: 'https://sync.example.com', username: 'alice', userId: 'u1' },
-  };
-
-  it('asks for the sync state once the engine says hello, so a device linked before the app opened shows as linked', async () => {
-    const s = scriptedEngine({ listEntries: emptyList, tags: () => [], syncStatus: () => linked }, { beforeHello: true });
-    const store = createAppStore(s.engine, manualTimers());
-    await store.getState().start();
-    await settle();
-    // Before the hello the client cannot tell whether the engine syncs, so nothing is known yet.
-    expect(store.getState().sync).toBeUndefined();
-    store.getState().engineReady(['listEntries', 'tags', 'syncStatus']);
-    await settle();
-    expect(s.calls.filter((c) => c.method === 'syncStatus')).toHaveLength(1);
-    expect(store.getState()).toMatchObject({ methods: ['listEntries', 'tags', 'syncStatus'], connectedOnce: true, sync: { linked: true, state: 'idle', workspace: 'team' } });
-  });
-
-  it('lists the account’s workspaces when the panel opens on a signed-in device that is not linked, and not once it is linked', async () => {
-    let status: SyncOverview = { ...linked, linked: false, workspace: null, state: 'unlinked' };
-    const s = scriptedEngine({ listEntries: emptyList, tags: () => [], syncStatus: () => status, syncWorkspaces: () => ({ workspaces: [{ id: 'team', name: 'Team' }] }) });
-    const store = createAppStore(s.engine, manualTimers());
-    await store.getState().start();
-    await settle();
-    store.getState().openSync(true);
-    await settle();
-    expect(store.getState().syncWorkspaces).toEqual([{ id: 'team', name: 'Team' }]);
-    store.getState().openSync(false);
-    status = linked;
-    await store.getState().loadSync();
-    const asked = s.calls.filter((c) => c.method === 'syncWorkspaces').length;
-    store.getState().openSync(true);
-    await settle();
-    expect(s.calls.filter((c) => c.method === 'syncWorkspaces').length).toBe(asked);
-    expect(store.getState().syncError).toBeUndefined();
-  });
-
-  it('asks nothing about sync when the engine has no sync', async () => {
-    const s = scriptedEngine({ listEntries: emptyList, tags: () => [] }, { beforeHello: true });
-    const store = createAppStore(s.engine, manualTimers());
-    await store.getState().start();
-    store.getState().engineReady(['listEntries', 'tags']);
-    await settle();
-    expect(s.calls.some((c) => c.method === 'syncStatus')).toBe(false);
-    expect(store.getState().sync).toBeUndefined();
   });
 });
 

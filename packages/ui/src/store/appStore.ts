@@ -79,6 +79,8 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
           return;
         case 'sync':
           return sync.syncNotice(notice.status);
+        case 'team':
+          return sync.teamNotice(notice);
         default: {
           const unknown: never = notice;
           return unknown;

@@ -58,7 +58,7 @@ export async function sniff(head: Uint8Array, _name: string): Promise<Sniffed> {
   if ((head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) || (head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff) || (head[0] === 0 && head[1] === 0 && head[2] === 0xfe && head[3] === 0xff)) {
     return { kind: 'text', mimeType: 'text/plain' };
   }
-  const detected = await fileTypeFromBuffer(head).catch(() => undefined);
+  const detected = (await fileTypeFromBuffer(head).catch(() => undefined)) ?? (isTiff(head) ? { mime: 'image/tiff' } : undefined);
   if (detected) {
     const mime: string = detected.mime;
     if (mime === 'application/pdf') return { kind: 'pdf', mimeType: mime };
@@ -74,6 +74,18 @@ export async function sniff(head: Uint8Array, _name: string): Promise<Sniffed> {
     if (mime !== 'application/xml' && mime !== 'image/svg+xml' && mime !== 'text/calendar' && mime !== 'text/vcard') return { kind: 'binary', mimeType: mime };
   }
   return { kind: 'text', mimeType: 'text/plain' };
+}
+
+/**
+ * A TIFF's header: byte order (`II` or `MM`), then 42 (or 43, BigTIFF). file-type follows the first directory to tell
+ * TIFF from the camera formats built on it, and when that directory lies past the sniffed bytes — as scanners and fax
+ * software write it, after the image data — it answers nothing; the header alone still says TIFF.
+ */
+function isTiff(head: Uint8Array): boolean {
+  if (head.length < 8) return false;
+  const little = head[0] === 0x49 && head[1] === 0x49 && (head[2] === 42 || head[2] === 43) && head[3] === 0;
+  const big = head[0] === 0x4d && head[1] === 0x4d && head[2] === 0 && (head[3] === 42 || head[3] === 43);
+  return little || big;
 }
 
 /** Which kind of text, from the decoded text's start and the name's extension. */

@@ -25,10 +25,7 @@ export async function mountCairn(element: HTMLElement, transport: EngineTranspor
   const engine = createEngineClient(transport);
   const store = createAppStore(engine, { storage: safeLocalStorage(), navigatorLanguage: navigator.language });
   const i18n = createI18n(store.getState().prefs.language);
-  const applyMethods = (methods: readonly string[]) => {
-    engine.setMethods(methods);
-    store.setState({ methods, connectedOnce: true });
-  };
+  const applyMethods = (methods: readonly string[]) => store.getState().engineReady(methods);
   transport.onState((state) => {
     if (state === 'open') void transport.ready().then(applyMethods);
   });

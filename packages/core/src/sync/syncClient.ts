@@ -10,7 +10,7 @@ export interface SyncStatus {
   readonly linked: boolean;
   readonly server: string | null;
   readonly workspace: string | null;
-  /** `syncing` while a round runs; `offline` while the server cannot be reached (the breaker is open). */
+  /** `syncing` while a round runs; `offline` while the server cannot be reached (the last round could not reach it, or the breaker is open). */
   readonly state: 'unlinked' | 'idle' | 'syncing' | 'offline' | 'error';
   /** The live socket is up (pokes arrive); otherwise the client polls. */
   readonly live: boolean;
@@ -98,7 +98,7 @@ export class SyncClient {
 
   status(): SyncStatus {
     const link = this.options.log.link();
-    const offline = this.failures >= BREAKER_AFTER && this.retryAt > this.now();
+    const offline = this.lastError?.code === 'unavailable' || (this.failures >= BREAKER_AFTER && this.retryAt > this.now());
     return {
       linked: link !== undefined,
       server: link?.server ?? null,

@@ -49,6 +49,8 @@ type Credentials = z.infer<typeof credentialsSchema>;
 
 /** What the sync panel and `cairn sync status` show. */
 export interface SyncOverview extends SyncStatus {
+  /** This device's id: the one its edits carry, and conflict markers name (by its last 8 characters). */
+  readonly deviceId: string;
   /** The account this device is signed in as (null: signed out). */
   readonly account: { readonly server: string; readonly username: string; readonly userId: string } | null;
 }
@@ -76,18 +78,20 @@ export class SyncService {
   private unsubscribe: (() => void) | undefined;
   private running = false;
   private namesRetry: { timer: NodeJS.Timeout; tries: number } | undefined;
+  private readonly deviceId: string;
 
   constructor(
     private readonly engine: Engine,
     private readonly options: SyncServiceOptions = {},
   ) {
     this.secrets = options.secrets ?? new FileSecretStore(join(engine.dataDir, 'sync-credentials.json'));
+    this.deviceId = engine.status().deviceId;
   }
 
   overview(): SyncOverview {
     const credentials = this.credentials();
     const status = this.ensureClient()?.status() ?? unlinkedStatus(this.engine);
-    return { ...status, account: credentials ? { server: credentials.server, username: credentials.username, userId: credentials.userId } : null };
+    return { ...status, deviceId: this.deviceId, account: credentials ? { server: credentials.server, username: credentials.username, userId: credentials.userId } : null };
   }
 
   /**
@@ -106,7 +110,7 @@ export class SyncService {
       else if (up.status >= 300) throw errorOf(up);
     }
     const deviceName = `Cairn on ${hostname()}`;
-    const signIn = await this.request(server, 'POST', '/v1/auth/signin', undefined, { username: params.username, password: params.password, deviceName, deviceId: this.engine.status().deviceId });
+    const signIn = await this.request(server, 'POST', '/v1/auth/signin', undefined, { username: params.username, password: params.password, deviceName, deviceId: this.deviceId });
     const answer = signInResponseSchema.parse(signIn.body);
     this.engine.sync.rememberNames({ users: { [answer.user.id]: answer.user.username }, devices: { [answer.deviceId]: deviceName } });
     const credentials: Credentials = { server, username: answer.user.username, userId: answer.user.id, token: answer.token, tokenId: answer.tokenId, serverDeviceId: answer.deviceId };
@@ -213,7 +217,7 @@ export class SyncService {
       log: this.engine.sync,
       blobs: this.engine.blobs,
       transport,
-      deviceId: this.engine.status().deviceId,
+      deviceId: this.deviceId,
       ...(this.options.pushBatch !== undefined && { pushBatch: this.options.pushBatch }),
       ...(this.options.pullPage !== undefined && { pullPage: this.options.pullPage }),
       onError: (error) => this.options.onError?.(error),

@@ -23,6 +23,7 @@ export function EntryPane() {
   const selectedId = useApp((s) => s.selectedId);
   const historyOpen = useApp((s) => s.historyOpen);
   const showPreview = useApp((s) => s.prefs.showPreview);
+  const deviceId = useApp((s) => s.sync?.deviceId);
   const { editDraft, saveDraft, discardDraft, deleteEntry, restoreEntry, openHistory, setPrefs } = useActions();
 
   if (selectedId === undefined) {
@@ -45,7 +46,7 @@ export function EntryPane() {
 
   const readOnly = entry.deleted;
   const keepSide = async (side: ConflictSide) => {
-    editDraft({ body: resolveConflictBlocks(draft.body, side) }, { replace: true });
+    editDraft({ body: resolveConflictBlocks(draft.body, side, deviceId) }, { replace: true });
     await saveDraft();
   };
   const saveState = saving ? t('editor.saving') : dirty ? t('editor.unsaved') : t('editor.saved');

@@ -108,7 +108,7 @@ export function SyncDialog() {
             <dt>{t('sync.status')}</dt>
             <dd data-testid="sync-state">{t(`sync.states.${sync.state}`)}</dd>
             <dt>{t('sync.live')}</dt>
-            <dd>{sync.state === 'offline' ? t('sync.offline') : t('sync.online')}</dd>
+            <dd data-testid="sync-live">{sync.live ? t('sync.online') : t('sync.offline')}</dd>
             <dt>{t('sync.pending')}</dt>
             <dd data-testid="sync-pending">{sync.pending}</dd>
             <dt>{t('sync.lastSync')}</dt>

@@ -138,6 +138,13 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
         unsubscribers = [];
       },
 
+      engineReady(methods) {
+        engine.setMethods(methods);
+        set({ methods, connectedOnce: true });
+        // Asked for at start too, but then the methods were not known yet (calls wait for the hello; `has` does not).
+        void get().loadSync();
+      },
+
       has: (method) => engine.has(method),
 
       setPrefs(patch) {

@@ -6,8 +6,11 @@ import type { ConnectionState, EngineTransport } from '../engine/transport.js';
 
 export type Handler = (params: Record<string, unknown>) => unknown;
 
-/** A transport whose methods are scripted; calls resolve when the test releases them (or at once). */
-export function scriptedEngine(handlers: Record<string, Handler>) {
+/**
+ * A transport whose methods are scripted; calls resolve when the test releases them (or at once). The client knows
+ * the methods from the start unless `beforeHello` (as in a shell, where they arrive with the engine's hello).
+ */
+export function scriptedEngine(handlers: Record<string, Handler>, options: { beforeHello?: boolean } = {}) {
   const calls: { method: string; params: Record<string, unknown> }[] = [];
   const listeners = new Set<(notice: EngineNotice) => void>();
   const held: { method: string; release: () => void }[] = [];
@@ -29,7 +32,7 @@ export function scriptedEngine(handlers: Record<string, Handler>) {
     onState: (_listener: (state: ConnectionState) => void) => () => undefined,
     close: () => undefined,
   };
-  const engine = createEngineClient(transport, Object.keys(handlers));
+  const engine = createEngineClient(transport, options.beforeHello ? [] : Object.keys(handlers));
   return {
     engine,
     calls,

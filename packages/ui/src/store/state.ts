@@ -175,6 +175,11 @@ export interface AppState {
 export interface AppActions {
   readonly start: () => Promise<void>;
   readonly stop: () => void;
+  /**
+   * The engine's hello arrived (first, or after a reconnect): what it offers is known now, so what depends on a
+   * method (the sync indicator's state) is asked for.
+   */
+  readonly engineReady: (methods: readonly string[]) => void;
   readonly has: (method: string) => boolean;
   readonly setPrefs: (patch: Partial<Prefs>) => void;
   readonly setView: (view: View) => void;

@@ -17,6 +17,7 @@ const overview = (over: Partial<SyncOverview> = {}): SyncOverview => ({
   lastSyncAt: '2026-12-01T10:00:00.000Z',
   lastError: null,
   retryAt: null,
+  deviceId: '019ae0b2-4c11-7a3e-9d2f-5b8c1e7f3a64',
   account: { server: 'https://sync.example.com', username: 'alice', userId: 'u1' },
   ...over,
 });
@@ -91,5 +92,45 @@ describe('sync slice', () => {
     const { s, app } = store();
     s.push(team({ initial: true, entries: 12_000 }));
     expect(app.getState().toasts).toEqual([expect.objectContaining({ kind: 'success', key: 'team.initial', values: { count: 12_000 } })]);
+  });
+
+  it('asks for the sync state once the engine says hello, so a device linked before the app opened shows as linked', async () => {
+    const s = scriptedEngine({ listEntries: () => ({ entries: [], total: 0, limit: 100, offset: 0 }), tags: () => [], syncStatus: () => overview() }, { beforeHello: true });
+    const app = createAppStore(s.engine, manualTimers());
+    await app.getState().start();
+    await settle();
+    // Before the hello the client cannot tell whether the engine syncs, so nothing is known yet.
+    expect(app.getState().sync).toBeUndefined();
+    app.getState().engineReady(['listEntries', 'tags', 'syncStatus']);
+    await settle();
+    expect(s.calls.filter((c) => c.method === 'syncStatus')).toHaveLength(1);
+    expect(app.getState()).toMatchObject({ methods: ['listEntries', 'tags', 'syncStatus'], connectedOnce: true, sync: { linked: true, state: 'idle', workspace: 'team' } });
+  });
+
+  it('asks nothing about sync when the engine has no sync', async () => {
+    const s = scriptedEngine({ listEntries: () => ({ entries: [], total: 0, limit: 100, offset: 0 }), tags: () => [] }, { beforeHello: true });
+    const app = createAppStore(s.engine, manualTimers());
+    await app.getState().start();
+    app.getState().engineReady(['listEntries', 'tags']);
+    await settle();
+    expect(s.calls.some((c) => c.method === 'syncStatus')).toBe(false);
+    expect(app.getState().sync).toBeUndefined();
+  });
+
+  it('lists the account’s workspaces when the panel opens on a signed-in device that is not linked, and not once it is linked', async () => {
+    let status = overview({ linked: false, workspace: null, state: 'unlinked' });
+    const { s, app } = store({ syncStatus: () => status, syncWorkspaces: () => ({ workspaces: [{ id: 'team', name: 'Team', role: 'editor' }] }) });
+    await settle();
+    app.getState().openSync(true);
+    await settle();
+    expect(app.getState().syncWorkspaces).toEqual([{ id: 'team', name: 'Team', role: 'editor' }]);
+    app.getState().openSync(false);
+    status = overview();
+    await app.getState().loadSync();
+    const asked = s.calls.filter((c) => c.method === 'syncWorkspaces').length;
+    app.getState().openSync(true);
+    await settle();
+    expect(s.calls.filter((c) => c.method === 'syncWorkspaces').length).toBe(asked);
+    expect(app.getState().syncError).toBeUndefined();
   });
 });

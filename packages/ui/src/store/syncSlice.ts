@@ -66,7 +66,9 @@ export function syncSlice(ctx: SliceContext): Pick<AppState, SyncKeys> & Pick<Ap
       ctx.set({ syncOpen: open, syncError: undefined });
       if (!open) return;
       void ctx.get().loadSync();
-      if (ctx.get().sync?.account) {
+      // The workspaces are for linking; a linked device's panel does not need them (nor fail when the server is down).
+      const sync = ctx.get().sync;
+      if (sync?.account && !sync.linked) {
         void ctx.engine
           .call('syncWorkspaces', {})
           .then(({ workspaces }) => ctx.set({ syncWorkspaces: workspaces }))

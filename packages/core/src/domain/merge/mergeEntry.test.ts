@@ -106,6 +106,17 @@ describe('mergeEntryStream', () => {
     expect(result.conflicts).toEqual([byB.eventId]);
   });
 
+  it('names each side of a clash by its device, also for devices whose ids begin alike (UUIDv7 set up together)', () => {
+    const laptop = '019ae0b2-4c11-7a3e-9d2f-5b8c1e7f3a64';
+    const desktop = '019ae0b2-4c11-7f01-a6b4-0d93c2e8b1f5';
+    const c = ev(created('meet on monday'), laptop, 1, null);
+    const byLaptop = ev(update({ body: 'meet on tuesday' }), laptop, 5, null);
+    const byDesktop = ev(update({ body: 'meet on friday' }), desktop, 6, c.eventId);
+    const lines = merge([c, byLaptop, byDesktop]).state.entry.body.split('\n');
+    expect(lines[0]).toMatch(/^<<<<<<< edit of \S+ on device 1e7f3a64$/);
+    expect(lines.at(-1)).toMatch(/^>>>>>>> edit of \S+ on device c2e8b1f5$/);
+  });
+
   it('keeps the other device edit when the author edits twice before syncing', () => {
     // A edits twice offline; B's edit reached the server between them. A's second edit was made on A's own text,
     // so merging it against the merged text would drop B's line: it must be merged against what A saw.

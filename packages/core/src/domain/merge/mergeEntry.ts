@@ -226,10 +226,15 @@ function labels(current: Stamp | null, incoming: Stamp): MergeLabels {
   return { ours: current ? describe(current) : 'current text', theirs: describe(incoming) };
 }
 
+/**
+ * Names an edit in a conflict marker: its time and its device by the last 8 characters of the device id. Device ids
+ * are UUIDv7, whose first characters are the clock (the same for devices set up within a minute of each other) and
+ * whose last ones are random; the UI finds this device's side of a conflict by them.
+ */
 function describe(stamp: Stamp): string {
   const clock = decodeHlc(stamp.hlc);
   const when = clock ? new Date(clock.wallMs).toISOString() : 'unknown time';
-  return `edit of ${when} on device ${stamp.device.slice(0, 8)}`;
+  return `edit of ${when} on device ${stamp.device.slice(-8)}`;
 }
 
 function bodyOf(event: EntryEvent): string | undefined {

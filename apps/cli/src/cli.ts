@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
-import { createLocalEngineApi, Engine, IngestRuntime, SyncService, isCairnError, resolveDataDir, resolveModelDir, systemEnvironment, toErrorData, type EngineApi, type ErrorCode } from '@cairn/core';
+import { createLocalEngineApi, DataDirRegistry, Engine, IngestRuntime, SyncService, isCairnError, resolveDataDir, resolveModelDir, systemEnvironment, toErrorData, type EngineApi, type ErrorCode } from '@cairn/core';
 import type { CommandContext, CommandSpec, OptionValues } from './command.js';
 import { benchCommand } from './commands/benchCommand.js';
+import { dirsCommand } from './commands/dirsCommand.js';
 import { addCommand, editCommand, historyCommand, listCommand, restoreCommand, revertCommand, rmCommand, showCommand } from './commands/entryCommands.js';
 import { importCommand, jobsCommand, openCommand, processCommand, retryCommand, textCommand } from './commands/ingestCommands.js';
 import { activityCommand, logCommand, rebuildCommand, statusCommand, tagsCommand } from './commands/logCommands.js';
@@ -36,6 +37,7 @@ export const commands: readonly CommandSpec[] = [
   openCommand,
   serveCommand,
   syncCommand,
+  dirsCommand,
   benchCommand,
 ];
 
@@ -176,6 +178,7 @@ export async function main(argv: readonly string[]): Promise<number> {
             ...(command.longRunning && { onBackgroundError: (error: unknown) => process.stderr.write(`cairn: background work failed: ${(error as Error).message}\n`) }),
           });
           sync = new SyncService(engine, { onError: (error) => command.longRunning && process.stderr.write(`cairn: sync: ${(error as Error).message}\n`) });
+          recordOpened(engine);
           api = createLocalEngineApi(engine, systemEnvironment.newId, { sync });
         }
         return api;
@@ -209,6 +212,19 @@ export async function main(argv: readonly string[]): Promise<number> {
       // the original error is the one to report
     }
     return reportError(out, error);
+  }
+}
+
+/**
+ * Adds the data directory to the list `cairn dirs` and the apps show (with the workspace it is linked to). The list is
+ * a convenience: when it cannot be written, the command goes on and says so.
+ */
+export function recordOpened(engine: Engine, registry = new DataDirRegistry()): void {
+  try {
+    const link = engine.sync.link();
+    registry.recordOpened(engine.dataDir, { workspace: link ? { server: link.server, workspace: link.workspace } : null });
+  } catch (error) {
+    process.stderr.write(`cairn: warning: the list of data directories was not updated: ${(error as Error).message}\n`);
   }
 }
 

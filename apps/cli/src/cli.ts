@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createLocalEngineApi, DataDirRegistry, Engine, IngestRuntime, SyncService, isCairnError, resolveDataDir, resolveModelDir, systemEnvironment, toErrorData, type EngineApi, type ErrorCode } from '@cairn/core';
+import { createLocalEngineApi, Engine, IngestRuntime, SyncService, isCairnError, resolveDataDir, resolveModelDir, systemEnvironment, toErrorData, type EngineApi, type ErrorCode } from '@cairn/core';
 import type { CommandContext, CommandSpec, OptionValues } from './command.js';
 import { benchCommand } from './commands/benchCommand.js';
 import { dirsCommand } from './commands/dirsCommand.js';
@@ -10,6 +10,7 @@ import { evalCommand, modelCommand, searchCommand } from './commands/searchComma
 import { serveCommand } from './commands/serveCommand.js';
 import { syncCommand } from './commands/syncCommands.js';
 import { createOutput, type Output } from './output.js';
+import { recordOpened } from './recordOpened.js';
 import { usageError } from './usageError.js';
 
 export const commands: readonly CommandSpec[] = [
@@ -212,19 +213,6 @@ export async function main(argv: readonly string[]): Promise<number> {
       // the original error is the one to report
     }
     return reportError(out, error);
-  }
-}
-
-/**
- * Adds the data directory to the list `cairn dirs` and the apps show (with the workspace it is linked to). The list is
- * a convenience: when it cannot be written, the command goes on and says so.
- */
-export function recordOpened(engine: Engine, registry = new DataDirRegistry()): void {
-  try {
-    const link = engine.sync.link();
-    registry.recordOpened(engine.dataDir, { workspace: link ? { server: link.server, workspace: link.workspace } : null });
-  } catch (error) {
-    process.stderr.write(`cairn: warning: the list of data directories was not updated: ${(error as Error).message}\n`);
   }
 }
 

@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -18,6 +20,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Hosts record every data directory they open in the user's list (data-dirs.json): tests keep theirs apart.
+    env: { CAIRN_CONFIG_DIR: join(tmpdir(), `cairn-test-config-${process.pid}`) },
     // Browser tests wait for what a person would see; on a busy machine that can take more than 1 s.
     expect: { poll: { timeout: 5_000 } },
   },

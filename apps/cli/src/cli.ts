@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { createLocalEngineApi, Engine, IngestRuntime, SyncService, isCairnError, resolveDataDir, resolveModelDir, systemEnvironment, toErrorData, type EngineApi, type ErrorCode } from '@cairn/core';
 import type { CommandContext, CommandSpec, OptionValues } from './command.js';
 import { benchCommand } from './commands/benchCommand.js';
+import { dirsCommand } from './commands/dirsCommand.js';
 import { addCommand, editCommand, historyCommand, listCommand, restoreCommand, revertCommand, rmCommand, showCommand } from './commands/entryCommands.js';
 import { importCommand, jobsCommand, openCommand, processCommand, retryCommand, textCommand } from './commands/ingestCommands.js';
 import { activityCommand, logCommand, rebuildCommand, statusCommand, tagsCommand } from './commands/logCommands.js';
@@ -9,6 +10,7 @@ import { evalCommand, modelCommand, searchCommand } from './commands/searchComma
 import { serveCommand } from './commands/serveCommand.js';
 import { syncCommand } from './commands/syncCommands.js';
 import { createOutput, type Output } from './output.js';
+import { recordOpened } from './recordOpened.js';
 import { usageError } from './usageError.js';
 
 export const commands: readonly CommandSpec[] = [
@@ -36,6 +38,7 @@ export const commands: readonly CommandSpec[] = [
   openCommand,
   serveCommand,
   syncCommand,
+  dirsCommand,
   benchCommand,
 ];
 
@@ -176,6 +179,7 @@ export async function main(argv: readonly string[]): Promise<number> {
             ...(command.longRunning && { onBackgroundError: (error: unknown) => process.stderr.write(`cairn: background work failed: ${(error as Error).message}\n`) }),
           });
           sync = new SyncService(engine, { onError: (error) => command.longRunning && process.stderr.write(`cairn: sync: ${(error as Error).message}\n`) });
+          recordOpened(engine);
           api = createLocalEngineApi(engine, systemEnvironment.newId, { sync });
         }
         return api;

@@ -66,6 +66,8 @@ export { JobQueue, jobPriority, jobStatuses, ownerProcessAlive, processOwner, ty
 export type { RebuildResult } from './projections/readModels.js';
 export { DATABASE_FILE, SCHEMA_VERSION } from './store/database.js';
 export { defaultDataDir, resolveDataDir } from './store/dataDir.js';
+export { checkDataDirChoice, DataDirRegistry, dataDirRegistryFile, isCairnDataDir, type DataDirListing, type DataDirRegistryOptions, type KnownDataDir, type KnownDataDirView } from './store/dataDirRegistry.js';
+export { dataDirApiSchemas, dataDirHandlers, type DataDirApiResults, type DataDirList, type DataDirSwitcher } from './api/dataDirApi.js';
 export type { EventStore } from './store/eventStore.js';
 export { runBeirEval, type BeirEvalOptions, type BeirEvalResult } from './search/beirEval.js';
 export { runSearchBench, type SearchBenchOptions, type SearchBenchResult } from './search/searchBench.js';

@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { CairnError } from '@cairn/core';
 import type { CommandSpec } from '../command.js';
 import { intOption } from '../parse.js';
-import { engineWebFiles } from '../serve/webFiles.js';
-import { startWebServer } from '../serve/webServer.js';
+import { createServeHost } from '../serve/serveHost.js';
+import { startWebServer, type WebServer } from '../serve/webServer.js';
 
 const serveUsage = 'serve [--port P] [--ui DIR]';
 export const DEFAULT_PORT = 5180;
@@ -29,23 +29,25 @@ export const serveCommand: CommandSpec = {
     const port = intOption(values.port, '--port', serveUsage) ?? DEFAULT_PORT;
     if (port > 65_535) throw new CairnError('validation', `--port must be at most 65535, not ${port}`);
     const uiDir = typeof values.ui === 'string' ? resolve(values.ui) : defaultUiDir();
-    const api = ctx.api();
-    // Dropped files are processed here (and whatever an earlier run left queued); stopped on exit.
-    ctx.ingestion();
-    // In sync with the team's server in the background, when this data directory is linked (or once it is).
-    ctx.sync().start();
-    // Warm the first screen's queries (statements, page cache) before anyone opens the link.
-    await api.listEntries({ limit: 100 });
-    await api.tags({});
-    let server;
+    const log = (message: string) => process.stderr.write(`cairn serve: ${message}\n`);
+    // The engine, ingestion and background sync of the data directory served now; the UI can switch it to another.
+    const bound: { server?: WebServer } = {};
+    const host = createServeHost(ctx.dataDir, { log, onSwitched: () => bound.server?.closeSessions('data directory switched') });
+    const { api } = host;
+    let server: WebServer;
     try {
-      server = await startWebServer({ api, uiDir, port, files: engineWebFiles(ctx.engine()), log: (message) => process.stderr.write(`cairn serve: ${message}\n`) });
+      // Warm the first screen's queries (statements, page cache) before anyone opens the link.
+      await api.listEntries({ limit: 100 });
+      await api.tags({});
+      server = await startWebServer({ api, uiDir, port, files: host.files, log });
     } catch (error) {
+      await host.close();
       if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
         throw new CairnError('busy', `port ${port} on 127.0.0.1 is in use; choose another with --port P (0 picks a free one)`);
       }
       throw error;
     }
+    bound.server = server;
     ctx.out.result({ url: server.url, port: server.port, dataDir: ctx.dataDir }, () =>
       [`Cairn is running at ${ctx.out.style.bold(server.url)}`, `data: ${ctx.dataDir}`, 'Open the link above (it carries this launch\'s secret). Ctrl+C stops the server.'].join('\n'),
     );
@@ -53,7 +55,7 @@ export const serveCommand: CommandSpec = {
     // the library's common words, so searches for them do not make FTS5 score every chunk they are in
     // (see TermScoreCache), then the partitions of the vectors if they have none or outgrew them.
     const warmUp = setTimeout(() => {
-      const { search } = ctx.engine();
+      const { search } = host.engine;
       search
         .warmUpCommonTerms()
         .then(() => search.organizeVectors())
@@ -65,7 +67,8 @@ export const serveCommand: CommandSpec = {
       process.once('SIGTERM', stop);
     });
     clearTimeout(warmUp);
-    // The caller then stops ingestion (jobs in hand finish; the rest stay queued) and closes the engine.
     await server.close();
+    // Sync stops, ingestion finishes the jobs in hand (the rest stay queued), the database closes.
+    await host.close();
   },
 };

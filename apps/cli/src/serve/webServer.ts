@@ -30,6 +30,8 @@ export interface WebServer {
   readonly token: string;
   /** Connected WebSocket clients. */
   readonly clients: () => number;
+  /** Ends every tab's session (they reconnect): after `cairn serve` switched to another data directory. */
+  closeSessions(reason: string): void;
   close(): Promise<void>;
 }
 
@@ -250,6 +252,10 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     port,
     token: auth.token,
     clients: () => sockets.size,
+    closeSessions(reason) {
+      // 1012 "service restart": the close frame follows what was already sent (the answer to the switch).
+      for (const ws of sockets) ws.close(1012, reason);
+    },
     close: () =>
       new Promise<void>((resolvePromise) => {
         for (const ws of sockets) ws.terminate();

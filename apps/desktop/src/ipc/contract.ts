@@ -47,11 +47,38 @@ export type ToEngineProcess =
   /** Copy a document's original into `dir` (main's own temporary folder), to be opened by the OS. */
   | { readonly kind: 'exportOriginal'; readonly entryId: string; readonly dir: string }
   /** Finish the work in hand (ingestion), close the data directory, and exit. */
-  | { readonly kind: 'shutdown' };
+  | { readonly kind: 'shutdown' }
+  /** Main's answer to a `keychain` request (see {@link KeychainRequest}). */
+  | KeychainAnswer;
+
+/**
+ * The engine process asks main to seal (encrypt) or unseal (decrypt) the device token with Electron's `safeStorage`,
+ * which exists only in main. `value`: for `seal` the token, for `unseal` the sealed token in base64 (null: only asking
+ * whether there is a keychain).
+ */
+export interface KeychainRequest {
+  readonly kind: 'keychain';
+  readonly requestId: number;
+  readonly op: 'seal' | 'unseal';
+  readonly value: string | null;
+}
+
+/** `available` false: no keychain here (the engine keeps the token in a file only the user can read). */
+export interface KeychainAnswer {
+  readonly kind: 'keychainAnswer';
+  readonly requestId: number;
+  readonly available: boolean;
+  /** For `seal` the sealed token in base64, for `unseal` the token; null when there was none or it failed. */
+  readonly value: string | null;
+  readonly error?: string;
+}
 
 export type FromEngineProcess =
   | { readonly kind: 'frame'; readonly session: number; readonly frame: HostFrame }
   | { readonly kind: 'ready'; readonly dataDir: string; readonly methods: readonly string[] }
   | { readonly kind: 'failed'; readonly message: string }
   | { readonly kind: 'exported'; readonly entryId: string; readonly path: string }
-  | { readonly kind: 'exportFailed'; readonly entryId: string; readonly message: string };
+  | { readonly kind: 'exportFailed'; readonly entryId: string; readonly message: string }
+  | KeychainRequest
+  /** A window chose another data directory (checked and opened once by the engine): restart the engine on it. */
+  | { readonly kind: 'switchDataDir'; readonly dataDir: string };

@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { ipcChannels, type FromEngineProcess, type ToEngineProcess } from '../ipc/contract.js';
 import { createEngineHost, type EngineProcessLike } from './engineHost.js';
 import { createIpcRouter, type IpcEventLike } from './ipcRouter.js';
+import { fakeSafeStorage } from '../testing/fakeSafeStorage.js';
+import { answerKeychain } from './keychain.js';
 import { buildMenu, englishMenuLabels, type MenuItemSpec } from './menu.js';
 import { createOpenFileQueue, dataDirFromArgv, filesFromArgv } from './openFiles.js';
 import { isAppUrl, isExternalLink, isInside, startDesktop, type DesktopDeps, type WindowLike, type WindowSpec } from './desktopApp.js';
@@ -297,6 +299,7 @@ function fakeDesktop(options: { lock?: boolean; argv?: string[]; savedState?: st
   });
   const windows: FakeWindow[] = [];
   const engines: FakeProcess[] = [];
+  const forkedOn: (string | undefined)[] = [];
   const external: string[] = [];
   const opened: string[] = [];
   const writes: string[] = [];
@@ -314,11 +317,13 @@ function fakeDesktop(options: { lock?: boolean; argv?: string[]; savedState?: st
     },
     workAreas: () => [screen],
     setMenu: (template) => void menus.push(template),
-    forkEngine: () => {
+    forkEngine: (dataDir) => {
       const p = new FakeProcess();
       engines.push(p);
+      forkedOn.push(dataDir);
       return p;
     },
+    safeStorage: fakeSafeStorage(),
     openExternal: (url) => void external.push(url),
     openPath: (path) => void opened.push(path),
     originalsDir: '/tmp/cairn-originals',
@@ -331,8 +336,103 @@ function fakeDesktop(options: { lock?: boolean; argv?: string[]; savedState?: st
     },
     log: () => undefined,
   };
-  return { deps, app, windows, engines, external, opened, writes, menus, ipcMain, quits: () => quitCalls };
+  return { deps, app, windows, engines, forkedOn, external, opened, writes, menus, ipcMain, quits: () => quitCalls };
 }
+
+describe('keychain', () => {
+  it('seals and unseals with safeStorage, and counts Linux without a keyring (basic_text) as no keychain', () => {
+    const safe = fakeSafeStorage();
+    const sealed = answerKeychain(safe, 'linux', { kind: 'keychain', requestId: 1, op: 'seal', value: 'token-123' });
+    expect(sealed).toMatchObject({ kind: 'keychainAnswer', requestId: 1, available: true });
+    expect(Buffer.from(sealed.value!, 'base64').toString()).not.toContain('token-123');
+    expect(answerKeychain(safe, 'linux', { kind: 'keychain', requestId: 2, op: 'unseal', value: sealed.value })).toMatchObject({ requestId: 2, available: true, value: 'token-123' });
+    expect(answerKeychain(safe, 'linux', { kind: 'keychain', requestId: 3, op: 'unseal', value: Buffer.from('junk').toString('base64') })).toMatchObject({ available: true, value: null, error: 'not sealed by this keychain' });
+    expect(answerKeychain(fakeSafeStorage({ backend: 'basic_text' }), 'linux', { kind: 'keychain', requestId: 4, op: 'seal', value: 'x' })).toEqual({ kind: 'keychainAnswer', requestId: 4, available: false, value: null });
+    expect(answerKeychain(fakeSafeStorage({ backend: 'basic_text' }), 'darwin', { kind: 'keychain', requestId: 5, op: 'unseal', value: null }).available).toBe(true);
+    expect(answerKeychain(fakeSafeStorage({ available: false }), 'win32', { kind: 'keychain', requestId: 6, op: 'unseal', value: null }).available).toBe(false);
+  });
+});
+
+describe('switching data directories', () => {
+  it('the engine host lets the old process finish and close, then starts one on the new directory with what came meanwhile', () => {
+    const processes: FakeProcess[] = [];
+    const forkedOn: (string | undefined)[] = [];
+    const scheduled: (() => void)[] = [];
+    let restarts = 0;
+    const host = createEngineHost({
+      fork: (dir) => {
+        forkedOn.push(dir);
+        const p = new FakeProcess();
+        processes.push(p);
+        return p;
+      },
+      onMessage: () => undefined,
+      onRestart: () => restarts++,
+      schedule: (fn) => void scheduled.push(fn),
+      now: () => 1000,
+    });
+    host.start('/data/work');
+    host.switchTo('/data/home');
+    expect(processes[0]!.posted).toEqual([{ kind: 'shutdown' }]);
+    // The window reloads and opens its session while the old engine is still closing: it waits for the new one.
+    host.send({ kind: 'open', session: 10 });
+    expect(processes[0]!.posted).toEqual([{ kind: 'shutdown' }]);
+    expect(processes).toHaveLength(1);
+    processes[0]!.emit('exit', 0);
+    expect(forkedOn).toEqual(['/data/work', '/data/home']);
+    expect(processes[1]!.posted).toEqual([{ kind: 'open', session: 10 }]);
+    expect(host.dataDir).toBe('/data/home');
+    // A switch is not a crash: no restart is counted, and the old process's deadline does nothing.
+    scheduled.shift()!();
+    expect(processes[0]!.killed).toBe(false);
+    expect(restarts).toBe(0);
+    // A crash later restarts on the directory switched to.
+    processes[1]!.emit('exit', 1);
+    scheduled.shift()!();
+    expect(forkedOn.at(-1)).toBe('/data/home');
+  });
+
+  it('kills an old engine that does not close in time, and still switches', () => {
+    const processes: FakeProcess[] = [];
+    const scheduled: (() => void)[] = [];
+    const host = createEngineHost({
+      fork: () => {
+        const p = new FakeProcess();
+        processes.push(p);
+        return p;
+      },
+      onMessage: () => undefined,
+      onRestart: () => undefined,
+      schedule: (fn) => void scheduled.push(fn),
+    });
+    host.start();
+    host.switchTo('/data/b');
+    scheduled.shift()!();
+    expect(processes[0]!.killed).toBe(true);
+    expect(processes).toHaveLength(2);
+    expect(host.running).toBe(true);
+  });
+
+  it('the app restarts the engine on the directory a window chose, the reloaded window gets a new session, and main answers the keychain', async () => {
+    const f = fakeDesktop({ argv: ['/opt/cairn/cairn', '--data', '/data/work'] });
+    await startDesktop(f.deps)!.ready;
+    const win = f.windows[0]!;
+    win.webContents.emit('did-finish-load');
+    expect(f.forkedOn).toEqual(['/data/work']);
+
+    f.engines[0]!.emit('message', { kind: 'keychain', requestId: 7, op: 'seal', value: 'token-abc' });
+    const answer = f.engines[0]!.posted.at(-1) as { kind: string; requestId: number; value: string };
+    expect(answer).toMatchObject({ kind: 'keychainAnswer', requestId: 7, available: true });
+    expect(f.deps.safeStorage.decryptString(Buffer.from(answer.value, 'base64'))).toBe('token-abc');
+
+    f.engines[0]!.emit('message', { kind: 'switchDataDir', dataDir: '/data/home' });
+    expect(f.engines[0]!.posted.at(-1)).toEqual({ kind: 'shutdown' });
+    win.webContents.emit('did-finish-load'); // the UI reloads itself after a switch
+    f.engines[0]!.emit('exit', 0);
+    expect(f.forkedOn).toEqual(['/data/work', '/data/home']);
+    expect(f.engines[1]!.posted).toEqual([{ kind: 'open', session: 10 }]);
+  });
+});
 
 describe('desktop app', () => {
   it('quits at once when another instance holds the lock', () => {

@@ -5,7 +5,8 @@ import { ipcChannels, menuCommands, type FromEngineProcess, type MenuCommand } f
 import { createEngineHost, type EngineProcessLike } from './engineHost.js';
 import { createIpcRouter, type IpcMainLike, type RendererContents } from './ipcRouter.js';
 import { buildMenu, englishMenuLabels, type MenuItemSpec } from './menu.js';
-import { createOpenFileQueue, filesFromArgv } from './openFiles.js';
+import { answerKeychain, type SafeStorageLike } from './keychain.js';
+import { createOpenFileQueue, dataDirFromArgv, filesFromArgv } from './openFiles.js';
 import { createWindowStateKeeper, type Rectangle, type StateFile, type WindowState } from './windowState.js';
 
 export interface WebPreferencesSpec {
@@ -68,7 +69,10 @@ export interface DesktopDeps {
   readonly createWindow: (spec: WindowSpec) => WindowLike;
   readonly workAreas: () => Rectangle[];
   readonly setMenu: (template: MenuItemSpec[], onCommand: (command: MenuCommand) => void) => void;
-  readonly forkEngine: () => EngineProcessLike;
+  /** Starts the engine's utility process on a data directory (undefined: the engine chooses). */
+  readonly forkEngine: (dataDir: string | undefined) => EngineProcessLike;
+  /** Electron's safeStorage: seals the device token for the engine process. */
+  readonly safeStorage: SafeStorageLike;
   readonly openExternal: (url: string) => void;
   /** Opens a file with the system's app for it (documents' originals). */
   readonly openPath: (path: string) => void;
@@ -147,6 +151,13 @@ export function startDesktop(deps: DesktopDeps) {
         return;
       case 'exportFailed':
         deps.log(`could not open the original of ${message.entryId}: ${message.message}`);
+        return;
+      case 'keychain':
+        engine.send(answerKeychain(deps.safeStorage, deps.platform, message));
+        return;
+      case 'switchDataDir':
+        deps.log(`switching to the data directory ${message.dataDir}`);
+        engine.switchTo(message.dataDir);
         return;
       case 'failed':
         deps.log(`engine failed: ${message.message}`);
@@ -241,7 +252,7 @@ export function startDesktop(deps: DesktopDeps) {
   });
 
   const ready = app.whenReady().then(() => {
-    engine.start();
+    engine.start(dataDirFromArgv(deps.argv));
     setMenu(false);
     openWindow();
   });

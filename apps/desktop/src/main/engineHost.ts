@@ -10,7 +10,8 @@ export interface EngineProcessLike {
 }
 
 export interface EngineHostOptions {
-  readonly fork: () => EngineProcessLike;
+  /** Starts the engine process on `dataDir` (undefined: the process chooses, see the engine's chooseDataDir). */
+  readonly fork: (dataDir: string | undefined) => EngineProcessLike;
   readonly onMessage: (message: FromEngineProcess) => void;
   /** Called after a restart, so sessions can be reopened. */
   readonly onRestart: () => void;
@@ -31,6 +32,9 @@ export function createEngineHost(options: EngineHostOptions) {
   const windowMs = options.restartWindowMs ?? 60_000;
   let child: EngineProcessLike | undefined;
   let stopping = false;
+  let dataDir: string | undefined;
+  /** Where the process that is shutting down for a switch will be restarted. */
+  let switchingTo: string | undefined;
   let restarts: number[] = [];
   let backlog: ToEngineProcess[] = [];
   let onStopped: (() => void) | undefined;
@@ -41,13 +45,14 @@ export function createEngineHost(options: EngineHostOptions) {
   };
 
   const start = () => {
-    const current = options.fork();
+    const current = options.fork(dataDir);
     child = current;
     current.on('message', (message) => options.onMessage(message));
     current.on('exit', (code) => {
       if (child !== current) return;
       child = undefined;
       if (stopping) return stopped();
+      if (switchingTo !== undefined) return switched();
       const at = now();
       restarts = restarts.filter((t) => at - t < windowMs);
       if (restarts.length >= maxRestarts) {
@@ -67,11 +72,46 @@ export function createEngineHost(options: EngineHostOptions) {
     backlog = [];
   };
 
+  // The old process is gone: the new one starts on the chosen directory, with what the windows sent meanwhile.
+  // Windows reload themselves after a switch (their state belongs to the old directory), which opens their sessions.
+  const switched = () => {
+    dataDir = switchingTo;
+    switchingTo = undefined;
+    if (!stopping) start();
+  };
+
   return {
-    start,
+    start(initialDataDir?: string) {
+      dataDir = initialDataDir;
+      start();
+    },
     send(message: ToEngineProcess) {
-      if (child) child.postMessage(message);
+      if (child && switchingTo === undefined) child.postMessage(message);
       else if (!stopping) backlog.push(message);
+    },
+    /**
+     * Restarts the engine process on another data directory: the current one finishes its work in hand and closes its
+     * database first (killed if it takes too long), so two processes never hold the same directory's jobs.
+     */
+    switchTo(next: string) {
+      if (stopping) return;
+      const current = child;
+      const already = switchingTo !== undefined;
+      switchingTo = next;
+      if (already) return;
+      if (!current) return switched();
+      current.postMessage({ kind: 'shutdown' });
+      options.schedule(() => {
+        if (child !== current) return;
+        log('the engine process did not exit in time for the switch; killing it');
+        current.kill();
+        child = undefined;
+        switched();
+      }, options.shutdownTimeoutMs ?? 5_000);
+    },
+    /** The data directory main asked for (undefined until a switch: the process chose). */
+    get dataDir() {
+      return dataDir;
     },
     /**
      * Asks the engine process to finish the work in hand and exit (ingestion jobs complete, the database

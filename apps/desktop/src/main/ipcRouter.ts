@@ -37,7 +37,7 @@ export function createIpcRouter(options: IpcRouterOptions) {
   const log = options.log ?? (() => undefined);
   const maxChars = options.maxFrameChars ?? 64 * 1024 * 1024;
 
-  const attach = (contents: RendererContents) => {
+  const ensureAttached = (contents: RendererContents) => {
     if (renderers.has(contents.id)) return;
     renderers.set(contents.id, contents);
     options.toEngine({ kind: 'open', session: contents.id });
@@ -64,13 +64,19 @@ export function createIpcRouter(options: IpcRouterOptions) {
     if (!fromApp(event)) return;
     if (typeof payload !== 'string' && (typeof payload !== 'object' || payload === null)) return log('ignored a malformed frame');
     if (typeof payload === 'string' && payload.length > maxChars) return log('ignored an oversized frame');
-    attach(event.sender);
+    ensureAttached(event.sender);
     options.toEngine({ kind: 'frame', session: event.sender.id, frame: payload });
   });
 
   return {
-    /** A page finished loading: its engine session opens now (the hello comes right away). */
-    attach,
+    /**
+     * A page finished loading: its engine session opens now (the hello comes right away). A page that reloaded (after a
+     * switch of data directory, or by hand) gets a fresh session and hello too: its old one belonged to the old page.
+     */
+    attach(contents: RendererContents) {
+      if (renderers.has(contents.id)) options.toEngine({ kind: 'open', session: contents.id });
+      else ensureAttached(contents);
+    },
     /** A frame from the engine for one renderer. */
     deliver(session: number, frame: unknown) {
       const contents = renderers.get(session);

@@ -2,10 +2,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, ipcMain, Menu, screen, shell, utilityProcess, type MenuItemConstructorOptions } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, safeStorage, screen, shell, utilityProcess, type MenuItemConstructorOptions } from 'electron';
 import type { MenuCommand } from '../ipc/contract.js';
 import type { MenuItemSpec } from './menu.js';
-import { dataDirFromArgv } from './openFiles.js';
 import { startDesktop } from './desktopApp.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -24,8 +23,6 @@ function toElectronMenu(items: readonly MenuItemSpec[], onCommand: (command: Men
   });
 }
 
-const dataDir = dataDirFromArgv(process.argv);
-
 startDesktop({
   app,
   platform: process.platform,
@@ -34,7 +31,8 @@ startDesktop({
   createWindow: (spec) => new BrowserWindow(spec),
   workAreas: () => screen.getAllDisplays().map((d) => d.workArea),
   setMenu: (template, onCommand) => Menu.setApplicationMenu(Menu.buildFromTemplate(toElectronMenu(template, onCommand))),
-  forkEngine: () =>
+  safeStorage,
+  forkEngine: (dataDir) =>
     utilityProcess.fork(join(distRoot, 'engine', 'engineProcess.js'), dataDir === undefined ? [] : ['--data', dataDir], {
       serviceName: 'Cairn engine',
       stdio: 'inherit',

@@ -5,6 +5,7 @@ import { jsonObjectSchema, jsonValueSchema } from '../domain/shared/json.js';
 import { entrySorts, processingFilters, type ActivityItem, type CommandResult, type EngineNotice, type EngineStatus, type EntryList, type EntryView, type HistoryItem, type TagCount } from '../engine/views.js';
 import { ingestionApiSchemas, type IngestionApiResults } from '../ingest/ingestionApi.js';
 import { syncApiSchemas, type SyncApiResults } from '../sync/syncApi.js';
+import { dataDirApiSchemas, type DataDirApiResults } from './dataDirApi.js';
 import type { RebuildResult } from '../projections/readModels.js';
 import { searchModes, type EmbedResult, type ModelStatus, type SearchResponse, type SearchStatus } from '../search/searchViews.js';
 
@@ -82,12 +83,14 @@ export const engineApiSchemas = {
   embedPending: z.object({ max: z.number().int().positive().optional() }).strict(),
   // Sync: syncStatus, syncLogin, syncWorkspaces, syncLink, syncNow, syncLogout, syncUnlink.
   ...syncApiSchemas,
+  // Data directories: dataDirs, openDataDir, createDataDir, forgetDataDir.
+  ...dataDirApiSchemas,
 } as const;
 
 export type EngineApiMethod = keyof typeof engineApiSchemas;
 export type EngineApiParams<M extends EngineApiMethod> = z.input<(typeof engineApiSchemas)[M]>;
 
-export interface EngineApiResults extends IngestionApiResults, SyncApiResults {
+export interface EngineApiResults extends IngestionApiResults, SyncApiResults, DataDirApiResults {
   createEntry: CommandResult;
   updateEntry: CommandResult;
   deleteEntry: CommandResult;

@@ -3,6 +3,8 @@ import type { Engine } from '../engine/engine.js';
 import { ingestionHandlers, type IngestionSettings } from '../ingest/ingestionApi.js';
 import { syncHandlers } from '../sync/syncApi.js';
 import { SyncService } from '../sync/syncService.js';
+import { DataDirRegistry } from '../store/dataDirRegistry.js';
+import { dataDirHandlers, type DataDirSwitcher } from './dataDirApi.js';
 import { engineApiSchemas, type EngineApi, type EngineApiMethod, type EngineApiParams, type EngineApiResults } from './engineApi.js';
 
 /** Validates params against the contract, with a message that names the method and the field. */
@@ -20,6 +22,8 @@ export interface LocalEngineApiOptions {
   readonly ingestion?: IngestionSettings;
   /** The host's sync (the one it runs in the background); default one made for these calls. */
   readonly sync?: SyncService;
+  /** The list of known data directories (default: the user's), and how this host switches to another (absent: it cannot). */
+  readonly dataDirs?: { readonly registry?: DataDirRegistry; readonly switchTo?: DataDirSwitcher };
 }
 
 /** The engine API over an engine in this process. */
@@ -59,6 +63,7 @@ export function createLocalEngineApi(engine: Engine, newId: () => string, option
     useModel: ({ dir }) => engine.search.useModel(dir),
     embedPending: (p) => engine.search.embedPending(p),
     ...syncHandlers(sync),
+    ...dataDirHandlers({ registry: options.dataDirs?.registry ?? new DataDirRegistry(), current: () => engine.dataDir, switchTo: options.dataDirs?.switchTo }),
   };
   // An original imported on another device is downloaded first.
   const exportOriginal = handlers.exportOriginal;

@@ -1,5 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import { views, type View } from '../store/state.js';
+import { DataDirsButton } from './DataDirsButton.js';
 import { useApp } from './StoreContext.js';
 import { SyncIndicator } from './SyncIndicator.js';
 
@@ -13,6 +14,7 @@ export function Sidebar() {
   const setTagFilter = useApp((s) => s.setTagFilter);
   return (
     <nav className="sidebar" aria-label={t('sidebar.label')}>
+      <DataDirsButton />
       <SyncIndicator />
       <ul className="nav-list">
         {views.map((v) => (

@@ -2,6 +2,7 @@ import type { EngineNotice } from '@cairn/core';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { EngineClient } from '../engine/engineClient.js';
 import { errorMessage } from '../engine/engineError.js';
+import { dataDirsSlice } from './dataDirsSlice.js';
 import { documentSlice } from './documentSlice.js';
 import { entrySlice } from './entrySlice.js';
 import { historySlice } from './historySlice.js';
@@ -21,6 +22,8 @@ export interface AppStoreOptions {
   readonly refreshDelayMs?: number;
   readonly setTimer?: (fn: () => void, ms: number) => unknown;
   readonly clearTimer?: (handle: unknown) => void;
+  /** Reloads the page (after a switch of data directory); default `location.reload()`. */
+  readonly reload?: () => void;
 }
 
 export const TOAST_MS = 5000;
@@ -46,6 +49,7 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
     const documents = documentSlice(ctx);
     const model = modelSlice(ctx);
     const sync = syncSlice(ctx);
+    const dataDirs = dataDirsSlice(ctx, options.reload ?? (() => globalThis.location?.reload()));
 
     let pendingIds = new Set<string>();
     let refreshTimer: unknown;
@@ -117,6 +121,7 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
       ...documents,
       ...model,
       ...sync,
+      ...dataDirs,
 
       start() {
         unsubscribers.push(engine.subscribe(onNotice));
@@ -125,11 +130,14 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
             const wasClosed = get().connection === 'closed';
             set({ connection });
             if (connection === 'open' && wasClosed) reloadAll();
+            // The host may have switched to another data directory meanwhile (then the page reloads).
+            if (connection === 'open') void get().loadDataDirs();
           }),
         );
         get().resetLibrary();
         void get().loadTags();
         void get().loadSync();
+        void get().loadDataDirs();
         return Promise.resolve();
       },
 

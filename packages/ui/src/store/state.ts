@@ -1,5 +1,6 @@
 import type {
   ActivityItem,
+  DataDirList,
   DocumentStatus,
   DocumentView,
   EngineStatus,
@@ -170,6 +171,12 @@ export interface AppState {
   readonly syncBusy: boolean;
   readonly syncError: string | undefined;
   readonly syncWorkspaces: readonly Workspace[];
+
+  // data directories, one per workspace (shown when the engine offers `dataDirs`)
+  readonly dataDirs: DataDirList | undefined;
+  readonly dataDirsOpen: boolean;
+  readonly dataDirsBusy: boolean;
+  readonly dataDirsError: string | undefined;
 }
 
 export interface AppActions {
@@ -236,6 +243,12 @@ export interface AppActions {
   readonly syncNow: () => Promise<boolean>;
   readonly syncLogout: () => Promise<boolean>;
   readonly syncUnlink: () => Promise<boolean>;
+  readonly loadDataDirs: () => Promise<void>;
+  readonly openDataDirs: (open: boolean) => void;
+  /** Each resolves true when it worked (then the page reloads on the other directory), else `dataDirsError` says why. */
+  readonly switchDataDir: (path: string) => Promise<boolean>;
+  readonly createDataDir: (path: string, name?: string) => Promise<boolean>;
+  readonly forgetDataDir: (path: string) => Promise<boolean>;
 
   readonly openSearch: (open: boolean) => void;
   readonly setSearchQuery: (query: string) => void;

@@ -372,6 +372,26 @@ describe('entry slice', () => {
 });
 
 describe('library slice', () => {
+  it('a list the engine refuses shows the error and is asked again only on the next refresh, not in a loop', async () => {
+    let fail = true;
+    const s = scriptedEngine({
+      listEntries: () => {
+        if (fail) throw new EngineError('busy', 'the database is busy');
+        return { entries: [entry()], total: 1, limit: 100, offset: 0 };
+      },
+      tags: () => [],
+    });
+    const store = createAppStore(s.engine, manualTimers());
+    await store.getState().start();
+    for (let i = 0; i < 10; i++) await settle();
+    expect(s.calls.filter((c) => c.method === 'listEntries')).toHaveLength(1);
+    expect(store.getState()).toMatchObject({ libraryLoading: false, libraryError: expect.stringContaining('busy') });
+    fail = false;
+    await store.getState().refreshLibrary();
+    expect(s.calls.filter((c) => c.method === 'listEntries')).toHaveLength(2);
+    expect(store.getState()).toMatchObject({ total: 1, libraryError: undefined });
+  });
+
   it('refreshes the visible pages on a change notice and ignores answers for an older filter', async () => {
     const timers = manualTimers();
     const rows = [{ ...entry({ id: 'a', title: 'A' }) }];

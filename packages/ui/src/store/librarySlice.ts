@@ -90,6 +90,9 @@ export function librarySlice(ctx: SliceContext): Pick<AppState, LibraryKeys> & P
         return { pages, total: list.total, libraryLoading: false, libraryError: undefined };
       });
     } catch (error) {
+      // Not asked again under this generation (the next refresh or change tries again): a failing engine is not
+      // hammered with the same request in a loop.
+      loadedUnder.set(page, generation);
       if (ctx.get().libraryGeneration === generation) ctx.set({ libraryLoading: false, libraryError: errorMessage(error) });
     } finally {
       inflight.delete(page);

@@ -1,5 +1,5 @@
 import { CairnError, type ErrorCode } from '../errors/cairnError.js';
-import type { ServerLiveMessage } from '../protocol/index.js';
+import { syncLimits, type ServerLiveMessage } from '../protocol/index.js';
 import type { BlobStore } from '../blobs/blobStore.js';
 import { BlobSync, type BlobProgress } from './blobSync.js';
 import { EpochChanged, ServerMisbehaved, type LocalSyncLog } from './localSyncLog.js';
@@ -40,7 +40,7 @@ export interface SyncClientOptions {
   readonly deviceId: string;
   readonly now?: () => number;
   readonly random?: () => number;
-  /** Events per push (default 500) and per pull page (default 1,000). */
+  /** Events per push and per pull page (default: the most the protocol allows, 1,000 and 5,000). */
   readonly pushBatch?: number;
   readonly pullPage?: number;
   /** Back-off after failures: the first delay, and the longest (default 1 s and 5 min). */
@@ -217,7 +217,7 @@ export class SyncClient {
     let pushed = 0;
     for (let skewRetries = 0; ; ) {
       if (this.readOnly) return pushed;
-      const events = log.pending(this.options.pushBatch ?? 500);
+      const events = log.pending(this.options.pushBatch ?? syncLimits.maxPushEvents);
       if (events.length === 0) return pushed;
       try {
         await this.blobSync?.beforePush(workspace, events);
@@ -248,7 +248,7 @@ export class SyncClient {
     let pulled = 0;
     for (;;) {
       const cursor = log.link()!.cursor;
-      const page = await this.options.transport.pull(workspace, cursor, this.options.pullPage ?? 1_000);
+      const page = await this.options.transport.pull(workspace, cursor, this.options.pullPage ?? syncLimits.maxPullLimit);
       if (page.head < cursor) {
         // The server has fewer events than this device pulled under the same epoch: it went back without saying so.
         throw new EpochChanged(log.value('epoch') ?? '', page.epoch);

@@ -43,8 +43,9 @@ interface Clock {
   lastAckAt: number;
   lastPullStartAt: number;
   lastPullEndAt: number;
+  pushed: number;
 }
-const newClock = (): Clock => ({ pullSeconds: 0, pulls: 0, lastAckAt: 0, lastPullStartAt: 0, lastPullEndAt: 0 });
+const newClock = (): Clock => ({ pullSeconds: 0, pulls: 0, lastAckAt: 0, lastPullStartAt: 0, lastPullEndAt: 0, pushed: 0 });
 
 /** Times what a transport spends waiting on the server (pull pages, push acknowledgements). */
 function timed(transport: SyncTransport, clock: Clock): SyncTransport {
@@ -52,6 +53,7 @@ function timed(transport: SyncTransport, clock: Clock): SyncTransport {
     push: async (workspace, request) => {
       const answer = await transport.push(workspace, request);
       clock.lastAckAt = performance.now();
+      clock.pushed += request.events.length;
       return answer;
     },
     pull: async (workspace, after, limit) => {
@@ -103,10 +105,10 @@ async function syncSeed(client: SyncClient, log: (line: string) => void): Promis
   }
 }
 
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = performance.now() + 10_000;
+async function until(condition: () => boolean, what: string, withinMs = 10_000): Promise<void> {
+  const deadline = performance.now() + withinMs;
   while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`${what} did not happen within 10 s`);
+    if (performance.now() > deadline) throw new Error(`${what} did not happen within ${withinMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 5));
   }
 }
@@ -115,6 +117,9 @@ export async function runSyncBench(options: SyncBenchOptions) {
   const log = options.log ?? (() => undefined);
   const started = performance.now();
   const world = options.postgres ? await SyncWorld.startPostgres(options.postgres) : await SyncWorld.start(await PgliteDb.createInstance());
+  // Client and server share this process's event loop: a long local write would outlast the server's 5 s keep-alive,
+  // and a request sent on the socket it is closing fails (a race of the bench's own making, not of the network).
+  world.server.http.server.keepAliveTimeout = 120_000;
   try {
     const alice = await world.signIn('alice');
     await world.call('POST', '/v1/workspaces', alice.token, { id: 'team', name: 'Team' });
@@ -178,10 +183,15 @@ export async function runSyncBench(options: SyncBenchOptions) {
     for (let i = 0; i < options.offlineEdits; i++) offline.push({ type: 'UpdateEntry', entryId: ids[i % ids.length]!, body: `offline edit ${i}` });
     applyAll(a.engine, offline);
     const pendingBefore = a.client.status().pending;
+    const pushedBefore = aClock.pushed;
+    // Going online is starting the client, as a host does: it pushes, retrying after a failure as it always does.
     const pushStart = performance.now();
-    const pushReport = await a.client.syncNow();
+    a.client.start();
+    await until(() => a.client.status().pending === 0 && a.client.status().state === 'idle', 'the offline edits reaching the server', 120_000);
     const roundSeconds = seconds(pushStart);
     const pushSeconds = (aClock.lastAckAt - pushStart) / 1000;
+    await a.client.stop();
+    const pushed = aClock.pushed - pushedBefore;
     const serverHead = a.engine.sync.link()!.cursor;
     await b.client.syncNow();
     const converged = b.engine.status().events === a.engine.status().events && a.client.status().pending === 0 && b.engine.sync.link()!.cursor === serverHead;
@@ -204,7 +214,7 @@ export async function runSyncBench(options: SyncBenchOptions) {
       liveEdit: { edits: latencies.length, viaLiveSocket: liveThroughout, p50Ms: round(percentile(latencies, 0.5)), p95Ms: round(p95), maxMs: round(Math.max(...latencies)),
         p50StepsMs: { pushAcknowledged: round(percentile(steps.acknowledged, 0.5)), pullAsked: round(percentile(steps.pokedPull, 0.5)), pullAnswered: round(percentile(steps.pulled, 0.5)) },
         targetP95Ms: 200, met: liveThroughout && latencies.length >= 100 && p95 <= 200 },
-      offlinePush: { edits: offline.length, pending: pendingBefore, pushed: pushReport.pushed, seconds: round(pushSeconds), roundSeconds: round(roundSeconds), targetSeconds: 5, met: pushReport.pushed === pendingBefore && pushSeconds <= 5 },
+      offlinePush: { edits: offline.length, pending: pendingBefore, pushed, seconds: round(pushSeconds), roundSeconds: round(roundSeconds), targetSeconds: 5, met: pushed >= pendingBefore && pushSeconds <= 5 },
       converged,
       totalSeconds: round(seconds(started)),
     };

@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Engine, HttpTransport, SyncClient, type SyncTransport } from '@cairn/core';
-import { loadConfig, PgDb, PgliteDb, startServer, type RunningServer } from '@cairn/sync-server';
+import { loadConfig, PgDb, PgliteDb, startServer, type Db, type RunningServer } from '@cairn/sync-server';
 
 /** The Postgres the tests use: `TEST_DATABASE_URL`, else the one every session and CI run has. */
 export const postgresUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 type PgliteInstance = Awaited<ReturnType<typeof PgliteDb.createInstance>>;
 
-/** A sync server in this process (PGlite, a schema of its own) and the folders of the devices that use it. */
+/** A sync server in this process (PGlite or Postgres, a schema of its own) and the folders of the devices that use it. */
 export class SyncWorld {
   private readonly folders: string[] = [];
   private readonly engines: Engine[] = [];
@@ -18,40 +18,40 @@ export class SyncWorld {
 
   private constructor(
     readonly server: RunningServer,
-    /** Drops the server's schema (after the server closed). */
+    /** Drops the world's schema (and closes its database when the world opened it). */
     private readonly dropSchema: () => Promise<void>,
   ) {}
 
   static async start(instance: PgliteInstance, settings: Record<string, string> = {}): Promise<SyncWorld> {
     const schema = `s_${randomBytes(5).toString('hex')}`;
     const db = await PgliteDb.open({ instance, schema });
-    const server = await startServer(SyncWorld.config(schema, settings), { db });
-    return new SyncWorld(server, () => instance.exec(`SET search_path TO public; DROP SCHEMA IF EXISTS ${schema} CASCADE`).then(() => undefined));
+    const server = await SyncWorld.serve(db, schema, settings);
+    return new SyncWorld(server, async () => void (await instance.exec(`SET search_path TO public; DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined)));
   }
 
-  /** The same on a real Postgres (`TEST_DATABASE_URL`, else the local `test` database), in a schema of its own. */
-  static async startPostgres(settings: Record<string, string> = {}, url = postgresUrl): Promise<SyncWorld> {
+  /** The same on a Postgres server (`connectionString`): a fresh schema, dropped by {@link close}. */
+  static async startPostgres(connectionString: string, settings: Record<string, string> = {}): Promise<SyncWorld> {
     const schema = `s_${randomBytes(5).toString('hex')}`;
-    const admin = new PgDb({ connectionString: url, maxConnections: 1 });
+    const admin = new PgDb({ connectionString, maxConnections: 1 });
     try {
       await admin.execute(`CREATE SCHEMA ${schema}`);
-    } finally {
+      const db = new PgDb({ connectionString, schema });
+      const server = await SyncWorld.serve(db, schema, settings);
+      return new SyncWorld(server, async () => {
+        await db.close().catch(() => undefined);
+        await admin.execute(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
+        await admin.close();
+      });
+    } catch (error) {
+      await admin.execute(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
       await admin.close();
+      throw error;
     }
-    const db = new PgDb({ connectionString: url, schema, maxConnections: 10 });
-    const server = await startServer(SyncWorld.config(schema, { 'database-url': url, 'db-schema': schema, ...settings }), { db });
-    return new SyncWorld(server, async () => {
-      const drop = new PgDb({ connectionString: url, maxConnections: 1 });
-      try {
-        await drop.execute(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      } finally {
-        await drop.close();
-      }
-    });
   }
 
-  private static config(schema: string, settings: Record<string, string>) {
-    return loadConfig({ port: '0', host: '127.0.0.1', signup: 'open', 'log-level': 'silent', 'rate-limit': '0', namespace: schema, ...settings }, {});
+  private static async serve(db: Db, schema: string, settings: Record<string, string>): Promise<RunningServer> {
+    const config = loadConfig({ port: '0', host: '127.0.0.1', signup: 'open', 'log-level': 'silent', 'rate-limit': '0', namespace: schema, ...settings }, {});
+    return startServer(config, { db });
   }
 
   get url(): string {
@@ -97,7 +97,7 @@ export class SyncWorld {
     for (const client of this.clients) await client.stop();
     for (const engine of this.engines) engine.close();
     await this.server.close();
-    await this.dropSchema().catch(() => undefined);
+    await this.dropSchema();
     for (const folder of this.folders) rmSync(folder, { recursive: true, force: true });
   }
 }

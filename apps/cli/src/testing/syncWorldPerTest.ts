@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { PgliteDb } from '@cairn/sync-server';
-import { SyncWorld } from './syncWorld.js';
+import { postgresUrl, SyncWorld } from './syncWorld.js';
 
 type PgliteInstance = Awaited<ReturnType<typeof PgliteDb.createInstance>>;
 
@@ -23,7 +23,7 @@ export function syncWorldPerTest(backend: 'pglite' | 'postgres' = 'pglite'): { t
   });
   return {
     team: async (settings = {}) => {
-      world = backend === 'pglite' ? await SyncWorld.start(instance!, settings) : await SyncWorld.startPostgres(settings);
+      world = backend === 'pglite' ? await SyncWorld.start(instance!, settings) : await SyncWorld.startPostgres(postgresUrl, settings);
       const alice = await world.signIn('alice');
       await world.call('POST', '/v1/workspaces', alice.token, { id: 'team', name: 'Team' });
       return { world, alice };

@@ -98,6 +98,14 @@ export class EntryRepository implements EntryStates {
     while (this.cache.size > this.cacheSize || this.cachedChars > MAX_CACHED_CHARS) this.drop(this.cache.keys().next().value!);
   }
 
+  /**
+   * Folds an entry's whole canonical stream (just read, in the caller's transaction) and remembers the state, so the
+   * read models that take it next do not fold it again: a pulled page folds each entry it touched once.
+   */
+  refolded(entryId: string, stream: readonly RecordedEvent[]): void {
+    this.saved(mergeEntryStream(entryId, toMergeEvents(stream)).state, 0);
+  }
+
   /** Forgets what is known of streams whose order changed (a pull put events before this device's own). */
   invalidate(entryIds: Iterable<string>): void {
     for (const id of entryIds) {

@@ -29,6 +29,16 @@ export class SqliteEventStore implements EventStore {
   private readonly allAfter: Statement;
   private readonly streamsAfter: Statement;
   private readonly headStatement: Statement;
+  private readonly unacknowledgedStatement: Statement;
+  private readonly countUnacknowledgedStatement: Statement;
+  private readonly manyByEventId: Statement;
+  private readonly versionOfStatement: Statement;
+  private readonly setSequenceStatement: Statement;
+  private readonly insertPulledStatement: Statement;
+  private readonly canonicalOrder: Statement;
+  private readonly setVersion: Statement;
+  private readonly streamShapeStatement: Statement;
+  private readonly lastPulledStatement: Statement;
   private readonly hooks: AppendHook[] = [];
 
   constructor(
@@ -46,6 +56,19 @@ export class SqliteEventStore implements EventStore {
     // Walks the unique (aggregate_id, version) index.
     this.streamsAfter = db.prepare(`SELECT ${eventColumns} FROM events WHERE (aggregate_id, version) > (?, ?) ORDER BY aggregate_id, version LIMIT ?`).raw();
     this.headStatement = db.prepare(`SELECT coalesce(max(position), 0) FROM events`).pluck();
+    // Sync's statements, prepared once: a pulled page runs them for every event and every entry it touches.
+    this.unacknowledgedStatement = db.prepare(`SELECT ${eventColumns} FROM events WHERE seq IS NULL ORDER BY position LIMIT ?`).raw();
+    this.countUnacknowledgedStatement = db.prepare(`SELECT count(*) FROM events WHERE seq IS NULL`).pluck();
+    this.manyByEventId = db.prepare(`SELECT ${eventColumns} FROM events WHERE event_id IN (SELECT value FROM json_each(?))`).raw();
+    this.versionOfStatement = db.prepare(`SELECT version FROM events WHERE event_id = ? AND aggregate_id = ?`).pluck();
+    this.setSequenceStatement = db.prepare(`UPDATE events SET seq = ?, origin = ? WHERE event_id = ?`);
+    this.insertPulledStatement = db.prepare(
+      `INSERT INTO events (event_id, aggregate_type, aggregate_id, version, type, schema_version, data, metadata, seq, authored_version, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.canonicalOrder = db.prepare(`SELECT position, version FROM events WHERE aggregate_id = ? ORDER BY seq IS NULL, seq, position`).raw();
+    this.setVersion = db.prepare(`UPDATE events SET version = ? WHERE position = ?`);
+    this.streamShapeStatement = db.prepare(`SELECT count(*), coalesce(max(version), 0), count(seq), coalesce(max(seq), 0) FROM events WHERE aggregate_id = ?`).raw();
+    this.lastPulledStatement = db.prepare(`SELECT event_id FROM events WHERE aggregate_id = ? AND seq IS NOT NULL AND seq <= ? ORDER BY seq DESC LIMIT 1`).pluck();
   }
 
   /** Hooks run in the append transaction, in the order added. */
@@ -214,42 +237,62 @@ export class SqliteEventStore implements EventStore {
 
   /** Events not acknowledged by the sync server yet, in the order they were written here. */
   unacknowledged(limit: number): RecordedEvent[] {
-    return (this.db.prepare(`SELECT ${eventColumns} FROM events WHERE seq IS NULL ORDER BY position LIMIT ?`).raw().all(limit) as EventRow[]).map((row) => this.fromRow(row));
+    return (this.unacknowledgedStatement.all(limit) as EventRow[]).map((row) => this.fromRow(row));
   }
 
   countUnacknowledged(): number {
-    return this.db.prepare(`SELECT count(*) FROM events WHERE seq IS NULL`).pluck().get() as number;
+    return this.countUnacknowledgedStatement.get() as number;
   }
 
   byIds(eventIds: readonly string[]): Map<string, RecordedEvent> {
     const found = new Map<string, RecordedEvent>();
-    for (const id of eventIds) {
-      const event = this.eventById(id);
-      if (event) found.set(id, event);
-    }
+    if (eventIds.length === 0) return found;
+    // One query for the whole list (a pulled page asks for thousands).
+    for (const row of this.manyByEventId.all(JSON.stringify(eventIds)) as EventRow[]) found.set(row[1], this.fromRow(row));
     return found;
   }
 
   /** The canonical version of an event of an entry, by id. */
   versionOf(aggregateId: string, eventId: string): number | undefined {
-    return this.db.prepare(`SELECT version FROM events WHERE event_id = ? AND aggregate_id = ?`).pluck().get(eventId, aggregateId) as number | undefined;
+    return this.versionOfStatement.get(eventId, aggregateId) as number | undefined;
   }
 
   /** Records an event's place in the server's log and who pushed it (an acknowledgement, or the event pulled back). */
   setSequence(eventId: string, seq: number, origin: EventOrigin): void {
-    this.db.prepare(`UPDATE events SET seq = ?, origin = ? WHERE event_id = ?`).run(seq, JSON.stringify(origin), eventId);
+    this.setSequenceStatement.run(seq, JSON.stringify(origin), eventId);
   }
 
   /**
-   * Stores an event pulled from the server (validated by the caller) after every event this device has; its stream
-   * must then be renumbered ({@link renumber}) to put it in canonical order.
+   * Stores an event pulled from the server (validated by the caller) after every event this device has. Without
+   * `version` its stream must then be renumbered ({@link renumber}) to put it in canonical order; with it (the
+   * stream's next version, when {@link streamShape} says the event goes last) it is in canonical order already.
    */
-  insertPulled(event: NewEvent, seq: number, origin: EventOrigin): number {
-    // A version no canonical stream uses (negative, unique by seq) until the stream is renumbered.
-    const position = this.db
-      .prepare(`INSERT INTO events (event_id, aggregate_type, aggregate_id, version, type, schema_version, data, metadata, seq, authored_version, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(event.eventId, event.aggregateType, event.aggregateId, -seq, event.type, event.schemaVersion, JSON.stringify(event.data), JSON.stringify(event.metadata), seq, event.version, JSON.stringify(origin)).lastInsertRowid;
+  insertPulled(event: NewEvent, seq: number, origin: EventOrigin, version?: number): number {
+    // Without a version: one no canonical stream uses (negative, unique by seq) until the stream is renumbered.
+    const position = this.insertPulledStatement.run(
+      event.eventId,
+      event.aggregateType,
+      event.aggregateId,
+      version ?? -seq,
+      event.type,
+      event.schemaVersion,
+      JSON.stringify(event.data),
+      JSON.stringify(event.metadata),
+      seq,
+      event.version,
+      JSON.stringify(origin),
+    ).lastInsertRowid;
     return Number(position);
+  }
+
+  /**
+   * What decides where a pulled event goes in a stream: how many events it has, its highest version, how many of them
+   * the server has numbered, and the highest of those numbers. A stream whose events all carry sequences below the
+   * pulled one, numbered 1…count, takes it as its next version: that is where {@link renumber} would put it.
+   */
+  streamShape(aggregateId: string): { count: number; maxVersion: number; sequenced: number; maxSeq: number } {
+    const [count, maxVersion, sequenced, maxSeq] = this.streamShapeStatement.get(aggregateId) as [number, number, number, number];
+    return { count, maxVersion, sequenced, maxSeq };
   }
 
   /**
@@ -257,19 +300,18 @@ export class SqliteEventStore implements EventStore {
    * the order they were written — numbering it 1, 2, …. Returns true when a version changed.
    */
   renumber(aggregateId: string): boolean {
-    const rows = this.db.prepare(`SELECT position, version FROM events WHERE aggregate_id = ? ORDER BY seq IS NULL, seq, position`).raw().all(aggregateId) as [number, number][];
+    const rows = this.canonicalOrder.all(aggregateId) as [number, number][];
     const moves = rows.map(([position, version], i) => ({ position, version, next: i + 1 })).filter((m) => m.version !== m.next);
     if (moves.length === 0) return false;
     // Two steps, so no intermediate number collides under the unique (aggregate_id, version) index.
-    const set = this.db.prepare(`UPDATE events SET version = ? WHERE position = ?`);
-    for (const move of moves) set.run(-1_000_000_000 - move.next, move.position);
-    for (const move of moves) set.run(move.next, move.position);
+    for (const move of moves) this.setVersion.run(-1_000_000_000 - move.next, move.position);
+    for (const move of moves) this.setVersion.run(move.next, move.position);
     return true;
   }
 
   /** The newest event of an entry this device has pulled (at or before the cursor): what a new edit is based on. */
   lastPulled(aggregateId: string, cursor: number): string | null {
-    return (this.db.prepare(`SELECT event_id FROM events WHERE aggregate_id = ? AND seq IS NOT NULL AND seq <= ? ORDER BY seq DESC LIMIT 1`).pluck().get(aggregateId, cursor) as string | undefined) ?? null;
+    return (this.lastPulledStatement.get(aggregateId, cursor) as string | undefined) ?? null;
   }
 
   /** Rewrites an unacknowledged event's metadata (its clock, when the server refused it as far ahead). */

@@ -223,38 +223,62 @@ export class LocalSyncLog {
       }
     });
     const positionBefore = this.host.store.head();
-    const outcome = this.host.transaction(() => {
-      this.checkEpoch(epoch);
-      const known = this.host.store.byIds(valid.map((v) => v.event.eventId));
-      const touched = new Set<string>();
-      const arrivals: Arrival[] = [];
-      let inserted = 0;
-      let hlcSeen = this.value('hlc_seen') ?? '';
-      for (const { pulled, event } of valid) {
-        const origin: EventOrigin = { userId: pulled.pushedBy.userId, deviceId: pulled.pushedBy.deviceId, receivedAt: pulled.receivedAt };
-        const mine = known.get(event.eventId);
-        if (mine) {
-          if (!this.sameEnvelope(mine, event)) throw new ServerMisbehaved(`event ${event.eventId} with other content than this device holds under that id`, { eventId: event.eventId });
-          if (mine.seq !== undefined && mine.seq !== null && mine.seq !== pulled.seq) throw new ServerMisbehaved(`event ${event.eventId} at sequence ${pulled.seq}, numbered ${mine.seq} before`);
-          this.host.store.setSequence(event.eventId, pulled.seq, origin);
-        } else {
-          this.host.store.insertPulled(event, pulled.seq, origin);
-          arrivals.push({ entryId: event.aggregateId, eventType: event.type, by: pulled.pushedBy });
-          inserted++;
+    const touched = new Set<string>();
+    let outcome: PullOutcome;
+    try {
+      outcome = this.host.transaction(() => {
+        this.checkEpoch(epoch);
+        const known = this.host.store.byIds(valid.map((v) => v.event.eventId));
+        // Streams whose pulled events simply go last (every event in them numbered by the server before these) take
+        // the next version as they are inserted; the others — with this device's own events, unacknowledged or
+        // acknowledged ahead of the cursor — are renumbered once the page is in.
+        const next = new Map<string, number | null>();
+        const nextVersion = (aggregateId: string, seq: number): number | null => {
+          let version = next.get(aggregateId);
+          if (version === undefined) {
+            const shape = this.host.store.streamShape(aggregateId);
+            version = shape.sequenced === shape.count && shape.maxVersion === shape.count && shape.maxSeq < seq ? shape.count + 1 : null;
+          }
+          next.set(aggregateId, version === null ? null : version + 1);
+          return version;
+        };
+        const arrivals: Arrival[] = [];
+        let inserted = 0;
+        let hlcSeen = this.value('hlc_seen') ?? '';
+        for (const { pulled, event } of valid) {
+          const origin: EventOrigin = { userId: pulled.pushedBy.userId, deviceId: pulled.pushedBy.deviceId, receivedAt: pulled.receivedAt };
+          const mine = known.get(event.eventId);
+          if (mine) {
+            if (!this.sameEnvelope(mine, event)) throw new ServerMisbehaved(`event ${event.eventId} with other content than this device holds under that id`, { eventId: event.eventId });
+            if (mine.seq !== undefined && mine.seq !== null && mine.seq !== pulled.seq) throw new ServerMisbehaved(`event ${event.eventId} at sequence ${pulled.seq}, numbered ${mine.seq} before`);
+            this.host.store.setSequence(event.eventId, pulled.seq, origin);
+            next.set(event.aggregateId, null);
+          } else {
+            this.host.store.insertPulled(event, pulled.seq, origin, nextVersion(event.aggregateId, pulled.seq) ?? undefined);
+            arrivals.push({ entryId: event.aggregateId, eventType: event.type, by: pulled.pushedBy });
+            inserted++;
+          }
+          touched.add(event.aggregateId);
+          if (event.metadata.hlc > hlcSeen) hlcSeen = event.metadata.hlc;
         }
-        touched.add(event.aggregateId);
-        if (event.metadata.hlc > hlcSeen) hlcSeen = event.metadata.hlc;
-      }
-      for (const entryId of touched) {
-        this.host.store.renumber(entryId);
-        this.host.repository.invalidate([entryId]);
-      }
-      this.refresh([...touched].flatMap((id) => this.host.store.readStream(id)));
-      const cursor = link.cursor + valid.length;
-      this.put.run('cursor', String(cursor));
-      if (hlcSeen) this.put.run('hlc_seen', hlcSeen);
-      return { inserted, entryIds: [...touched], cursor, arrivals };
-    });
+        for (const entryId of touched) {
+          if (next.get(entryId) !== null) continue; // in canonical order already: its snapshot and cached state still hold
+          this.host.store.renumber(entryId);
+          this.host.repository.invalidate([entryId]);
+        }
+        // Each touched entry is folded once, here, and the read models take that state.
+        const streams = [...touched].map((id) => this.host.store.readStream(id));
+        for (const stream of streams) if (stream.length > 0) this.host.repository.refolded(stream[0]!.aggregateId, stream);
+        this.host.readModels.applyInline(streams.flat());
+        const cursor = link.cursor + valid.length;
+        this.put.run('cursor', String(cursor));
+        if (hlcSeen) this.put.run('hlc_seen', hlcSeen);
+        return { inserted, entryIds: [...touched], cursor, arrivals };
+      });
+    } catch (error) {
+      this.host.repository.forget(touched); // states remembered by the rolled-back transaction
+      throw error;
+    }
     if (outcome.inserted > 0 || outcome.entryIds.length > 0) this.host.afterCommit(Math.max(positionBefore, this.host.store.head()));
     return outcome;
   }

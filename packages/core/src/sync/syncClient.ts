@@ -1,5 +1,5 @@
 import { CairnError, type ErrorCode } from '../errors/cairnError.js';
-import type { ServerLiveMessage } from '../protocol/index.js';
+import { syncLimits, type ServerLiveMessage } from '../protocol/index.js';
 import type { BlobStore } from '../blobs/blobStore.js';
 import { BlobSync, type BlobProgress } from './blobSync.js';
 import { EpochChanged, type Arrival, ServerMisbehaved, type LocalSyncLog } from './localSyncLog.js';
@@ -40,7 +40,7 @@ export interface SyncClientOptions {
   readonly deviceId: string;
   readonly now?: () => number;
   readonly random?: () => number;
-  /** Events per push (default 500) and per pull page (default 1,000). */
+  /** Events per push and per pull page (default: the most the protocol allows, 1,000 and 5,000). */
   readonly pushBatch?: number;
   readonly pullPage?: number;
   /** Back-off after failures: the first delay, and the longest (default 1 s and 5 min). */
@@ -224,7 +224,7 @@ export class SyncClient {
     let pushed = 0;
     for (let skewRetries = 0; ; ) {
       if (this.readOnly) return pushed;
-      const events = log.pending(this.options.pushBatch ?? 500);
+      const events = log.pending(this.options.pushBatch ?? syncLimits.maxPushEvents);
       if (events.length === 0) return pushed;
       try {
         await this.blobSync?.beforePush(workspace, events);
@@ -259,7 +259,7 @@ export class SyncClient {
     try {
       for (;;) {
         const cursor = log.link()!.cursor;
-        const page = await this.options.transport.pull(workspace, cursor, this.options.pullPage ?? 1_000);
+        const page = await this.options.transport.pull(workspace, cursor, this.options.pullPage ?? syncLimits.maxPullLimit);
         if (page.head < cursor) {
           // The server has fewer events than this device pulled under the same epoch: it went back without saying so.
           throw new EpochChanged(log.value('epoch') ?? '', page.epoch);
@@ -268,7 +268,7 @@ export class SyncClient {
         const outcome = log.applyPull(page.events, page.epoch);
         arrivals.push(...outcome.arrivals);
         pulled += page.events.length;
-        if (page.events.length > 0 && (page.more || pulled > (this.options.pullPage ?? 1_000))) this.options.onPullProgress?.(outcome.cursor, page.head);
+        if (page.events.length > 0 && (page.more || pulled > (this.options.pullPage ?? syncLimits.maxPullLimit))) this.options.onPullProgress?.(outcome.cursor, page.head);
         if (!page.more || page.events.length === 0) return pulled;
       }
     } finally {

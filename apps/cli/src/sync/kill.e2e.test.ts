@@ -90,7 +90,7 @@ describe('a client killed with SIGKILL mid-sync', () => {
 
   it('resumes a first pull after a restart: the new device ends identical to the one it cloned', async () => {
     const { world } = await servers.team();
-    const entries = 3000;
+    const entries = 12_000; // more than two pull pages (5,000 each), so a kill can land between them
     const laptop = seededDevice('laptop2', entries);
     const laptopCli = (args: string[], input?: string) => runCliAsync(['--data', laptop.dir, ...args], input === undefined ? {} : { input });
     expect((await laptopCli(['sync', 'login', world.url, '--user', 'carol', '--signup', '--password-stdin'], password)).code).toBe(0);

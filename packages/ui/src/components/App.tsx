@@ -21,10 +21,22 @@ import { useShortcuts } from './useShortcuts.js';
 export const appCommands = ['newNote', 'search', 'import', 'settings', 'history', 'save', 'focusLibrary', 'focusEditor'] as const;
 export type AppCommand = (typeof appCommands)[number];
 
+/**
+ * Focuses the element once it is on the page (the entry pane may still be loading its code on a slow machine), trying
+ * each frame for up to two seconds.
+ */
 function focus(selector: string, options: { select?: boolean } = {}): void {
-  const element = document.querySelector<HTMLElement>(selector);
-  element?.focus();
-  if (options.select && element instanceof HTMLInputElement) element.select();
+  const until = Date.now() + 2_000;
+  const attempt = () => {
+    const element = document.querySelector<HTMLElement>(selector);
+    if (!element) {
+      if (Date.now() < until) requestAnimationFrame(attempt);
+      return;
+    }
+    element.focus();
+    if (options.select && element instanceof HTMLInputElement) element.select();
+  };
+  attempt();
 }
 
 /** The whole window. `host` is what the shell adds (the desktop app's file paths, menu commands). */

@@ -37,7 +37,7 @@ describe('web mode in Chromium', () => {
   it('creates a note, edits it, and the edits reach the engine', async () => {
     await page.getByRole('button', { name: 'New note' }).click();
     const title = page.getByRole('textbox', { name: 'Title' });
-    await expect.poll(() => title.evaluate((el) => el === document.activeElement)).toBe(true);
+    await expect.poll(() => title.evaluate((el) => el === document.activeElement), { timeout: 20_000 }).toBe(true);
     // Typed as a person types, into the focused field: exactly what was typed, nothing before it.
     await expect(title.inputValue()).resolves.toBe('Untitled');
     await page.keyboard.type('Trip plan');

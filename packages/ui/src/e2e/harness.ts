@@ -168,26 +168,111 @@ export interface AppSession {
   close(): Promise<void>;
 }
 
-/** One `cairn serve` on a fresh data directory, Chromium, and a page with the app open (English, 1360×860). */
-export async function openApp(): Promise<AppSession> {
+export interface OpenAppOptions {
+  /**
+   * A browser shared by a test file (launched once: Chromium's first start on a new machine is slow). The
+   * app still gets a context of its own — its own cookies and stored preferences — closed with the app.
+   * Without it, the app launches and closes a browser of its own.
+   */
+  readonly browser?: Browser;
+  readonly viewport?: { readonly width: number; readonly height: number };
+}
+
+/** How long a test waits for the app to show itself: a cold first start on a new machine takes a while. */
+export const appReadyTimeout = 60_000;
+
+/**
+ * One `cairn serve` on a fresh data directory and a page with the app open (English, 1360×860), in a
+ * browser context nobody else uses: each test that opens its own starts from nothing, whatever ran before.
+ */
+export async function openApp(options: OpenAppOptions = {}): Promise<AppSession> {
   ensureUiBuilt();
-  const [serve, browser] = await Promise.all([startServe(), launchChromium()]);
-  const context = await browser.newContext({ viewport: { width: 1360, height: 860 }, locale: 'en-US' });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  watchPageErrors(page, errors);
-  await page.goto(serve.url);
-  await page.getByRole('button', { name: 'New note' }).waitFor();
-  return {
-    serve,
-    browser,
-    page,
-    errors,
-    async close() {
-      await browser.close();
-      await serve.stop();
-    },
+  const [serve, browser] = await Promise.all([startServe(), options.browser ?? launchChromium()]);
+  const ownBrowser = options.browser === undefined;
+  const context = await browser.newContext({ viewport: options.viewport ?? { width: 1360, height: 860 }, locale: 'en-US' });
+  const close = async () => {
+    await (ownBrowser ? browser.close() : context.close());
+    await serve.stop();
   };
+  try {
+    const page = await context.newPage();
+    const errors: string[] = [];
+    watchPageErrors(page, errors);
+    await page.goto(serve.url);
+    await page.getByRole('button', { name: 'New note' }).waitFor({ timeout: appReadyTimeout });
+    return { serve, browser, page, errors, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/**
+ * Opens a fresh app for every test of the file (`beforeEach`) on one browser for the file (`beforeAll`),
+ * and closes it after the test, failing the test if the page threw or logged an error. Read `app()` inside
+ * a test.
+ */
+export function appPerTest(hooks: AppHooks, options: Omit<OpenAppOptions, 'browser'> = {}): () => AppSession {
+  let browser: Browser | undefined;
+  let current: AppSession | undefined;
+  hooks.beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  hooks.afterAll(async () => {
+    await browser?.close();
+  });
+  hooks.beforeEach(async () => {
+    current = await openApp({ ...options, browser });
+  });
+  hooks.afterEach(async () => {
+    const session = current;
+    current = undefined;
+    await session?.close();
+    if (session && session.errors.length > 0) throw new Error(`the page reported errors:\n${session.errors.join('\n')}`);
+  });
+  return () => {
+    if (!current) throw new Error('the app is open only inside a test');
+    return current;
+  };
+}
+
+/** Vitest's hooks, passed in so the harness does not import vitest (the UI benchmark uses it too). */
+export interface AppHooks {
+  beforeAll(fn: () => Promise<void>, timeout?: number): void;
+  afterAll(fn: () => Promise<void>, timeout?: number): void;
+  beforeEach(fn: () => Promise<void>, timeout?: number): void;
+  afterEach(fn: () => Promise<void>, timeout?: number): void;
+}
+
+/** A file for {@link importFile}. */
+export interface ImportedFile {
+  readonly name: string;
+  readonly text?: string;
+  readonly bytes?: Uint8Array;
+  readonly ocrLanguages?: readonly string[];
+  readonly tags?: readonly string[];
+}
+
+/**
+ * Imports a file through the engine API (as a test's setup, not the thing under test) and waits until its
+ * processing has ended; resolves to the new entry's id and its final status.
+ */
+export async function importFile(serve: ServeHandle, file: ImportedFile, timeoutMs = 60_000): Promise<{ id: string; status: string }> {
+  const bytes = file.bytes ?? Buffer.from(file.text ?? '', 'utf8');
+  const outcome = await serve.rpc<{ outcome: string; entryId: string | null }>('importBytes', {
+    name: file.name,
+    dataBase64: Buffer.from(bytes).toString('base64'),
+    ...(file.ocrLanguages ? { ocrLanguages: file.ocrLanguages } : {}),
+    ...(file.tags ? { tags: file.tags } : {}),
+  });
+  if (outcome.outcome !== 'imported' || !outcome.entryId) throw new Error(`importing ${file.name}: ${outcome.outcome}`);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const document = await serve.rpc<{ status: string }>('getDocument', { id: outcome.entryId });
+    if (['done', 'failed', 'unsupported'].includes(document.status)) return { id: outcome.entryId, status: document.status };
+    if (Date.now() > deadline) throw new Error(`${file.name} was still ${document.status} after ${timeoutMs} ms`);
+    await new Promise((done) => setTimeout(done, 100));
+  }
 }
 
 /** An import panel row by its file name (rows are named "<file> <state>"). */

@@ -1,19 +1,28 @@
 // Two tabs on one web-mode instance stay live: a change in one (or from another process) appears in
 // the other without a reload, pushed over each tab's WebSocket.
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropFiles, ensureUiBuilt, launchChromium, screenshot, startServe, watchPageErrors, type ServeHandle } from './harness.js';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { appReadyTimeout, dropFiles, ensureUiBuilt, launchChromium, screenshot, startServe, watchPageErrors, type ServeHandle } from './harness.js';
 
-let serve: ServeHandle;
+// Every test gets its own instance (a fresh data directory) and its own two tabs in a context of their own.
 let browser: Browser;
+let serve: ServeHandle;
+let context: BrowserContext;
 let tabA: Page;
 let tabB: Page;
-const errors: string[] = [];
+let errors: string[];
 
 beforeAll(async () => {
   ensureUiBuilt();
-  [serve, browser] = await Promise.all([startServe(), launchChromium()]);
-  const context = await browser.newContext({ viewport: { width: 1200, height: 760 }, locale: 'en-US' });
+  browser = await launchChromium();
+});
+
+afterAll(() => browser?.close());
+
+beforeEach(async () => {
+  errors = [];
+  serve = await startServe();
+  context = await browser.newContext({ viewport: { width: 1200, height: 760 }, locale: 'en-US' });
   tabA = await context.newPage();
   watchPageErrors(tabA, errors);
   await tabA.goto(serve.url);
@@ -23,13 +32,24 @@ beforeAll(async () => {
   // The second tab's timers run on a clock the test can pause (time flows as usual until it does).
   await tabB.clock.install();
   await tabB.goto(serve.origin);
-  await Promise.all([tabA, tabB].map((tab) => tab.getByRole('button', { name: 'New note' }).waitFor()));
+  await Promise.all([tabA, tabB].map((tab) => tab.getByRole('button', { name: 'New note' }).waitFor({ timeout: appReadyTimeout })));
 });
 
-afterAll(async () => {
-  await browser?.close();
+afterEach(async () => {
+  await context?.close();
   await serve?.stop();
+  expect(errors).toEqual([]);
 });
+
+/** A note made through the engine API and opened in both tabs. */
+async function openInBoth(title: string, body: string) {
+  await serve.rpc('createEntry', { title, body });
+  for (const tab of [tabA, tabB]) {
+    await rows(tab).filter({ hasText: title }).click();
+    await expect.poll(() => tab.getByRole('textbox', { name: 'Title' }).inputValue()).toBe(title);
+    await expect.poll(() => tab.locator('.cm-content').textContent()).toContain(body.trim().split('\n')[0]);
+  }
+}
 
 const rows = (tab: Page) => tab.getByTestId('library-list').getByRole('option');
 
@@ -61,14 +81,10 @@ describe('two tabs on one instance', () => {
     await rows(tabB).filter({ hasText: 'from-tab-a.md' }).click();
     await expect.poll(() => tabB.getByTestId('document-status').getAttribute('data-status'), { timeout: 15_000 }).toBe('done');
     await expect.poll(() => tabB.getByTestId('document-text').textContent()).toContain('harbour notes');
-    await tabA.keyboard.press('Escape');
-    await rows(tabB).filter({ hasText: 'Shared shopping list' }).click();
-    await rows(tabA).filter({ hasText: 'Shared shopping list' }).click();
-    await expect.poll(() => tabB.getByRole('textbox', { name: 'Title' }).inputValue()).toBe('Shared shopping list');
-    await expect.poll(() => tabA.getByRole('textbox', { name: 'Title' }).inputValue()).toBe('Shared shopping list');
   });
 
   it('warns the second tab when both edit the same note, and keeps both texts reachable', async () => {
+    await openInBoth('Shared shopping list', 'Buy apples\n');
     // Tab B's clock stands still: its edit stays unsaved, however slow the machine, while A saves first.
     await tabB.clock.pauseAt((await tabB.evaluate(() => Date.now())) + 1_000); // ahead enough that the time passing until the call cannot be in the past
     await tabB.locator('.cm-content').click();
@@ -94,6 +110,5 @@ describe('two tabs on one instance', () => {
     const history = await serve.rpc<{ version: number }[]>('history', { id });
     const versions = await Promise.all(history.map((h) => serve.rpc<{ body: string }>('getEntry', { id, version: h.version })));
     expect(versions.some((v) => v.body.includes('bread (from A)') && !v.body.includes('pears'))).toBe(true);
-    expect(errors).toEqual([]);
   });
 });

@@ -18,7 +18,8 @@ export default defineConfig({
   test: {
     include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts'],
     testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // A browser test's setup waits up to a minute for a cold app (harness.appReadyTimeout), after starting it.
+    hookTimeout: 120_000,
     pool: 'forks',
     // Hosts record every data directory they open in the user's list (data-dirs.json): tests keep theirs apart.
     env: { CAIRN_CONFIG_DIR: join(tmpdir(), `cairn-test-config-${process.pid}`) },

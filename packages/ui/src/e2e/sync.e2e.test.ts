@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { loadConfig, PgliteDb, startServer, type RunningServer } from '@cairn/sync-server';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cairnBin, dropFiles, ensureUiBuilt, importRow, launchChromium, screenshot, startServe, textPng, watchPageErrors, type ServeHandle } from './harness.js';
+import { appReadyTimeout, cairnBin, dropFiles, ensureUiBuilt, importRow, launchChromium, screenshot, startServe, textPng, watchPageErrors, type ServeHandle } from './harness.js';
 
 type PgliteInstance = Awaited<ReturnType<typeof PgliteDb.createInstance>>;
 
@@ -106,7 +106,7 @@ async function openDevice(dataDir?: string): Promise<Device> {
   const errors: string[] = [];
   watchPageErrors(page, errors);
   await page.goto(serve.url);
-  await page.getByRole('button', { name: 'New note' }).waitFor();
+  await page.getByRole('button', { name: 'New note' }).waitFor({ timeout: appReadyTimeout });
   return { serve, page, errors };
 }
 

@@ -10,8 +10,8 @@ export interface WebFiles {
   readonly maxUploadBytes: number;
   /** Imports an upload as it streams in (never held in memory). */
   importUpload(name: string, body: Readable, options: { readonly ocrLanguages?: string | undefined }): Promise<ImportOutcome>;
-  /** Where a document's original file is, and its name and size. */
-  original(id: string): { readonly path: string; readonly name: string; readonly size: number };
+  /** Where a document's original file is, its name, size and type (as the engine recognized it). */
+  original(id: string): { readonly path: string; readonly name: string; readonly size: number; readonly mimeType: string };
 }
 
 export function engineWebFiles(engine: Engine, options: { readonly maxFileBytes?: number } = {}): WebFiles {
@@ -22,9 +22,20 @@ export function engineWebFiles(engine: Engine, options: { readonly maxFileBytes?
       importStream(engine, name, body, { maxFileBytes: maxUploadBytes, ...(ocrLanguages !== undefined && { ocrLanguages: parseOcrLanguages(ocrLanguages) }) }),
     original(id) {
       const document = engine.documents.get(id);
-      return { path: engine.blobs.pathOf(document.file.sha256), name: document.file.name, size: document.file.size };
+      return { path: engine.blobs.pathOf(document.file.sha256), name: document.file.name, size: document.file.size, mimeType: document.file.mimeType };
     },
   };
+}
+
+/**
+ * The types an original may be shown as inside the app (`?inline=1`): ones a browser renders without running
+ * anything. Everything else — HTML and SVG included, until the viewer frames them — is only downloaded.
+ */
+export const inlineTypes: ReadonlySet<string> = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/bmp', 'image/avif', 'application/pdf']);
+
+/** `inline` with the same file name forms as {@link attachmentDisposition}. */
+export function inlineDisposition(name: string): string {
+  return attachmentDisposition(name).replace(/^attachment;/, 'inline;');
 }
 
 /**

@@ -3,10 +3,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLocalEngineApi, Engine, systemEnvironment, type HostFrame } from '@cairn/core';
+import { createLocalEngineApi, Engine, importBytes, systemEnvironment, type HostFrame } from '@cairn/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { attachmentDisposition, engineWebFiles } from './webFiles.js';
+import { attachmentDisposition, engineWebFiles, inlineDisposition } from './webFiles.js';
 import { startWebServer, type WebServer } from './webServer.js';
 
 let engine: Engine;
@@ -180,6 +180,30 @@ describe('web server: uploads and originals', () => {
     expect(original.headers['content-disposition']).toMatch(/^attachment; filename="__ _final__.md"; filename\*=UTF-8''%E6%8A%A5%E5%91%8A%20%22final%22%3B.md$/);
     expect(original.headers['access-control-allow-origin']).toBeUndefined();
     expect((await raw('/api/original/01900000-0000-7000-8000-000000000000', bearer())).status).toBe(404);
+  });
+
+  it('shows an image original inside the page on request (?inline=1), locked down, and keeps HTML a download', async () => {
+    // A 1×1 PNG.
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+    const image = await importBytes(engine, 'pixel.png', png);
+    const shown = await raw(`/api/original/${image.entryId}?inline=1`, bearer());
+    expect(shown.status).toBe(200);
+    expect(shown.headers['content-type']).toBe('image/png');
+    expect(shown.headers['content-length']).toBe(String(png.length));
+    expect(shown.headers['content-disposition']).toBe(inlineDisposition('pixel.png'));
+    expect(shown.headers['content-security-policy']).toMatch(/^sandbox; default-src 'none';/);
+    expect(shown.headers['x-content-type-options']).toBe('nosniff');
+    expect(shown.headers['x-frame-options']).toBe('SAMEORIGIN');
+    // Without the flag, the same file is a download.
+    expect((await raw(`/api/original/${image.entryId}`, bearer())).headers['content-disposition']).toBe(attachmentDisposition('pixel.png'));
+
+    // HTML could run script on this origin: asked inline, it is still only a download.
+    const page = await importBytes(engine, 'page.html', Buffer.from('<!doctype html><title>t</title><script>alert(1)</script><p>hello</p>'));
+    const html = await raw(`/api/original/${page.entryId}?inline=1`, bearer());
+    expect(html.status).toBe(200);
+    expect(html.headers['content-type']).toBe('application/octet-stream');
+    expect(html.headers['content-disposition']).toBe(attachmentDisposition('page.html'));
+    expect((await raw(`/api/original/${image.entryId}?inline=1`, { Host: host() })).status).toBe(401);
   });
 
   it('refuses uploads without the token, from other origins, over the size limit, or with a bad OCR language', async () => {

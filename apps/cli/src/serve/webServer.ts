@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import { createRpcSession, handleRpc, toErrorData, type EngineApi, type ErrorCode } from '@cairn/core';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { checkRequest, createWebAuth, sessionCookie, type AuthVerdict, type WebAuth } from './webAuth.js';
-import { attachmentDisposition, type WebFiles } from './webFiles.js';
+import { attachmentDisposition, inlineDisposition, inlineTypes, type WebFiles } from './webFiles.js';
 
 export interface WebServerOptions {
   readonly api: EngineApi;
@@ -164,7 +164,11 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     }
   }
 
-  /** `GET /api/original/ID`: the document's original file, always as a download. */
+  /**
+   * `GET /api/original/ID`: the document's original file as a download; with `?inline=1`, shown in the page
+   * when it is a type the browser renders without running anything (images, PDF), under a CSP that lets it
+   * run nothing and load nothing even if opened on its own. Other types are downloads either way.
+   */
   function original(req: IncomingMessage, res: ServerResponse, url: URL, files: WebFiles): void {
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: { code: 'validation', message: 'use GET for /api/original' } });
     let file: ReturnType<WebFiles['original']>;
@@ -174,11 +178,14 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       const data = toErrorData(error);
       return sendJson(res, statusByCode[data.code], { error: data });
     }
+    const inline = url.searchParams.get('inline') === '1' && inlineTypes.has(file.mimeType);
     res.writeHead(200, {
-      'Content-Type': 'application/octet-stream',
+      'Content-Type': inline ? file.mimeType : 'application/octet-stream',
       'Content-Length': file.size,
-      'Content-Disposition': attachmentDisposition(file.name),
-      'Content-Security-Policy': 'sandbox; default-src \'none\'',
+      'Content-Disposition': inline ? inlineDisposition(file.name) : attachmentDisposition(file.name),
+      'Content-Security-Policy': inline ? "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'self'" : "sandbox; default-src 'none'",
+      'X-Content-Type-Options': 'nosniff',
+      'X-Frame-Options': 'SAMEORIGIN',
       'Cache-Control': 'no-store',
     });
     if (req.method === 'HEAD') return void res.end();

@@ -10,6 +10,12 @@ import { useActions, useApp, useHost } from './StoreContext.js';
 export const TEXT_PREVIEW_CHARS = 100_000;
 
 /**
+ * Originals shown in the page as an image: the raster types every browser draws (the web server serves these
+ * inline on request, under a CSP that runs and loads nothing). TIFF and HEIC are not among them: their text is.
+ */
+const imageTypes = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/bmp', 'image/avif']);
+
+/**
  * A document entry. An imported file shows its processing (status, and the engine's reason when it
  * failed, with a retry), what was found (pages, OCR, language, type), the extracted text, and a way to
  * the original file. An entry that is a document without an imported file shows what it holds.
@@ -73,6 +79,11 @@ function ImportedDocument({ doc }: { readonly doc: DocumentFacts }) {
           </button>
         ) : null}
       </div>
+      {doc.originalHere && bridge?.originalUrl && imageTypes.has(doc.mimeType) ? (
+        <figure className="document-original">
+          <img src={`${bridge.originalUrl(doc.id)}?inline=1`} alt={t('document.originalImage', { name: doc.file.name })} data-testid="original-image" />
+        </figure>
+      ) : null}
       <dl className="facts document-facts" aria-label={t('document.details')}>
         <dt>{t('document.file')}</dt>
         <dd>

@@ -86,6 +86,9 @@ describe('import in web mode', () => {
     await expect.poll(() => page().getByTestId('document-text').textContent()).toMatch(/HARBOR LANTERN/i);
     const facts = page().getByRole('definition');
     await expect.poll(() => facts.allTextContents()).toEqual(expect.arrayContaining(['image/png', 'yes', '1']));
+    // The image itself is shown, drawn from the original.
+    const image = page().getByRole('img', { name: 'The original image, harbor-sign.png' });
+    await expect.poll(() => image.evaluate((el) => (el as HTMLImageElement).naturalWidth)).toBe(1200);
     await screenshot(page(), 'document-view');
 
     const link = page().getByRole('link', { name: 'Open the original' });

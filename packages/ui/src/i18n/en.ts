@@ -193,6 +193,7 @@ export const en = {
     yes: 'yes',
     no: 'no',
     warnings: 'Warnings',
+    originalImage: 'The original image, {{name}}',
     openOriginal: 'Open the original',
     retry: 'Process again',
     retryFailed: 'Could not process the document again.',

@@ -195,6 +195,7 @@ export const zhCN: Messages = {
     yes: '是',
     no: '否',
     warnings: '警告',
+    originalImage: '原图：{{name}}',
     openOriginal: '打开原文件',
     retry: '重新处理',
     retryFailed: '无法重新处理该文档。',

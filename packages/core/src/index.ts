@@ -31,6 +31,7 @@ export {
   type TeamChangeKind,
   type EntryList,
   type EntrySort,
+  type DocumentBrief,
   type EntrySummary,
   type EntryView,
   type HistoryItem,

@@ -8,7 +8,7 @@ import { authorOf } from '../projections/projection.js';
 import type { JsonObject } from '../domain/shared/json.js';
 import type { Database } from '../store/database.js';
 import type { EntryState } from '../domain/entry/state.js';
-import { documentStages } from '../domain/document/events.js';
+import { documentStages, type DocumentStatus } from '../domain/document/events.js';
 import { processingFilters, type ActivityItem, type EntryList, type EntrySummary, type EntryView, type HistoryItem, type ListEntriesQuery, type TagCount } from './views.js';
 
 interface EntryRow {
@@ -24,9 +24,14 @@ interface EntryRow {
   created_by: string;
   updated_at: string;
   updated_by: string;
+  /** From the documents read model (list only; null for notes). */
+  doc_mime?: string | null;
+  doc_status?: string | null;
+  doc_reason?: string | null;
 }
 
 const summaryColumns = 'id, kind, title, tags, deleted, version, created_at, created_by, updated_at, updated_by';
+const documentColumns = 'COALESCE(d.mime_type, d.file_mime) AS doc_mime, d.status AS doc_status, d.error_reason AS doc_reason';
 const sortColumns = { updated: 'updated_at', created: 'created_at', title: 'title COLLATE NOCASE' } as const;
 export const maxListLimit = 10_000;
 
@@ -66,6 +71,7 @@ export class EntryQueries {
     const where = ['e.deleted = ?'];
     const params: unknown[] = [query.deleted ? 1 : 0];
     let from = 'entries e';
+    let documentsJoined = false;
     if (query.tag !== undefined) {
       from = 'entry_tags t JOIN entries e ON e.id = t.entry_id';
       where.push('t.tag = ?');
@@ -79,6 +85,7 @@ export class EntryQueries {
       const statuses = query.status === 'processing' ? documentStages : processingFilters.includes(query.status) ? [query.status] : undefined;
       if (!statuses) throw new ValidationError(`unknown status ${String(query.status)}: use one of ${processingFilters.join(', ')}`);
       from += ' JOIN documents d ON d.entry_id = e.id';
+      documentsJoined = true;
       where.push(`d.status IN (${statuses.map(() => '?').join(', ')})`);
       params.push(...statuses);
     }
@@ -86,8 +93,11 @@ export class EntryQueries {
     if (!sort) throw new ValidationError(`unknown sort ${String(query.sort)}`);
     const order = (query.order ?? (query.sort === 'title' ? 'asc' : 'desc')) === 'asc' ? 'ASC' : 'DESC';
     const condition = where.join(' AND ');
+    // Each row's document type and status come by a LEFT JOIN on the page's rows (one query, no lookup per row);
+    // the count needs no join.
+    const rowsFrom = documentsJoined ? from : `${from} LEFT JOIN documents d ON d.entry_id = e.id`;
     const rows = this.db
-      .prepare(`SELECT ${summaryColumns.split(', ').map((c) => `e.${c}`).join(', ')} FROM ${from} WHERE ${condition} ORDER BY e.${sort} ${order}, e.id ${order} LIMIT ? OFFSET ?`)
+      .prepare(`SELECT ${summaryColumns.split(', ').map((c) => `e.${c}`).join(', ')}, ${documentColumns} FROM ${rowsFrom} WHERE ${condition} ORDER BY e.${sort} ${order}, e.id ${order} LIMIT ? OFFSET ?`)
       .all(...params, limit, offset) as EntryRow[];
     const total = this.db.prepare(`SELECT count(*) FROM ${from} WHERE ${condition}`).pluck().get(...params) as number;
     return { entries: rows.map(toSummary), total, limit, offset };
@@ -153,7 +163,7 @@ function titleSetBy(event: EntryEvent): string | undefined {
 }
 
 function toSummary(row: EntryRow): EntrySummary {
-  return {
+  const summary: EntrySummary = {
     id: row.id,
     kind: row.kind,
     title: row.title,
@@ -165,6 +175,8 @@ function toSummary(row: EntryRow): EntrySummary {
     updatedAt: row.updated_at,
     updatedBy: row.updated_by,
   };
+  if (row.doc_status === undefined || row.doc_status === null) return summary;
+  return { ...summary, document: { mimeType: row.doc_mime ?? '', status: row.doc_status as DocumentStatus, reason: row.doc_reason ?? null } };
 }
 
 /** The view of an entry as it was after the last of `events` (its stream from version 1). */

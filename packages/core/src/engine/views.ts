@@ -1,5 +1,6 @@
 import type { SyncOverview } from '../sync/syncService.js';
 import type { EntryKind } from '../domain/entry/events.js';
+import type { DocumentStatus } from '../domain/document/events.js';
 import type { JsonObject } from '../domain/shared/json.js';
 
 /** An entry as the front ends show it. JSON-serializable (it crosses IPC and HTTP). */
@@ -18,7 +19,17 @@ export interface EntryView {
   readonly updatedBy: string;
 }
 
-export type EntrySummary = Omit<EntryView, 'body' | 'attributes'>;
+/** A document's type and where its processing is, as a list row shows them. */
+export interface DocumentBrief {
+  /** The detected type if processing found one, else the type given at import. */
+  readonly mimeType: string;
+  readonly status: DocumentStatus;
+  /** Why it failed or is unsupported; null otherwise. */
+  readonly reason: string | null;
+}
+
+/** An entry as a list shows it. `document` is set on rows from `listEntries` for documents. */
+export type EntrySummary = Omit<EntryView, 'body' | 'attributes'> & { readonly document?: DocumentBrief };
 
 export const entrySorts = ['updated', 'created', 'title'] as const;
 export type EntrySort = (typeof entrySorts)[number];

@@ -103,6 +103,13 @@ describe('importing a folder of messy files', () => {
     expect(titlesWith('processing')).toEqual([]);
     expect(titlesWith('done').length + titlesWith('failed').length + titlesWith('unsupported').length).toBe(report.imported);
     expect(() => engine.listEntries({ status: 'finished' as 'done' })).toThrow(/unknown status finished/);
+    // Every listed row carries its document's type, status and reason (one query; notes carry none).
+    const listed = new Map(engine.listEntries({ limit: 100 }).entries.map((e) => [e.title, e.document]));
+    expect(listed.get('plan.md')).toMatchObject({ mimeType: expect.stringMatching(/markdown/) as string, status: 'done', reason: null });
+    expect(listed.get('empty.txt')).toMatchObject({ status: 'failed', reason: engine.documents.get(byName.get('empty.txt')!.entryId!).error!.reason });
+    expect(listed.get('mystery.bin')).toMatchObject({ status: 'unsupported', reason: expect.any(String) as string });
+    expect(engine.listEntries({ kind: 'document', status: 'failed', tag: undefined }).entries.every((e) => e.document?.status === 'failed')).toBe(true);
+    expect(engine.getEntry(byName.get('plan.md')!.entryId!)).not.toHaveProperty('document');
     // Progress notices, overall and per document status change.
     expect(notices.some((n) => n.type === 'progress' && n.task === 'process' && n.done === n.total)).toBe(true);
     expect(notices.some((n) => n.type === 'changed' && n.eventTypes.includes('DocumentProcessed'))).toBe(true);

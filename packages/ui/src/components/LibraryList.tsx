@@ -2,6 +2,7 @@ import { memo, useEffect, useMemo, useRef, useState, type KeyboardEvent } from '
 import { useTranslation } from 'react-i18next';
 import type { EntrySort, EntrySummary, ProcessingFilter } from '@cairn/core';
 import { formatRelative } from '../lib/format.js';
+import { typeLabel } from '../lib/typeLabel.js';
 import { rowAt } from '../store/librarySlice.js';
 import { useFixedRows } from './useFixedRows.js';
 import { ErrorLine } from './ErrorLine.js';
@@ -81,7 +82,17 @@ export function LibraryList() {
   };
 
   const activeRow = rowAt(pages, active);
-  const labels = useMemo(() => ({ untitled: t('editor.untitled'), note: t('kind.note'), document: t('kind.document') }), [t]);
+  const labels = useMemo<RowLabels>(
+    () => ({
+      untitled: t('editor.untitled'),
+      note: t('kind.note'),
+      document: t('kind.document'),
+      type: { note: t('library.type.note'), text: t('library.type.text'), markdown: t('library.type.markdown'), file: t('library.type.file') },
+      badge: { failed: t('library.badge.failed'), unsupported: t('library.badge.unsupported') },
+      reason: (status, reason) => t('library.reason', { status, reason: reason ?? t('library.noReason') }),
+    }),
+    [t],
+  );
   const onRowClick = useRef((index: number, id: string | undefined) => {
     setActive(index);
     if (id !== undefined) void openEntry(id);
@@ -177,12 +188,36 @@ interface RowProps {
   readonly active: boolean;
   readonly language: string;
   readonly now: number;
-  readonly labels: { readonly untitled: string; readonly note: string; readonly document: string };
+  readonly labels: RowLabels;
   readonly onOpen: (index: number, id: string | undefined) => void;
+}
+
+interface RowLabels {
+  readonly untitled: string;
+  readonly note: string;
+  readonly document: string;
+  readonly type: { readonly note: string; readonly text: string; readonly markdown: string; readonly file: string };
+  readonly badge: { readonly failed: string; readonly unsupported: string };
+  readonly reason: (status: string, reason: string | null) => string;
+}
+
+/** A short type label: "Note", or the document's format from its MIME type (PDF, PNG, Markdown…). */
+function rowType(row: EntrySummary, labels: RowLabels): string {
+  if (row.kind === 'note') return labels.type.note;
+  if (!row.document) return labels.document;
+  const label = typeLabel(row.document.mimeType);
+  if ('name' in label) return label.name;
+  // Unknown bytes are taken for plain text at import until processing finds they are not: an unsupported
+  // "text" document is of no known type.
+  return labels.type[label.word === 'text' && row.document.status === 'unsupported' ? 'file' : label.word];
 }
 
 /** One row; re-renders only when its own data changes (scrolling 100,000 rows stays cheap). */
 const Row = memo(function Row({ row, index, start, total, selected, active, language, now, labels, onOpen }: RowProps) {
+  const status = row?.document?.status;
+  const badge = status === 'failed' || status === 'unsupported' ? labels.badge[status] : undefined;
+  const reasonId = row && badge ? `reason-${row.id}` : undefined;
+  const reason = row && badge ? labels.reason(badge, row.document?.reason ?? null) : undefined;
   return (
     <div
       id={row ? `row-${row.id}` : undefined}
@@ -190,6 +225,7 @@ const Row = memo(function Row({ row, index, start, total, selected, active, lang
       aria-selected={selected}
       aria-setsize={total}
       aria-posinset={index + 1}
+      aria-describedby={reasonId}
       className={`row ${selected ? 'selected' : ''} ${active ? 'active' : ''}`}
       style={{ transform: `translateY(${start}px)`, height: ROW_HEIGHT }}
       onClick={() => onOpen(index, row?.id)}
@@ -201,15 +237,31 @@ const Row = memo(function Row({ row, index, start, total, selected, active, lang
               {row.kind === 'note' ? '✎' : '▭'}
             </span>
             <span className="row-title-text">{row.title || labels.untitled}</span>
+            {badge ? (
+              <span className={`status-badge status-${status}`} title={reason} data-testid="status-badge">
+                {status === 'failed' ? '✕ ' : '⊘ '}
+                {badge}
+              </span>
+            ) : null}
           </div>
           <div className="row-meta">
+            <span className="type-label" data-testid="type-label">
+              {rowType(row, labels)}
+            </span>
             <time dateTime={row.updatedAt}>{formatRelative(row.updatedAt, language, now)}</time>
             {row.tags.slice(0, 3).map((tag) => (
               <span key={tag} className="tag-chip">
                 #{tag}
               </span>
             ))}
+            {row.tags.length > 3 ? <span className="tag-more">+{row.tags.length - 3}</span> : null}
           </div>
+          {reasonId ? (
+            // The reason, as the row's description: read out when the row is active (the badge's title is for the mouse).
+            <span id={reasonId} className="visually-hidden" aria-hidden="true">
+              {reason}
+            </span>
+          ) : null}
         </>
       ) : (
         <div className="row-placeholder" aria-hidden="true" />

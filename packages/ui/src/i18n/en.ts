@@ -92,6 +92,10 @@ export const en = {
     descending: 'Descending order',
     empty: 'Nothing here yet. Create a note to begin.',
     emptyTrash: 'The trash is empty.',
+    type: { note: 'Note', text: 'Text', markdown: 'Markdown', file: 'File' },
+    badge: { failed: 'Failed', unsupported: 'Unsupported' },
+    reason: '{{status}}: {{reason}}',
+    noReason: 'no reason was given',
   },
   kind: { note: 'Note', document: 'Document' },
   editor: {

@@ -94,6 +94,10 @@ export const zhCN: Messages = {
     descending: '降序',
     empty: '这里还是空的。新建一条笔记开始吧。',
     emptyTrash: '回收站是空的。',
+    type: { note: '笔记', text: '文本', markdown: 'Markdown', file: '文件' },
+    badge: { failed: '失败', unsupported: '不支持' },
+    reason: '{{status}}：{{reason}}',
+    noReason: '没有给出原因',
   },
   kind: { note: '笔记', document: '文档' },
   editor: {

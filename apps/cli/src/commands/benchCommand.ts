@@ -2,22 +2,23 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseOcrLanguages, runSearchBench, vectorFormats } from '@cairn/core';
-import { runCoreBench, runIngestBench } from '@cairn/core/bench';
+import { runCoreBench, runIngestBench, runOcrBench } from '@cairn/core/bench';
 import type { CommandSpec } from '../command.js';
 import { intOption, oneOf } from '../parse.js';
 import { usageError } from '../usageError.js';
 
 const benchUsage =
-  'bench core [--events N] | bench ingest [--files N] [--eval DIR] [--ocr-lang eng] | bench search [--chunks N] [--queries N] [--scifact DIR] [--model-dir D] [--format float32|int8|bit]';
+  'bench core [--events N] | bench ingest [--files N] [--eval DIR] [--ocr-lang eng] | bench ocr [--eval DIR] [--runs N] | bench search [--chunks N] [--queries N] [--scifact DIR] [--model-dir D] [--format float32|int8|bit]';
 
 export const benchCommand: CommandSpec = {
   name: 'bench',
-  summary: 'measure the engine, ingestion or search (JSON): appends, rebuild, open + list; OCR, import; search latency, embedding; memory',
+  summary: 'measure the engine, ingestion, OCR languages or search (JSON): appends, rebuild, open + list; OCR, import; OCR quality per language choice; search latency, embedding; memory',
   usage: benchUsage,
   options: {
     events: { type: 'string' },
     files: { type: 'string' },
     eval: { type: 'string' },
+    runs: { type: 'string' },
     'ocr-lang': { type: 'string' },
     chunks: { type: 'string' },
     queries: { type: 'string' },
@@ -29,10 +30,15 @@ export const benchCommand: CommandSpec = {
   async run(ctx, { values, positionals }) {
     const log = (message: string) => process.stderr.write(`${message}\n`);
     const suite = positionals[0];
+    // The shared evaluation data sits beside the repository (../shared/eval from its root).
+    const evalDir = values.eval !== undefined ? resolve(String(values.eval)) : resolve(fileURLToPath(new URL('../../../../../shared/eval', import.meta.url)));
+    if (suite === 'ocr') {
+      const runs = intOption(values.runs, '--runs', benchUsage, 1);
+      ctx.out.data(await runOcrBench({ ...(runs !== undefined && { runs }), ...(existsSync(evalDir) && { evalDir }), log }));
+      return;
+    }
     if (suite === 'ingest') {
       const files = intOption(values.files, '--files', benchUsage, 1);
-      // The shared evaluation data sits beside the repository (../shared/eval from its root).
-      const evalDir = values.eval !== undefined ? resolve(String(values.eval)) : resolve(fileURLToPath(new URL('../../../../../shared/eval', import.meta.url)));
       ctx.out.data(
         await runIngestBench({
           ...(files !== undefined && { files }),
@@ -59,7 +65,7 @@ export const benchCommand: CommandSpec = {
       );
       return;
     }
-    if (suite !== 'core') throw usageError(`unknown benchmark "${suite}"; available: core, ingest, search`, benchUsage);
+    if (suite !== 'core') throw usageError(`unknown benchmark "${suite}"; available: core, ingest, ocr, search`, benchUsage);
     const events = intOption(values.events, '--events', benchUsage, 10_000);
     const bin = fileURLToPath(new URL('../../bin/cairn.js', import.meta.url));
     ctx.out.data(await runCoreBench({ ...(events !== undefined && { events }), cliCommand: [process.execPath, bin], log }));

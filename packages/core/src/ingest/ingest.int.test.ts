@@ -196,6 +196,32 @@ describe('OCR', () => {
     expect(engine.history(ids['scan.pdf']!).map((h) => h.eventType)).toEqual(['DocumentImported', 'DocumentStatusChanged', 'DocumentStatusChanged', 'DocumentProcessed']);
   }, 180_000);
 
+  it('reads small Chinese print as Chinese and a page of English and Chinese lines each in its own language, by default', async () => {
+    // At this size a combined eng+chi_sim reading turns most of these lines into Latin capitals.
+    const leaflet = ['本产品采用天然植物原料，经过严格的质量检测。', '使用方法：每日两次，每次一粒，温水送服。', '储存条件：请置于阴凉干燥处，避免阳光直射。', '生产日期见包装底部，保质期为二十四个月。', '如有疑问，请拨打客服热线，我们将竭诚为您服务。'];
+    const mixed = ['Meeting notes for the quarterly review', '会议记录：第三季度销售数据分析', 'Action items are listed below', '下周一之前完成报告并发送给团队'];
+    const root = folder('small-print', {
+      'leaflet.png': await fx.renderTextPng(leaflet, { size: 12, font: 'WenQuanYi Micro Hei' }),
+      'minutes.png': await fx.renderTextPng(mixed, { size: 20, font: 'WenQuanYi Micro Hei' }),
+    });
+    const report = await importPaths(engine, [root]);
+    const ids = Object.fromEntries(report.files.map((f) => [f.name, f.entryId!]));
+    await runtime.waitFor(Object.values(ids));
+    const leafletText = text(ids['leaflet.png']!);
+    expect(leafletText).not.toMatch(/[A-Z]{3,}/);
+    expect(characterErrorRate(leafletText, leaflet.join('\n'))).toBeLessThanOrEqual(0.15);
+    expect(engine.documents.get(ids['leaflet.png']!)).toMatchObject({ status: 'done', ocrUsed: true, language: 'zh' });
+    const lines = text(ids['minutes.png']!)
+      .split('\n')
+      .map((l) => l.replace(/\s+/g, ' ').trim())
+      .filter(Boolean);
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toBe('Meeting notes for the quarterly review');
+    expect(lines[2]).toBe('Action items are listed below');
+    expect(characterErrorRate(lines[1]!, mixed[1]!)).toBeLessThanOrEqual(0.15);
+    expect(characterErrorRate(lines[3]!, mixed[3]!)).toBeLessThanOrEqual(0.15);
+  }, 180_000);
+
   it('reads a scanner’s TIFF — big-endian, 1-bit CCITT G4, its directories after 64 KB of image data — every page; a truncated one fails with a reason', async () => {
     const clauses = Array.from({ length: 72 }, (_, i) => `Clause ${i + 1}: the tenant keeps the premises clean and in good repair.`);
     const first = await fx.renderTextPng(['Invoice number 4711 from the scanner', ...clauses, 'Total due within thirty days'], { size: 36 });

@@ -237,7 +237,7 @@ export const en = {
     useModel: 'Use this folder',
     ocr: 'Text in images (OCR)',
     ocrLanguages: { eng: 'English', chi_sim: 'Simplified Chinese (简体中文)' },
-    ocrHint: 'Images and scanned pages are read in these languages. Applies to files imported from now on.',
+    ocrHint: 'Images and scanned pages are read in these languages; with both, each line is kept in the one that reads it best. Applies to files imported from now on.',
   },
   search: {
     button: 'Search',

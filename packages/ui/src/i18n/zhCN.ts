@@ -239,7 +239,7 @@ export const zhCN: Messages = {
     useModel: '使用此文件夹',
     ocr: '图片中的文字（OCR）',
     ocrLanguages: { eng: '英文', chi_sim: '简体中文' },
-    ocrHint: '图片和扫描页按这些语言识别。对此后导入的文件生效。',
+    ocrHint: '图片和扫描页按这些语言识别；两种都选时，每一行取识别得更好的那种。对此后导入的文件生效。',
   },
   search: {
     button: '搜索',

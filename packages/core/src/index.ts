@@ -74,6 +74,8 @@ export { runBeirEval, type BeirEvalOptions, type BeirEvalResult } from './search
 export { runSearchBench, type SearchBenchOptions, type SearchBenchResult } from './search/searchBench.js';
 export { documentTypeNames } from './search/mimeTypes.js';
 export { snippetMarkup } from './search/snippet.js';
+export { longEnough, splitSentences, summarize, type Span, type Summary } from './agents/summary.js';
+export type { SummaryView, SummarySource } from './agents/summaryProjection.js';
 export {
   modelStates,
   searchModes,

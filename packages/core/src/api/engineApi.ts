@@ -7,6 +7,7 @@ import { ingestionApiSchemas, type IngestionApiResults } from '../ingest/ingesti
 import { syncApiSchemas, type SyncApiResults } from '../sync/syncApi.js';
 import { dataDirApiSchemas, type DataDirApiResults } from './dataDirApi.js';
 import type { RebuildResult } from '../projections/readModels.js';
+import type { SummaryView } from '../agents/summaryProjection.js';
 import { searchModes, type EmbedResult, type ModelStatus, type SearchResponse, type SearchStatus } from '../search/searchViews.js';
 
 /**
@@ -58,6 +59,7 @@ export const engineApiSchemas = {
     })
     .strict(),
   history: z.object({ id }).strict(),
+  summary: z.object({ id }).strict(),
   log: z.object({ after: z.number().int().nonnegative().optional(), limit: z.number().int().positive().max(100_000).optional() }).strict(),
   tags: z.object({}).strict(),
   activity: z.object({ before: z.number().int().positive().optional(), limit: z.number().int().positive().max(1_000).optional() }).strict(),
@@ -99,6 +101,7 @@ export interface EngineApiResults extends IngestionApiResults, SyncApiResults, D
   getEntry: EntryView;
   listEntries: EntryList;
   history: HistoryItem[];
+  summary: SummaryView | null;
   log: RecordedEvent[];
   tags: TagCount[];
   activity: ActivityItem[];

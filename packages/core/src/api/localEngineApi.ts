@@ -49,6 +49,7 @@ export function createLocalEngineApi(engine: Engine, newId: () => string, option
     getEntry: ({ id, version }) => engine.getEntry(id, version),
     listEntries: (p) => engine.listEntries(p),
     history: ({ id }) => engine.history(id),
+    summary: ({ id }) => engine.summary(id),
     log: (p) => engine.log(p),
     tags: () => engine.tags(),
     activity: (p) => engine.activity(p),

@@ -51,8 +51,8 @@ beforeAll(async () => {
       res.writeHead(start > 0 ? 206 : 200, { etag, 'content-length': part.length, ...(start > 0 && { 'content-range': `bytes ${start}-${body.length - 1}/${body.length}` }) });
       if (faults.cutWeightsAfter !== undefined && (faults.cutTimes ?? 0) > 0) {
         faults.cutTimes = (faults.cutTimes ?? 0) - 1;
-        res.write(part.subarray(0, faults.cutWeightsAfter));
-        setTimeout(() => res.destroy(), 20);
+        // Cut once those bytes have left the process: destroying earlier would drop the ones still queued in Node.
+        res.write(part.subarray(0, faults.cutWeightsAfter), () => setTimeout(() => res.destroy(), 20));
         return;
       }
       return res.end(part);

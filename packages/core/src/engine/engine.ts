@@ -23,6 +23,7 @@ import type { VectorFormat, VectorPartitioning } from '../embeddings/vectorStore
 import type { TextReader } from '../search/searchProjection.js';
 import { PreparedTexts, prepareText } from '../search/preparedText.js';
 import { SearchService } from '../search/searchService.js';
+import { readSummary, type SummaryView } from '../agents/summaryProjection.js';
 import { EntryQueries, historyItem, viewFromEvents } from './entryQueries.js';
 import { EntryRepository, mergeEventOf } from './entryRepository.js';
 import { LocalSyncLog } from '../sync/localSyncLog.js';
@@ -136,7 +137,8 @@ export class Engine {
     const readText: TextReader = (sha256) =>
       this.preparedTexts.take(sha256) ?? (isSha256(sha256) && this.blobs.has(sha256) ? prepareText(this.blobs.readText(sha256)) : undefined);
     this.repository = new EntryRepository(db, this.store, options.snapshotEvery === undefined ? {} : { snapshotEvery: options.snapshotEvery });
-    this.readModels = new ReadModels(db, this.store, engineReadModels(readText), this.repository);
+    const readRawText = (sha256: string) => (isSha256(sha256) && this.blobs.has(sha256) ? this.blobs.readText(sha256) : undefined);
+    this.readModels = new ReadModels(db, this.store, engineReadModels(readText, readRawText), this.repository);
     this.readModels.repair();
     this.queries = new EntryQueries(db, eventCatalog);
     this.jobs = new JobQueue(db, this.env);
@@ -367,6 +369,14 @@ export class Engine {
   log(options: { after?: number; limit?: number } = {}): RecordedEvent[] {
     this.assertOpen();
     return this.store.readAll(options);
+  }
+
+  /** The entry's extractive summary (agents/summary.ts); null when its text is too short to need one. */
+  summary(entryId: string): SummaryView | null {
+    this.assertOpen();
+    this.catchUp();
+    if (this.store.readStream(entryId).length === 0) throw new NotFoundError(`no entry with id ${entryId}`, { entryId });
+    return readSummary(this.db, entryId) ?? null;
   }
 
   tags(): TagCount[] {

@@ -3,8 +3,12 @@ import { entriesProjection } from '../projections/entriesProjection.js';
 import type { ReadModelSet } from '../projections/readModels.js';
 import { tagCountsProjection } from '../projections/tagCountsProjection.js';
 import { createSearchProjection, type TextReader } from '../search/searchProjection.js';
+import { createSummariesProjection, type RawTextReader } from '../agents/summaryProjection.js';
 
-/** The engine's read models; `readText` gives the search index a document's extracted text. */
-export function engineReadModels(readText: TextReader): ReadModelSet {
-  return { inline: [entriesProjection, documentsProjection], async: [tagCountsProjection, createSearchProjection(readText)] };
+/**
+ * The engine's read models; `readText` gives the search index a document's extracted text (chunked), `readRawText` the
+ * agents (summaries) the text itself.
+ */
+export function engineReadModels(readText: TextReader, readRawText: RawTextReader = () => undefined): ReadModelSet {
+  return { inline: [entriesProjection, documentsProjection], async: [tagCountsProjection, createSearchProjection(readText), createSummariesProjection(readRawText)] };
 }

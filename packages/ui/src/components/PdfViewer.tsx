@@ -11,7 +11,7 @@ GlobalWorkerOptions.workerSrc = workerUrl;
 /** The widest a page is drawn, as a multiple of its size at 72 dpi (a narrow PDF is not blown up to fill a wide pane). */
 const MAX_SCALE = 1.5;
 
-type Loaded = { readonly state: 'loading' } | { readonly state: 'failed'; readonly reason: string } | { readonly state: 'ready'; readonly pdf: PDFDocumentProxy };
+type Loaded = { readonly state: 'loading' } | { readonly state: 'failed'; readonly reason: string | undefined } | { readonly state: 'ready'; readonly pdf: PDFDocumentProxy };
 
 /**
  * A PDF original, one page at a time (only the page on screen is drawn, so a 500-page file costs one page):
@@ -32,7 +32,7 @@ export function PdfViewer({ url, name, terms }: { readonly url: string; readonly
     const task = getDocument({ url, isEvalSupported: false, useWasm: false, verbosity: VerbosityLevel.ERRORS });
     task.promise
       .then(async (pdf) => {
-        if (pdf.numPages === 0) throw new Error(t('document.pdfNoPages'));
+        if (pdf.numPages === 0) return setLoaded({ state: 'failed', reason: undefined });
         const first = await pageWithTerms(pdf, termsKey === '' ? [] : termsKey.split('\u0000'), () => stale);
         if (stale) return;
         setPage(first);
@@ -45,7 +45,7 @@ export function PdfViewer({ url, name, terms }: { readonly url: string; readonly
       stale = true;
       void task.destroy();
     };
-  }, [url, termsKey, t]);
+  }, [url, termsKey]);
 
   if (loaded.state === 'loading') {
     return (
@@ -58,7 +58,7 @@ export function PdfViewer({ url, name, terms }: { readonly url: string; readonly
     return (
       <section className="pdf-viewer" aria-label={t('document.pdfLabel', { name })}>
         <p className="pdf-failed" role="status" data-testid="pdf-failed">
-          {t('document.pdfFailed', { reason: loaded.reason })}
+          {t('document.pdfFailed', { reason: loaded.reason ?? t('document.pdfNoPages') })}
         </p>
       </section>
     );

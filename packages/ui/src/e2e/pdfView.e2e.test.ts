@@ -91,6 +91,17 @@ describe('PDF originals in the document view', () => {
     expect(await textLayer.getByTestId('pdf-hit').count()).toBe(0);
   });
 
+  it('opens a long PDF on a late page of a hit, drawing that page only', async () => {
+    const ledger = Array.from({ length: 400 }, (_, i) => (i === 369 ? 'Ledger page.\nA quillwort was pressed here.' : `Ledger page ${i + 1}.\nNothing of note.`));
+    await importFile(serve(), { name: 'ledger.pdf', bytes: await pdfWithText(ledger) });
+    await openHit('quillwort');
+    await expect.poll(() => pageLabel('ledger.pdf').textContent(), { timeout: 20_000 }).toBe('Page 370 of 400');
+    await expect.poll(() => viewer('ledger.pdf').getByTestId('pdf-hit').allTextContents()).toEqual(['quillwort']);
+    // One page in the document: one canvas, one text layer.
+    expect(await viewer('ledger.pdf').locator('canvas').count()).toBe(1);
+    expect(await viewer('ledger.pdf').getByTestId('pdf-text-layer').count()).toBe(1);
+  }, 60_000);
+
   it('says so in place of the viewer when pdf.js cannot open a PDF, and keeps the rest of the document view', async () => {
     const broken = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(2048, 0x41)]);
     await importFile(serve(), { name: 'broken.pdf', bytes: broken });

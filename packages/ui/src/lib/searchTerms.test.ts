@@ -2,8 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { searchTerms, termRanges, termsFound } from './searchTerms.js';
 
 describe('searchTerms', () => {
-  it('takes the words the engine marked and the words typed, lower-cased, once each', () => {
-    expect(searchTerms('Harbors lantern', 'the <mark>harbor</mark> and its <mark>Lantern</mark>')).toEqual(['harbor', 'lantern', 'harbors']);
+  it('takes the words the engine marked, lower-cased, once each', () => {
+    expect(searchTerms('Harbors lantern', 'the <mark>harbor</mark> and its <mark>Lantern</mark>, <mark>harbor</mark>')).toEqual(['harbor', 'lantern']);
+  });
+
+  it('takes the words typed when the engine marked none', () => {
+    expect(searchTerms('Harbors Lantern', 'a hit on meaning alone')).toEqual(['harbors', 'lantern']);
   });
 
   it('leaves out operators, exclusions, quotes and single letters, but keeps one Chinese character', () => {

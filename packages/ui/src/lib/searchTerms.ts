@@ -1,7 +1,8 @@
 /**
  * The words a search hit matched, for a viewer that finds and marks them in the original: the words the
- * engine marked in the hit's snippet (what it matched, stems and all) and the words of the query. Quotes,
- * brackets, `*` and the operators OR/AND/NOT are not words; a `-word` is excluded, so it is left out.
+ * engine marked in the hit's snippet (what it matched: `harbor` for a query `harbors`), or when it marked
+ * none (a hit on meaning alone) the words of the query. Quotes, brackets, `*` and the operators OR/AND/NOT
+ * are not words; a `-word` is excluded, so it is left out.
  */
 export function searchTerms(query: string, snippet = ''): string[] {
   const marked = [...snippet.matchAll(/<mark>(.*?)<\/mark>/g)].map((m) => unescapeHtml(m[1]!));
@@ -10,7 +11,7 @@ export function searchTerms(query: string, snippet = ''): string[] {
     .split(/\s+/)
     .filter((word) => word !== '' && !word.startsWith('-') && !['OR', 'AND', 'NOT'].includes(word));
   const terms = new Set<string>();
-  for (const term of [...marked, ...typed]) {
+  for (const term of marked.length > 0 ? marked : typed) {
     const word = term.trim().toLowerCase();
     // One Latin letter or digit would mark half a page; one CJK character is a word.
     if (word.length > 1 || /\p{Script=Han}|\p{Script=Hiragana}|\p{Script=Katakana}|\p{Script=Hangul}/u.test(word)) terms.add(word);

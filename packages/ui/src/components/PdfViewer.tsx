@@ -92,16 +92,30 @@ export function PdfViewer({ url, name, terms }: { readonly url: string; readonly
 /** One page: drawn on a canvas, its text laid over it by pdf.js, the terms marked. */
 function PdfPage({ pdf, number, terms, onKeyDown, label }: { readonly pdf: PDFDocumentProxy; readonly number: number; readonly terms: readonly string[]; readonly onKeyDown: (event: KeyboardEvent) => void; readonly label: string }) {
   const { t } = useTranslation();
+  const scroll = useRef<HTMLDivElement>(null);
   const frame = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const textLayer = useRef<HTMLDivElement>(null);
   const [failed, setFailed] = useState<string | undefined>();
+  // The page is drawn to fit the pane's width, and again when the pane's width changes (a window resized, the
+  // history panel opened).
+  const [width, setWidth] = useState<number | undefined>();
+  useEffect(() => {
+    const scrollEl = scroll.current;
+    if (!scrollEl) return;
+    const observer = new ResizeObserver(([box]) => {
+      const next = Math.floor(box!.contentRect.width);
+      setWidth((last) => (last === next ? last : next));
+    });
+    observer.observe(scrollEl);
+    return () => observer.disconnect();
+  }, []);
 
   useEffect(() => {
     const frameEl = frame.current;
     const canvasEl = canvas.current;
     const layerEl = textLayer.current;
-    if (!frameEl || !canvasEl || !layerEl) return;
+    if (!frameEl || !canvasEl || !layerEl || !width) return;
     let stale = false;
     let cancel = () => {};
     setFailed(undefined);
@@ -109,8 +123,7 @@ function PdfPage({ pdf, number, terms, onKeyDown, label }: { readonly pdf: PDFDo
       const page: PDFPageProxy = await pdf.getPage(number);
       if (stale) return;
       const natural = page.getViewport({ scale: 1 });
-      const available = frameEl.parentElement?.clientWidth ?? natural.width;
-      const viewport = page.getViewport({ scale: Math.min(MAX_SCALE, available / natural.width) });
+      const viewport = page.getViewport({ scale: Math.min(MAX_SCALE, width / natural.width) });
       const ratio = window.devicePixelRatio || 1;
       canvasEl.width = Math.floor(viewport.width * ratio);
       canvasEl.height = Math.floor(viewport.height * ratio);
@@ -136,10 +149,10 @@ function PdfPage({ pdf, number, terms, onKeyDown, label }: { readonly pdf: PDFDo
       stale = true;
       cancel();
     };
-  }, [pdf, number, terms]);
+  }, [pdf, number, terms, width]);
 
   return (
-    <div className="pdf-page-scroll">
+    <div ref={scroll} className="pdf-page-scroll">
       <div ref={frame} className="pdf-page" tabIndex={0} role="group" aria-label={label} onKeyDown={onKeyDown} data-page={number}>
         <canvas ref={canvas} aria-hidden="true" />
         <div ref={textLayer} className="textLayer" data-testid="pdf-text-layer" />

@@ -89,6 +89,14 @@ describe('PDF originals in the document view', () => {
     const textLayer = viewer('harbor-log.pdf').getByTestId('pdf-text-layer');
     await expect.poll(() => textLayer.textContent()).toContain('The tide came in at noon.');
     expect(await textLayer.getByTestId('pdf-hit').count()).toBe(0);
+
+    // A narrower window draws the page narrower, its text layer with it.
+    const frame = viewer('harbor-log.pdf').getByRole('group', { name: 'Page 1 of 3' });
+    const wide = (await frame.boundingBox())!.width;
+    await page().setViewportSize({ width: 1000, height: 860 });
+    await expect.poll(async () => (await frame.boundingBox())!.width).toBeLessThan(wide - 200);
+    await expect.poll(async () => Math.abs((await textLayer.boundingBox())!.width - (await frame.boundingBox())!.width)).toBeLessThan(2);
+    await expect.poll(() => textLayer.textContent()).toContain('The tide came in at noon.');
   });
 
   it('opens a long PDF on a late page of a hit, drawing that page only', async () => {

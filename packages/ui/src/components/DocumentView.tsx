@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { formatBytes } from '../lib/format.js';
 import { ErrorLine } from './ErrorLine.js';
-import { LazyMarkdownPreview } from './lazyParts.js';
+import { LazyMarkdownPreview, LazyPdfViewer } from './lazyParts.js';
 import { useActions, useApp, useHost } from './StoreContext.js';
 
 /** Extracted text shown before "Show all" (a long book would take a while to lay out). */
@@ -14,6 +14,9 @@ export const TEXT_PREVIEW_CHARS = 100_000;
  * inline on request, under a CSP that runs and loads nothing). TIFF and HEIC are not among them: their text is.
  */
 const imageTypes = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/bmp', 'image/avif']);
+
+/** A PDF opened from the library, not from a search hit: nothing to find or mark. */
+const noTerms: readonly string[] = [];
 
 /**
  * A document entry. An imported file shows its processing (status, and the engine's reason when it
@@ -54,6 +57,7 @@ function ImportedDocument({ doc }: { readonly doc: DocumentFacts }) {
   const text = useApp((s) => s.documentText);
   const { retryDocument, fetchOriginal } = useActions();
   const bridge = useHost();
+  const searchTerms = useApp((s) => s.openedFromSearch);
   const [showAll, setShowAll] = useState(false);
   const failed = doc.status === 'failed' || doc.status === 'unsupported';
   const working = !failed && doc.status !== 'done';
@@ -83,6 +87,9 @@ function ImportedDocument({ doc }: { readonly doc: DocumentFacts }) {
         <figure className="document-original">
           <img src={`${bridge.originalUrl(doc.id)}?inline=1`} alt={t('document.originalImage', { name: doc.file.name })} data-testid="original-image" />
         </figure>
+      ) : null}
+      {doc.originalHere && bridge?.originalUrl && doc.mimeType === 'application/pdf' ? (
+        <LazyPdfViewer url={`${bridge.originalUrl(doc.id)}?inline=1`} name={doc.file.name} terms={searchTerms ?? noTerms} />
       ) : null}
       <dl className="facts document-facts" aria-label={t('document.details')}>
         <dt>{t('document.file')}</dt>

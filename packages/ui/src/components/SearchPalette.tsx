@@ -1,6 +1,7 @@
 import type { SearchMode } from '@cairn/core';
 import { useEffect, useRef, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import { searchTerms } from '../lib/searchTerms.js';
 import { snippetHtml } from '../lib/snippet.js';
 import { Dialog } from './Dialog.js';
 import { ErrorLine } from './ErrorLine.js';
@@ -38,7 +39,8 @@ export function SearchPalette() {
     const hit = results[index];
     if (!hit) return;
     openSearch(false);
-    void openEntry(hit.entryId);
+    // The words it matched go with it: a document viewer opens on the page that holds them.
+    void openEntry(hit.entryId, { searchTerms: searchTerms(query, hit.snippet) });
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLInputElement>) => {

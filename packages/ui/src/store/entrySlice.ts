@@ -5,7 +5,7 @@ import type { AppActions, AppState, Draft } from './state.js';
 
 export const AUTOSAVE_MS = 700;
 
-type EntryKeys = 'selectedId' | 'entry' | 'entryError' | 'draft' | 'draftRevision' | 'dirty' | 'saving' | 'conflict';
+type EntryKeys = 'selectedId' | 'entry' | 'entryError' | 'draft' | 'draftRevision' | 'dirty' | 'saving' | 'conflict' | 'openedFromSearch';
 type EntryActionKeys = 'openEntry' | 'editDraft' | 'saveDraft' | 'discardDraft' | 'createNote' | 'deleteEntry' | 'restoreEntry';
 
 export function draftOf(entry: EntryView): Draft {
@@ -91,8 +91,9 @@ export function entrySlice(ctx: SliceContext): Pick<AppState, EntryKeys> & Pick<
     dirty: false,
     saving: false,
     conflict: false,
+    openedFromSearch: undefined,
 
-    async openEntry(id) {
+    async openEntry(id, options = {}) {
       if (ctx.get().dirty) await save();
       cancelAutosave();
       ctx.set({
@@ -101,6 +102,7 @@ export function entrySlice(ctx: SliceContext): Pick<AppState, EntryKeys> & Pick<
         draft: undefined,
         dirty: false,
         conflict: false,
+        openedFromSearch: options.searchTerms,
         entryError: undefined,
         viewing: undefined,
         historyItems: [],

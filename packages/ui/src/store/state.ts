@@ -123,6 +123,8 @@ export interface AppState {
   readonly saving: boolean;
   /** The entry moved on elsewhere while this draft had unsaved edits. */
   readonly conflict: boolean;
+  /** The words a search matched, when the open entry was opened from a search hit (a PDF opens on their page). */
+  readonly openedFromSearch: readonly string[] | undefined;
 
   // history
   readonly historyOpen: boolean;
@@ -205,7 +207,8 @@ export interface AppActions {
   /** A new filter or sort: drops the rows and loads from the top. */
   readonly resetLibrary: () => void;
 
-  readonly openEntry: (id: string | undefined) => Promise<void>;
+  /** `searchTerms`: it was opened from a search hit that matched these words. */
+  readonly openEntry: (id: string | undefined, options?: { readonly searchTerms?: readonly string[] }) => Promise<void>;
   /** `replace`: the change came from outside the editor (it reloads its text). */
   readonly editDraft: (patch: Partial<Draft>, options?: { replace?: boolean }) => void;
   readonly saveDraft: (options?: { overwrite?: boolean }) => Promise<void>;

@@ -62,6 +62,8 @@ export { ingestionApiSchemas, type DocumentText, type IngestionApiResults, type 
 export { IngestRuntime, type IngestRuntimeOptions, type ProcessJobPayload } from './ingest/ingestRuntime.js';
 export { defaultOcrLanguages, OcrPool, ocrLanguages, parseOcrLanguages, prepareLanguageData, type OcrLanguage, type OcrPoolOptions, type OcrResult } from './ingest/ocrPool.js';
 export type { DocumentView, ImportOutcome, ImportReport, JobView } from './ingest/views.js';
+export { safeHtml, type SafeHtml } from './ingest/originals/safeHtml.js';
+export { emailViewMaxBytes, originalViewLimit, viewableOriginalTypes, type EmailHeaders, type OriginalView } from './ingest/originals/originalView.js';
 export { uuidv7 } from './ids/uuidv7.js';
 export { JobQueue, jobPriority, jobStatuses, ownerProcessAlive, processOwner, type Job, type JobQueueOptions, type JobSpec, type JobStatus } from './jobs/jobQueue.js';
 export type { RebuildResult } from './projections/readModels.js';

@@ -206,6 +206,31 @@ describe('web server: uploads and originals', () => {
     expect((await raw(`/api/original/${image.entryId}?inline=1`, { Host: host() })).status).toBe(401);
   });
 
+  it('shows HTML and e-mail originals only as the engine’s safe view over the API: no script, no remote load, headers given', async () => {
+    const view = async (id: string) => {
+      const answer = await raw('/api/rpc', { ...bearer(), 'Content-Type': 'application/json' }, 'POST', JSON.stringify({ id: 1, method: 'viewOriginal', params: { id } }));
+      expect(answer.status).toBe(200);
+      return (JSON.parse(answer.body) as { result: { kind: string; html: string | null; headers?: Record<string, string | null>; remoteImages: number } }).result;
+    };
+    const page = await importBytes(
+      engine,
+      'tracked.html',
+      Buffer.from('<!doctype html><title>t</title><script>document.title="ran"</script><p onclick="x()">hello</p><img src="http://tracker.example/p.gif"><link rel="stylesheet" href="http://tracker.example/s.css">'),
+    );
+    const html = await view(page.entryId!);
+    expect(html).toMatchObject({ kind: 'html', remoteImages: 1 });
+    expect(html.html).toContain('<p>hello</p>');
+    expect(html.html).not.toMatch(/script|onclick|tracker\.example|<link/);
+    // The file itself is still never served inline.
+    expect((await raw(`/api/original/${page.entryId}?inline=1`, bearer())).headers['content-disposition']).toBe(attachmentDisposition('tracked.html'));
+
+    const eml = ['From: Ada <ada@example.com>', 'To: bob@example.com', 'Subject: Hello there', 'Content-Type: text/html; charset=utf-8', '', '<p>Hi <img src="https://tracker.example/open.gif"></p><script>alert(1)</script>', ''].join('\r\n');
+    const mail = await view((await importBytes(engine, 'hello.eml', Buffer.from(eml))).entryId!);
+    expect(mail).toMatchObject({ kind: 'email', headers: { from: 'Ada <ada@example.com>', to: 'bob@example.com', subject: 'Hello there' }, remoteImages: 1 });
+    expect(mail.html).toContain('<p>Hi ');
+    expect(mail.html).not.toMatch(/script|tracker\.example/);
+  });
+
   it('refuses uploads without the token, from other origins, over the size limit, or with a bad OCR language', async () => {
     expect((await upload('a.md', 'x', { Host: host() })).status).toBe(401);
     expect((await upload('a.md', 'x', { ...bearer(), Origin: 'http://127.0.0.1:9' })).status).toBe(403);

@@ -66,7 +66,7 @@ export const engineApiSchemas = {
   status: z.object({}).strict(),
   rebuild: z.object({}).strict(),
   digest: z.object({}).strict(),
-  // Ingestion: importPaths, importBytes, getDocument, documentText, exportOriginal, jobs, retryJob.
+  // Ingestion: importPaths, importBytes, getDocument, documentText, exportOriginal, viewOriginal, jobs, retryJob.
   ...ingestionApiSchemas,
   search: z
     .object({

@@ -6,6 +6,7 @@ import { ConflictError, ValidationError } from '../errors/cairnError.js';
 import { jobStatuses, type Job, type JobStatus } from '../jobs/jobQueue.js';
 import { processDocumentJob } from './documentQueries.js';
 import { importBytes, importPaths, type ImportOptions } from './importer.js';
+import { originalView, type OriginalView } from './originals/originalView.js';
 import type { ProcessJobPayload } from './ingestRuntime.js';
 import type { DocumentView, ImportOutcome, ImportReport, JobView } from './views.js';
 
@@ -22,6 +23,7 @@ export const ingestionApiSchemas = {
   getDocument: z.object({ id }).strict(),
   documentText: z.object({ id }).strict(),
   exportOriginal: z.object({ id, to: z.string().min(1), overwrite: z.boolean().optional() }).strict(),
+  viewOriginal: z.object({ id }).strict(),
   jobs: z.object({ failed: z.boolean().optional(), status: z.enum(jobStatuses).optional(), limit: z.number().int().positive().max(10_000).optional() }).strict(),
   retryJob: z.union([z.object({ jobId: z.number().int().positive() }).strict(), z.object({ allFailed: z.literal(true) }).strict()]),
 } as const;
@@ -40,6 +42,7 @@ export interface IngestionApiResults {
   getDocument: DocumentView;
   documentText: DocumentText;
   exportOriginal: { path: string; size: number; sha256: string };
+  viewOriginal: OriginalView;
   jobs: { jobs: JobView[]; counts: Record<JobStatus, number> };
   retryJob: { retried: JobView[] };
 }
@@ -80,6 +83,7 @@ export function ingestionHandlers(engine: Engine, newId: () => string, settings:
       copyFileSync(engine.blobs.pathOf(document.file.sha256), target);
       return { path: target, size: document.file.size, sha256: document.file.sha256 };
     },
+    viewOriginal: ({ id }) => originalView(engine, id),
     jobs: ({ failed, status, limit }) => {
       const list = engine.jobs.list({ kind: processDocumentJob, ...((failed ? 'dead' : status) && { status: failed ? 'dead' : status }), limit: limit ?? 1_000 });
       return { jobs: list.map((job) => jobView(engine, job)), counts: engine.jobs.counts(processDocumentJob) };

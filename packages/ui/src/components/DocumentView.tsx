@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { formatBytes } from '../lib/format.js';
 import { ErrorLine } from './ErrorLine.js';
 import { LazyMarkdownPreview, LazyPdfViewer } from './lazyParts.js';
+import { OriginalText, textOriginalTypes } from './OriginalText.js';
 import { useActions, useApp, useHost } from './StoreContext.js';
 
 /** Extracted text shown before "Show all" (a long book would take a while to lay out). */
@@ -91,6 +92,7 @@ function ImportedDocument({ doc }: { readonly doc: DocumentFacts }) {
       {doc.originalHere && bridge?.originalUrl && doc.mimeType === 'application/pdf' ? (
         <LazyPdfViewer url={`${bridge.originalUrl(doc.id)}?inline=1`} name={doc.file.name} terms={searchTerms ?? noTerms} />
       ) : null}
+      {doc.originalHere && textOriginalTypes.has(doc.mimeType) ? <OriginalText doc={doc} /> : null}
       <dl className="facts document-facts" aria-label={t('document.details')}>
         <dt>{t('document.file')}</dt>
         <dd>

@@ -14,6 +14,19 @@ md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
   return defaultLink(tokens, idx, options, env, self);
 };
 
+// An image from elsewhere is not fetched (it could tell its server who reads the note, and the app's CSP would
+// refuse it anyway): it becomes a link to it, named by its alt text. Images written as data: URLs are shown.
+md.renderer.rules.image = (tokens, idx, options, env, self) => {
+  const token = tokens[idx]!;
+  const src = String(token.attrGet('src') ?? '');
+  if (/^data:image\/(png|jpeg|gif|webp|bmp|avif);/i.test(src)) {
+    token.attrSet('alt', self.renderInlineAsText(token.children ?? [], options, env));
+    return self.renderToken(tokens, idx, options);
+  }
+  const alt = md.utils.escapeHtml(self.renderInlineAsText(token.children ?? [], options, env) || src);
+  return `<a class="remote-image" href="${md.utils.escapeHtml(src)}" target="_blank" rel="noopener noreferrer">[${alt}]</a>`;
+};
+
 export function renderMarkdown(source: string): string {
   return md.render(source);
 }

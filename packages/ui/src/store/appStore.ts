@@ -4,6 +4,7 @@ import type { EngineClient } from '../engine/engineClient.js';
 import { errorMessage } from '../engine/engineError.js';
 import { dataDirsSlice } from './dataDirsSlice.js';
 import { documentSlice } from './documentSlice.js';
+import { originalSlice } from './originalSlice.js';
 import { entrySlice } from './entrySlice.js';
 import { historySlice } from './historySlice.js';
 import { importSlice } from './importSlice.js';
@@ -47,6 +48,7 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
     const search = searchSlice(ctx);
     const imports = importSlice(ctx);
     const documents = documentSlice(ctx);
+    const original = originalSlice(ctx);
     const model = modelSlice(ctx);
     const sync = syncSlice(ctx);
     const dataDirs = dataDirsSlice(ctx, options.reload ?? (() => globalThis.location?.reload()));
@@ -119,6 +121,7 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
       ...search,
       ...imports,
       ...documents,
+      ...original,
       ...model,
       ...sync,
       ...dataDirs,

@@ -10,6 +10,7 @@ import type {
   EntryView,
   HistoryItem,
   ModelStatus,
+  OriginalView,
   ProcessingFilter,
   SearchMode,
   SearchResult,
@@ -137,6 +138,9 @@ export interface AppState {
   readonly document: DocumentView | undefined;
   readonly documentText: string | undefined;
   readonly documentError: string | undefined;
+  /** The open document's original as text (Markdown, HTML, e-mail), for the document it belongs to. */
+  readonly original: { readonly id: string; readonly view: OriginalView } | undefined;
+  readonly originalError: { readonly id: string; readonly message: string } | undefined;
 
   // the embedding model (settings)
   readonly model: ModelStatus | undefined;
@@ -233,6 +237,8 @@ export interface AppActions {
   readonly retryDocument: (jobId: number) => Promise<void>;
   /** Downloads a document's original imported on another device, then reloads the document. */
   readonly fetchOriginal: (id: string) => Promise<void>;
+  /** Fetches a text-like original's safe view (`original`), once per document. */
+  readonly loadOriginal: (id: string) => Promise<void>;
 
   readonly loadModelStatus: () => Promise<void>;
   readonly downloadModel: () => Promise<void>;

@@ -111,7 +111,7 @@ export async function runOcrBench(options: OcrBenchOptions = {}): Promise<OcrBen
     const cpu = cpus();
     return {
       machine: { cpus: cpu.length, cpuModel: cpu[0]?.model ?? 'unknown', node: process.version },
-      images: { chinese: names2(samples, 'chinese'), english: names2(samples, 'english'), mixed: names2(samples, 'mixed') },
+      images: { chinese: namesOfKind(samples, 'chinese'), english: namesOfKind(samples, 'english'), mixed: namesOfKind(samples, 'mixed') },
       readers: table,
       defaultCost,
       targets: {
@@ -125,7 +125,7 @@ export async function runOcrBench(options: OcrBenchOptions = {}): Promise<OcrBen
   }
 }
 
-function names2(samples: readonly Sample[], kind: Sample['kind']): string[] {
+function namesOfKind(samples: readonly Sample[], kind: Sample['kind']): string[] {
   return samples.filter((s) => s.kind === kind).map((s) => s.name);
 }
 

@@ -126,12 +126,13 @@ export class OcrPool {
     for (const wake of this.waiting.splice(0)) wake();
   }
 
-  private async readIn(slot: Slot, image: Buffer, language: string): Promise<Omit<OcrResult, 'text'> & { text: string }> {
+  private async readIn(slot: Slot, image: Buffer, language: string): Promise<OcrResult> {
     const worker = await this.worker(slot, language);
     const { data } = await worker.recognize(image);
     return { text: data.text, confidence: data.confidence, lineLanguages: data.text.split('\n').filter((l) => l.trim()).map(() => language) };
   }
 
+  /** Two languages are shipped: the probe chooses between the first two; any further one only re-reads doubtful lines. */
   private async readBestOf(slot: Slot, image: Buffer, languages: readonly string[]): Promise<OcrResult> {
     const [first, second] = languages as [string, string];
     const firstWorker = await this.worker(slot, first);

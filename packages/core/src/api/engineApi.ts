@@ -7,6 +7,7 @@ import { ingestionApiSchemas, type IngestionApiResults } from '../ingest/ingesti
 import { syncApiSchemas, type SyncApiResults } from '../sync/syncApi.js';
 import { dataDirApiSchemas, type DataDirApiResults } from './dataDirApi.js';
 import type { RebuildResult } from '../projections/readModels.js';
+import { suggestionAgents } from '../agents/dismissals.js';
 import type { SummaryView } from '../agents/summaryProjection.js';
 import { searchModes, type EmbedResult, type ModelStatus, type SearchResponse, type SearchStatus } from '../search/searchViews.js';
 
@@ -60,6 +61,7 @@ export const engineApiSchemas = {
     .strict(),
   history: z.object({ id }).strict(),
   summary: z.object({ id }).strict(),
+  dismissSuggestion: z.object({ id, agent: z.enum(suggestionAgents), key: z.string().min(1).max(2_000), undo: z.boolean().optional() }).strict(),
   log: z.object({ after: z.number().int().nonnegative().optional(), limit: z.number().int().positive().max(100_000).optional() }).strict(),
   tags: z.object({}).strict(),
   activity: z.object({ before: z.number().int().positive().optional(), limit: z.number().int().positive().max(1_000).optional() }).strict(),
@@ -102,6 +104,7 @@ export interface EngineApiResults extends IngestionApiResults, SyncApiResults, D
   listEntries: EntryList;
   history: HistoryItem[];
   summary: SummaryView | null;
+  dismissSuggestion: { dismissed: boolean };
   log: RecordedEvent[];
   tags: TagCount[];
   activity: ActivityItem[];

@@ -50,6 +50,11 @@ export function createLocalEngineApi(engine: Engine, newId: () => string, option
     listEntries: (p) => engine.listEntries(p),
     history: ({ id }) => engine.history(id),
     summary: ({ id }) => engine.summary(id),
+    dismissSuggestion: ({ id, agent, key, undo }) => {
+      if (undo) engine.dismissals.undo({ entryId: id, agent, key });
+      else engine.dismissSuggestion({ entryId: id, agent, key });
+      return { dismissed: !undo };
+    },
     log: (p) => engine.log(p),
     tags: () => engine.tags(),
     activity: (p) => engine.activity(p),

@@ -5,6 +5,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CairnError } from '../errors/cairnError.js';
 import { makeTempDir } from '../testing/tempDir.js';
+import { SCHEMA_VERSION } from '../store/database.js';
 import { Engine } from './engine.js';
 import { engineReadModels } from './readModelSet.js';
 import type { EngineNotice } from './views.js';
@@ -251,10 +252,10 @@ describe('opening data directories', () => {
     } catch (error) {
       message = (error as Error).message;
     }
-    expect(message).toMatch(/newer version of Cairn \(schema 99; this build knows up to 2\)/);
+    expect(message).toMatch(new RegExp(`newer version of Cairn \\(schema 99; this build knows up to ${SCHEMA_VERSION}\\)`));
     const raw2 = new BetterSqlite3(join(dir.path, 'data', 'cairn.db'));
     expect(raw2.pragma('user_version', { simple: true })).toBe(99);
-    raw2.pragma('user_version = 2');
+    raw2.pragma(`user_version = ${SCHEMA_VERSION}`);
     raw2.close();
     engine = Engine.open({ dataDir: join(dir.path, 'data') });
     expect(engine.getEntry(id).title).toBe('from the future');

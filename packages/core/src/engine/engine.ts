@@ -23,6 +23,7 @@ import type { VectorFormat, VectorPartitioning } from '../embeddings/vectorStore
 import type { TextReader } from '../search/searchProjection.js';
 import { PreparedTexts, prepareText } from '../search/preparedText.js';
 import { SearchService } from '../search/searchService.js';
+import { Dismissals, type Dismissal } from '../agents/dismissals.js';
 import { readSummary, type SummaryView } from '../agents/summaryProjection.js';
 import { EntryQueries, historyItem, viewFromEvents } from './entryQueries.js';
 import { EntryRepository, mergeEventOf } from './entryRepository.js';
@@ -99,6 +100,8 @@ export class Engine {
   readonly preparedTexts = new PreparedTexts();
   /** This data directory's side of sync: its link, what to push, acknowledgements and pulled pages. */
   readonly sync: LocalSyncLog;
+  /** Suggestions a person dismissed on this device (agents read it to leave them out). */
+  readonly dismissals: Dismissals;
   private readonly store: SqliteEventStore;
   private readonly readModels: ReadModels;
   private readonly repository: EntryRepository;
@@ -141,6 +144,7 @@ export class Engine {
     this.readModels = new ReadModels(db, this.store, engineReadModels(readText, readRawText), this.repository);
     this.readModels.repair();
     this.queries = new EntryQueries(db, eventCatalog);
+    this.dismissals = new Dismissals(db);
     this.jobs = new JobQueue(db, this.env);
     this.documents = new DocumentQueries(db, (sha256) => this.blobs.has(sha256));
     this.search = new SearchService({
@@ -377,6 +381,13 @@ export class Engine {
     this.catchUp();
     if (this.store.readStream(entryId).length === 0) throw new NotFoundError(`no entry with id ${entryId}`, { entryId });
     return readSummary(this.db, entryId) ?? null;
+  }
+
+  /** Remembers that a person dismissed a suggestion for an entry, so agents no longer offer it. */
+  dismissSuggestion(dismissal: Dismissal): void {
+    this.assertOpen();
+    if (this.store.readStream(dismissal.entryId).length === 0) throw new NotFoundError(`no entry with id ${dismissal.entryId}`, { entryId: dismissal.entryId });
+    this.dismissals.dismiss(dismissal);
   }
 
   tags(): TagCount[] {

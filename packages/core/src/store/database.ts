@@ -8,7 +8,7 @@ export type Database = BetterSqlite3.Database;
 /** "CRN1": marks a SQLite file as a Cairn database. */
 export const CAIRN_APPLICATION_ID = 0x43524e31;
 /** The schema version of the log and core tables this build writes. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 export const DATABASE_FILE = 'cairn.db';
 
 export interface OpenDatabaseOptions {
@@ -168,6 +168,18 @@ const migrations: ReadonlyArray<(db: Database) => void> = [
       CREATE UNIQUE INDEX events_by_seq ON events (seq) WHERE seq IS NOT NULL;
       CREATE INDEX events_unacknowledged ON events (position) WHERE seq IS NULL;
       CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+    `);
+  },
+  // 3: suggestions a person dismissed (agents/dismissals.ts): this device's preference, not an event or a read model.
+  (db) => {
+    db.exec(`
+      CREATE TABLE dismissed_suggestions (
+        entry_id TEXT NOT NULL,
+        agent TEXT NOT NULL,
+        key TEXT NOT NULL,
+        dismissed_at INTEGER NOT NULL,
+        PRIMARY KEY (entry_id, agent, key)
+      ) WITHOUT ROWID;
     `);
   },
 ];

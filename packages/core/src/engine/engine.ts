@@ -158,6 +158,7 @@ export class Engine {
       ...(options.modelThreads !== undefined && { modelThreads: options.modelThreads }),
       ...(options.semanticWeight !== undefined && { semanticWeight: options.semanticWeight }),
       onProgress: (task, done, total) => this.emit({ type: 'progress', task, done, total }),
+      summaryOf: (entryId) => readSummary(db, entryId)?.text,
       onBackgroundError: (error) => (options.onBackgroundError ?? (() => undefined))(error),
     });
     this.meta = this.loadMeta(options.actorId);

@@ -17,7 +17,7 @@ import { QueryCache, normalizeQueryText } from './queryCache.js';
 import { hasFilters, hasSearchText, parseQuery, type SearchQuery } from './queryParser.js';
 import { searchProjectionName } from './searchProjection.js';
 import type { EmbedResult, ModelStatus, SearchMode, SearchParams, SearchResponse, SearchResult, SearchStatus } from './searchViews.js';
-import { makeSnippet } from './snippet.js';
+import { makeSnippet, snippetMarkup } from './snippet.js';
 
 export interface SearchServiceOptions {
   readonly db: Database;
@@ -35,6 +35,8 @@ export interface SearchServiceOptions {
   /** The semantic list's weight in hybrid fusion (BM25's is 1); default: the model's declared weight. */
   readonly semanticWeight?: number;
   readonly onProgress?: (task: string, done: number, total: number) => void;
+  /** An entry's summary (the summaries agent), the snippet of a hit whose words are in its title only. */
+  readonly summaryOf?: (entryId: string) => string | undefined;
   readonly onBackgroundError?: (error: unknown) => void;
 }
 
@@ -280,7 +282,7 @@ export class SearchService {
       results.push({
         entryId: hit.entryId,
         title: detail.title,
-        snippet: makeSnippet(detail.text, terms),
+        snippet: this.snippetOf(hit.entryId, detail, terms),
         score: Math.round(hit.score * 1e6) / 1e6,
         kind: detail.kind,
         tags: JSON.parse(detail.tags) as string[],
@@ -288,6 +290,17 @@ export class SearchService {
       });
     }
     return results;
+  }
+
+  /**
+   * The chunk's text around the matched words; when none of them is in the chunk but some are in the title (the
+   * entry was found by its title), the entry's summary says more than the chunk's first lines.
+   */
+  private snippetOf(entryId: string, detail: ChunkDetail, terms: ReadonlySet<string>): string {
+    const snippet = makeSnippet(detail.text, terms);
+    if (terms.size === 0 || snippet.includes(snippetMarkup.open) || !makeSnippet(detail.title, terms).includes(snippetMarkup.open)) return snippet;
+    const summary = this.options.summaryOf?.(entryId);
+    return summary === undefined ? snippet : makeSnippet(summary, terms);
   }
 
   // ── the embedding model ───────────────────────────────────────────────────────────────────────

@@ -56,6 +56,7 @@ export function DocumentView({ entry }: { readonly entry: EntryView }) {
 function ImportedDocument({ doc }: { readonly doc: DocumentFacts }) {
   const { t } = useTranslation();
   const text = useApp((s) => s.documentText);
+  const summary = useApp((s) => (s.documentSummary?.entryId === doc.id ? s.documentSummary : undefined));
   const { retryDocument, fetchOriginal } = useActions();
   const bridge = useHost();
   const searchTerms = useApp((s) => s.openedFromSearch);
@@ -84,6 +85,12 @@ function ImportedDocument({ doc }: { readonly doc: DocumentFacts }) {
           </button>
         ) : null}
       </div>
+      {summary ? (
+        <section className="document-summary" aria-label={t('document.summary')} data-testid="document-summary">
+          <h3>{t('document.summary')}</h3>
+          <p>{summary.text}</p>
+        </section>
+      ) : null}
       {doc.originalHere && bridge?.originalUrl && imageTypes.has(doc.mimeType) ? (
         <figure className="document-original">
           <img src={`${bridge.originalUrl(doc.id)}?inline=1`} alt={t('document.originalImage', { name: doc.file.name })} data-testid="original-image" />

@@ -170,6 +170,7 @@ export const en = {
   },
   fields: { title: 'title', body: 'text', tags: 'tags', attributes: 'attributes', kind: 'kind', deleted: 'trash', status: 'status', text: 'extracted text', file: 'file' },
   document: {
+    summary: 'Summary',
     originalAway: 'Original not on this device',
     download: 'Download',
     downloadFailed: 'Could not download the original',

@@ -172,6 +172,7 @@ export const zhCN: Messages = {
   },
   fields: { title: '标题', body: '正文', tags: '标签', attributes: '属性', kind: '类型', deleted: '回收站', status: '状态', text: '提取的文字', file: '文件' },
   document: {
+    summary: '摘要',
     originalAway: '原始文件不在此设备上',
     download: '下载',
     downloadFailed: '无法下载原始文件',

@@ -14,6 +14,7 @@ import type {
   ProcessingFilter,
   SearchMode,
   SearchResult,
+  SummaryView,
   SyncOverview,
   TagCount,
 } from '@cairn/core';
@@ -138,6 +139,8 @@ export interface AppState {
   readonly document: DocumentView | undefined;
   readonly documentText: string | undefined;
   readonly documentError: string | undefined;
+  /** The open document's extractive summary (the summaries agent), null when it has none. */
+  readonly documentSummary: SummaryView | null | undefined;
   /** The open document's original as text (Markdown, HTML, e-mail), for the document it belongs to. */
   readonly original: { readonly id: string; readonly view: OriginalView } | undefined;
   readonly originalError: { readonly id: string; readonly message: string } | undefined;

@@ -97,7 +97,7 @@ function ImportedDocument({ doc }: { readonly doc: DocumentFacts }) {
         </figure>
       ) : null}
       {doc.originalHere && bridge?.originalUrl && doc.mimeType === 'application/pdf' ? (
-        <LazyPdfViewer url={`${bridge.originalUrl(doc.id)}?inline=1`} name={doc.file.name} terms={searchTerms ?? noTerms} />
+        <LazyPdfViewer url={`${bridge.originalUrl(doc.id)}?inline=1`} name={doc.file.name} terms={searchTerms ?? noTerms} textBelow={doc.textSha256 !== null} />
       ) : null}
       {doc.originalHere && textOriginalTypes.has(doc.mimeType) ? <OriginalText doc={doc} /> : null}
       <dl className="facts document-facts" aria-label={t('document.details')}>

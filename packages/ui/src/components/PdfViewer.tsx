@@ -17,9 +17,9 @@ type Loaded = { readonly state: 'loading' } | { readonly state: 'failed'; readon
  * A PDF original, one page at a time (only the page on screen is drawn, so a 500-page file costs one page):
  * a canvas with pdf.js's text layer over it, so its text can be selected. Opened from a search hit, it opens on
  * the first page that holds the most of the hit's words and marks them in the text layer. A file pdf.js cannot
- * open gets a message in its place; the extracted text and the download stay.
+ * open gets a message in its place (naming the extracted text below when there is some); the download stays.
  */
-export function PdfViewer({ url, name, terms }: { readonly url: string; readonly name: string; readonly terms: readonly string[] }) {
+export function PdfViewer({ url, name, terms, textBelow }: { readonly url: string; readonly name: string; readonly terms: readonly string[]; readonly textBelow: boolean }) {
   const { t } = useTranslation();
   const [loaded, setLoaded] = useState<Loaded>({ state: 'loading' });
   const [page, setPage] = useState(1);
@@ -58,7 +58,7 @@ export function PdfViewer({ url, name, terms }: { readonly url: string; readonly
     return (
       <section className="pdf-viewer" aria-label={t('document.pdfLabel', { name })}>
         <p className="pdf-failed" role="status" data-testid="pdf-failed">
-          {t('document.pdfFailed', { reason: loaded.reason ?? t('document.pdfNoPages') })}
+          {t(textBelow ? 'document.pdfFailed' : 'document.pdfFailedNoText', { reason: loaded.reason ?? t('document.pdfNoPages') })}
         </p>
       </section>
     );

@@ -205,6 +205,7 @@ export const en = {
     pdfPrevious: 'Previous page',
     pdfNext: 'Next page',
     pdfFailed: 'This PDF cannot be shown here ({{reason}}). Its extracted text is below; the original can still be downloaded.',
+    pdfFailedNoText: 'This PDF cannot be shown here ({{reason}}), and no text could be extracted from it; the original can still be downloaded.',
     pdfNoPages: 'it has no pages',
     pdfPageFailed: 'This page cannot be drawn ({{reason}}).',
     openOriginal: 'Open the original',

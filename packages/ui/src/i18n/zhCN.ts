@@ -207,6 +207,7 @@ export const zhCN: Messages = {
     pdfPrevious: '上一页',
     pdfNext: '下一页',
     pdfFailed: '无法在此显示这个 PDF（{{reason}}）。下方是提取的文字，原始文件仍可下载。',
+    pdfFailedNoText: '无法在此显示这个 PDF（{{reason}}），也未能从中提取文字；原始文件仍可下载。',
     pdfNoPages: '它没有页面',
     pdfPageFailed: '无法绘制这一页（{{reason}}）。',
     openOriginal: '打开原文件',

@@ -126,14 +126,15 @@ function ImportedDocument({ doc }: { readonly doc: DocumentFacts }) {
         </ul>
       ) : null}
       <div className="document-actions">
-        {bridge?.originalUrl ? (
-          <a className="button" href={bridge.originalUrl(doc.id)} download={doc.file.name}>
-            {t('document.openOriginal')}
-          </a>
-        ) : bridge?.openOriginal ? (
+        {/* The desktop opens the original in the system's app; the browser downloads it. */}
+        {bridge?.openOriginal ? (
           <button type="button" onClick={() => bridge.openOriginal!(doc.id)}>
             {t('document.openOriginal')}
           </button>
+        ) : bridge?.originalUrl ? (
+          <a className="button" href={bridge.originalUrl(doc.id)} download={doc.file.name}>
+            {t('document.openOriginal')}
+          </a>
         ) : null}
       </div>
       <h3 className="document-text-heading">{t('document.text')}</h3>

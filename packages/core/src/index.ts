@@ -79,6 +79,7 @@ export { snippetMarkup } from './search/snippet.js';
 export { longEnough, splitSentences, summarize, type Span, type Summary } from './agents/summary.js';
 export type { SummaryView, SummarySource } from './agents/summaryProjection.js';
 export { suggestionAgents, type Dismissal, type SuggestionAgent } from './agents/dismissals.js';
+export { savedSearchLimits, type SavedSearch, type SavedSearchAlert, type SavedSearchInput } from './agents/savedSearches.js';
 export {
   modelStates,
   searchModes,

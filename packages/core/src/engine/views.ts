@@ -1,3 +1,4 @@
+import type { SavedSearchAlert } from '../agents/savedSearches.js';
 import type { SyncOverview } from '../sync/syncService.js';
 import type { EntryKind } from '../domain/entry/events.js';
 import type { DocumentStatus } from '../domain/document/events.js';
@@ -172,4 +173,10 @@ export interface EngineTeamNotice {
   readonly changes: readonly TeamChange[];
 }
 
-export type EngineNotice = EngineChange | EngineProgress | EngineSyncNotice | EngineTeamNotice;
+/** Saved searches that asked for alerts found entries they had not found before (each entry once per search). */
+export interface EngineAlertNotice {
+  readonly type: 'alert';
+  readonly alerts: readonly SavedSearchAlert[];
+}
+
+export type EngineNotice = EngineChange | EngineProgress | EngineSyncNotice | EngineTeamNotice | EngineAlertNotice;

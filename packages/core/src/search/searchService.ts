@@ -115,8 +115,7 @@ export class SearchService {
     const started = performance.now();
     const limit = params.limit ?? defaultSearchLimit;
     if (!Number.isInteger(limit) || limit < 1 || limit > maxSearchLimit) throw new ValidationError(`limit must be between 1 and ${maxSearchLimit}`);
-    const tags = params.tag === undefined ? [] : typeof params.tag === 'string' ? [params.tag] : [...params.tag];
-    const query = parseQuery(params.query, { tags, kinds: params.kind ? [params.kind] : [], types: params.type ? [params.type] : [] });
+    const query = parseParams(params);
     this.options.catchUp();
     const notices = [...query.notices];
     const model = this.resolveModel();
@@ -256,6 +255,11 @@ export class SearchService {
   /** Query vectors from the current model (what a search embeds), for benchmarks and tools. */
   async embedQueries(texts: readonly string[]): Promise<Float32Array[]> {
     return (await this.loadEmbedder()).embedQueries(texts);
+  }
+
+  /** Which of `entryIds` (undefined: of all entries) a query finds by its words and filters (see {@link LexicalSearch.matching}). */
+  matching(params: Omit<SearchParams, 'mode' | 'limit'>, entryIds: readonly string[] | undefined): Set<string> {
+    return this.lexical.matching(parseParams(params), entryIds);
   }
 
   /** Entries that pass the filters, most recently changed first (a query of filters only). */
@@ -527,4 +531,10 @@ export class SearchService {
 
 function elapsed(started: number): number {
   return Math.round((performance.now() - started) * 100) / 100;
+}
+
+/** A search's text and its filter parameters as one parsed query (`tag:`, `kind:`, `type:` may be in either). */
+function parseParams(params: Omit<SearchParams, 'mode' | 'limit'>): SearchQuery {
+  const tags = params.tag === undefined ? [] : typeof params.tag === 'string' ? [params.tag] : [...params.tag];
+  return parseQuery(params.query, { tags, kinds: params.kind ? [params.kind] : [], types: params.type ? [params.type] : [] });
 }

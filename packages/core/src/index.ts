@@ -27,6 +27,7 @@ export {
   type EngineProgress,
   type EngineStatus,
   type EngineTeamNotice,
+  type EngineAlertNotice,
   type TeamChange,
   type TeamChangeKind,
   type EntryList,

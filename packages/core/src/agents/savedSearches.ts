@@ -121,7 +121,7 @@ export class SavedSearches {
 
   /** Whether a search that alerts has not looked at the newest events yet. */
   behind(): boolean {
-    return this.withAlerts.get(this.head.get() as number) !== undefined;
+    return this.withAlerts.get(this.head.get()) !== undefined;
   }
 
   /** The alerts of the entries changed since each alerting search last looked, up to the head; each entry alerts once per search. */

@@ -11,6 +11,7 @@ import { importSlice } from './importSlice.js';
 import { filterForView, librarySlice } from './librarySlice.js';
 import { modelSlice } from './modelSlice.js';
 import { loadPrefs, savePrefs, type KeyValueStorage } from './prefs.js';
+import { savedSearchSlice } from './savedSearchSlice.js';
 import { searchSlice } from './searchSlice.js';
 import { syncSlice } from './syncSlice.js';
 import type { SliceContext } from './sliceContext.js';
@@ -46,6 +47,7 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
     const entry = entrySlice(ctx);
     const history = historySlice(ctx);
     const search = searchSlice(ctx);
+    const saved = savedSearchSlice(ctx);
     const imports = importSlice(ctx);
     const documents = documentSlice(ctx);
     const original = originalSlice(ctx);
@@ -87,6 +89,8 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
           return sync.syncNotice(notice.status);
         case 'team':
           return sync.teamNotice(notice);
+        case 'alert':
+          return saved.alertNotice(notice);
         default: {
           const unknown: never = notice;
           return unknown;
@@ -119,6 +123,7 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
       ...entry,
       ...history,
       ...search,
+      ...saved,
       ...imports,
       ...documents,
       ...original,
@@ -139,6 +144,7 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
         );
         get().resetLibrary();
         void get().loadTags();
+        void get().loadSavedSearches();
         void get().loadSync();
         void get().loadDataDirs();
         return Promise.resolve();
@@ -154,6 +160,7 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
         set({ methods, connectedOnce: true });
         // Asked for at start too, but then the methods were not known yet (calls wait for the hello; `has` does not).
         void get().loadSync();
+        void get().loadSavedSearches();
       },
 
       has: (method) => engine.has(method),

@@ -14,6 +14,7 @@ import type {
   ProcessingFilter,
   SearchMode,
   SearchResult,
+  SavedSearch,
   SummaryView,
   SyncOverview,
   TagCount,
@@ -100,6 +101,8 @@ export interface AppState {
   readonly settingsOpen: boolean;
   readonly toasts: readonly Toast[];
   readonly tags: readonly TagCount[];
+  /** Searches saved on this device (sidebar), oldest first. */
+  readonly savedSearches: readonly SavedSearch[];
   readonly status: EngineStatus | undefined;
   /** Long tasks the engine reports (`rebuild`, `import`, `process`, `embed`, `model-download`). */
   readonly progress: Readonly<Record<string, { done: number; total: number }>>;
@@ -208,6 +211,12 @@ export interface AppActions {
   readonly dismissToast: (id: number) => void;
   readonly loadStatus: () => Promise<void>;
   readonly loadTags: () => Promise<void>;
+  readonly loadSavedSearches: () => Promise<void>;
+  /** Saves the palette's query (with its mode and tag filter) under a name; false when the engine refused. */
+  readonly saveSearch: (input: { readonly name: string; readonly alerts: boolean }) => Promise<boolean>;
+  readonly deleteSavedSearch: (id: string) => Promise<void>;
+  /** Opens the palette on a saved search. */
+  readonly runSavedSearch: (id: string) => void;
 
   readonly ensureRows: (start: number, end: number) => void;
   readonly refreshLibrary: () => Promise<void>;

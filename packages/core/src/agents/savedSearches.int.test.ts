@@ -61,14 +61,12 @@ describe('saved searches', () => {
 
     await api.updateEntry({ id: old.entryId, body: 'The harbor was busy.' }); // matched when saved: not news
     const fresh = await api.createEntry({ title: 'Lantern repair', body: 'We fixed the harbor lantern.' });
-    await settle();
-    expect(alerts()).toEqual([{ searchId: harbor.id, name: 'Harbor', entryId: fresh.entryId, title: 'Lantern repair' }]);
+    await expect.poll(alerts).toEqual([{ searchId: harbor.id, name: 'Harbor', entryId: fresh.entryId, title: 'Lantern repair' }]);
 
     await api.updateEntry({ id: fresh.entryId, body: 'We fixed the harbor lantern again.' });
     await api.updateEntry({ id: plain.entryId, body: 'milk, bread, and a map of the harbor' }); // newly matching
     const chinese = await api.createEntry({ title: '周会', body: '我们讨论了设备之间的数据同步问题。' });
-    await settle();
-    expect(alerts().slice(1).map((a) => [a.name, a.entryId]).sort()).toEqual(
+    await expect.poll(() => alerts().slice(1).map((a) => [a.name, a.entryId]).sort()).toEqual(
       [
         ['Harbor', plain.entryId],
         ['同步', chinese.entryId],
@@ -82,14 +80,14 @@ describe('saved searches', () => {
     await api.saveSearch({ name: 'Work harbor', query: 'harbor', tag: 'work', alerts: true });
     const untagged = await api.createEntry({ title: 'Harbor trip', body: 'a day at the harbor' });
     const tagged = await api.createEntry({ title: 'Harbor budget', body: 'harbor costs', tags: ['work'] });
+    await expect.poll(() => alerts().map((a) => a.entryId)).toEqual([tagged.entryId]);
     await settle();
     expect(alerts().map((a) => a.entryId)).toEqual([tagged.entryId]);
     engine.close();
     open();
     await api.updateEntry({ id: tagged.entryId, body: 'harbor costs, revised' });
     await api.updateEntry({ id: untagged.entryId, addTags: ['work'] }); // now it matches
-    await settle();
-    expect(alerts().map((a) => a.entryId)).toEqual([untagged.entryId]);
+    await expect.poll(() => alerts().map((a) => a.entryId)).toEqual([untagged.entryId]);
   });
 
   it('alert on what another process wrote to the data directory (the poll)', async () => {

@@ -20,7 +20,7 @@ import { ReadModels, type RebuildResult } from '../projections/readModels.js';
 import { openDatabase, SCHEMA_VERSION, type Database } from '../store/database.js';
 import { SqliteEventStore } from '../store/sqliteEventStore.js';
 import type { VectorFormat, VectorPartitioning } from '../embeddings/vectorStore.js';
-import type { TextReader } from '../search/searchProjection.js';
+import { searchProjectionName, type TextReader } from '../search/searchProjection.js';
 import { PreparedTexts, prepareText } from '../search/preparedText.js';
 import { SearchService } from '../search/searchService.js';
 import { Dismissals, type Dismissal } from '../agents/dismissals.js';
@@ -67,6 +67,13 @@ export interface ExecuteOptions {
   readonly correlationId?: string;
   readonly causationId?: string | null;
 }
+
+/** How long one slice of the background catch-up holds the thread. */
+const backgroundSliceMs = 20;
+/** A search behind at most this many events catches every agent up first; behind more, see {@link searchCatchUpMs}. */
+const searchFullCatchUpEvents = 1_000;
+/** How long a search behind a large backlog works on the search index before it answers. */
+const searchCatchUpMs = 50;
 
 export type EngineListener = (notice: EngineNotice) => void;
 
@@ -155,6 +162,7 @@ export class Engine {
       db,
       dataDir: this.dataDir,
       catchUp: () => this.catchUp(),
+      catchUpForSearch: () => this.catchUpForSearch(),
       backgroundEmbedding: options.backgroundEmbedding ?? options.autoCatchUp !== false,
       ...(options.modelDir !== undefined && { modelDir: options.modelDir }),
       ...(options.vectorFormat !== undefined && { vectorFormat: options.vectorFormat }),
@@ -405,10 +413,14 @@ export class Engine {
   private readonly alertMatcher: AlertMatcher = (search, entryIds) =>
     this.search.matching({ query: search.query, ...(search.tag !== null && { tag: search.tag }), ...(search.kind !== null && { kind: search.kind }), ...(search.type !== null && { type: search.type }) }, entryIds);
 
-  /** Tells listeners which entries saved searches found since they last looked (run after changes and on the poll). */
-  private checkAlerts(): void {
+  /**
+   * Tells listeners which entries saved searches found since they last looked: after the background catch-up reached
+   * the head, and on the poll (which first catches up, when there is no background catch-up to wait for).
+   */
+  private checkAlerts(catchUpFirst: boolean): void {
     if (this.closed || this.listeners.size === 0 || !this.savedSearches.behind()) return;
-    this.readModels.catchUp();
+    if (catchUpFirst) this.readModels.catchUp();
+    else if ((this.readModels.lag()[searchProjectionName] ?? 0) > 0) return;
     const alerts = this.savedSearches.check(this.alertMatcher);
     if (alerts.length > 0) this.emit({ type: 'alert', alerts });
   }
@@ -478,7 +490,9 @@ export class Engine {
     if (!this.pollTimer) {
       this.pollTimer = setInterval(() => {
         this.guard(() => this.notify());
-        this.guard(() => this.checkAlerts());
+        // What another process wrote: the background catch-up takes it (and checks alerts when done), else do it here.
+        if (this.options.autoCatchUp === false) this.guard(() => this.checkAlerts(true));
+        else if (this.savedSearches.behind()) this.scheduleCatchUp();
       }, this.options.pollIntervalMs ?? 500);
       this.pollTimer.unref();
     }
@@ -519,14 +533,49 @@ export class Engine {
     // Without listeners there is nobody to tell: remember the head without another query.
     if (this.listeners.size === 0) this.notifiedHead = head;
     else this.notify();
+    this.scheduleCatchUp();
+  }
+
+  /**
+   * The background catch-up of long-running processes: the agents (async subscribers) work through the log in slices
+   * of {@link backgroundSliceMs}, each in its own turn of the event loop, so requests that came meanwhile (a search,
+   * a keystroke's save) are served between slices instead of waiting for a whole import's backlog. When every agent is
+   * at the head, saved searches' alerts are checked and the embedding back-fill is woken.
+   */
+  private scheduleCatchUp(): void {
     if (this.options.autoCatchUp === false || this.catchUpScheduled) return;
     this.catchUpScheduled = true;
     setImmediate(() => {
       this.catchUpScheduled = false;
-      if (!this.closed) this.guard(() => this.readModels.catchUp());
-      if (!this.closed) this.guard(() => this.checkAlerts());
-      if (!this.closed) this.search.kick();
+      if (this.closed) return;
+      let done = true;
+      this.guard(() => (done = this.readModels.catchUpUntil(performance.now() + backgroundSliceMs).done));
+      if (this.closed) return;
+      if (!done) return this.scheduleCatchUp();
+      this.guard(() => this.checkAlerts(false));
+      this.search.kick();
     });
+  }
+
+  /**
+   * What a search waits for: with a small backlog every agent catches up first (what was just written is found, with
+   * its summary); behind a large one (an import in progress) only the search index, for at most
+   * {@link searchCatchUpMs} — the background catch-up does the rest — and the answer says how many changes it could not
+   * see yet. One-shot processes (no background catch-up) always catch up fully.
+   */
+  private catchUpForSearch(): number {
+    if (this.options.autoCatchUp === false) {
+      this.readModels.catchUp();
+      return 0;
+    }
+    const behind = () => this.readModels.lag()[searchProjectionName] ?? 0;
+    if (Math.max(0, ...Object.values(this.readModels.lag())) <= searchFullCatchUpEvents) {
+      this.readModels.catchUp();
+      return 0;
+    }
+    this.readModels.catchUpUntil(performance.now() + searchCatchUpMs, [searchProjectionName]);
+    this.scheduleCatchUp();
+    return behind();
   }
 
   /** Tells listeners about events after the last head they heard of. */

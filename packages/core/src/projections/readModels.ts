@@ -105,10 +105,21 @@ export class ReadModels {
    * Returns the number of events handled.
    */
   catchUp(batchSize = 2_000): number {
+    return this.catchUpUntil(Infinity, undefined, batchSize).handled;
+  }
+
+  /**
+   * Like {@link catchUp}, in small batches, until `deadline` (a `performance.now()` time) passes: a long-running process
+   * calls it again later (after the event loop served what waited), so a backlog never holds the thread for long.
+   * `only` limits it to some subscribers. `done`: they are all at the head.
+   */
+  catchUpUntil(deadline: number, only?: readonly string[], batchSize = 100): { handled: number; done: boolean } {
     let handled = 0;
     for (const projection of this.set.async) {
+      if (only && !only.includes(projection.name)) continue;
       const handler = this.asyncHandlers.get(projection.name)!;
       for (;;) {
+        if (performance.now() >= deadline) return { handled, done: false };
         const count = this.store.transaction(() => {
           const from = (this.getCheckpoint.get(projection.name) as Checkpoint | undefined)?.position ?? 0;
           const events = this.store.readAll({ after: from, limit: batchSize });
@@ -121,7 +132,7 @@ export class ReadModels {
         if (count < batchSize) break;
       }
     }
-    return handled;
+    return { handled, done: true };
   }
 
   /** How far behind the head each async subscriber is. */

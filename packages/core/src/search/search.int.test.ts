@@ -288,3 +288,36 @@ describe('search through the engine API (what the UI calls)', () => {
     expect(rpc).toMatchObject({ ok: true, result: { entries: 1, chunks: 1, model: { state: 'missing' } } });
   });
 });
+
+describe('search while the index catches up (a long-running process)', () => {
+  it('answers behind a large backlog without waiting for all of it, says so, and finds everything once the background caught up', async () => {
+    const live = Engine.open({ dataDir: join(dir.path, 'live') });
+    try {
+      const commands = Array.from({ length: 10_000 }, (_, i) => ({ type: 'CreateEntry' as const, entryId: uuidv7(), title: `Ledger ${i}`, body: `quillwort entry number ${i}`, tags: [] }));
+      for (let i = 0; i < commands.length; i += 2_000) live.executeBatch(commands.slice(i, i + 2_000));
+      // Before the background catch-up ran at all: the search indexes what it can in its budget, and answers.
+      const early = await live.search.search({ query: 'quillwort', mode: 'lexical', limit: 1_000 });
+      expect(early.notices.some((n) => /recent changes are still being indexed/.test(n))).toBe(true);
+      expect(live.status().subscriberLag.search).toBeGreaterThan(0);
+      // The background catch-up finishes on its own, in slices; then a search sees everything and says nothing.
+      await expect.poll(() => live.status().subscriberLag.search, { timeout: 60_000, interval: 100 }).toBe(0);
+      const late = await live.search.search({ query: '"quillwort entry number 9999"', mode: 'lexical' });
+      expect(late.results.map((r) => r.title)).toEqual(['Ledger 9999']);
+      expect(late.notices).toEqual([]);
+    } finally {
+      live.close();
+    }
+  }, 90_000);
+
+  it('finds what was just written when the backlog is small', async () => {
+    const live = Engine.open({ dataDir: join(dir.path, 'small') });
+    try {
+      live.execute({ type: 'CreateEntry', entryId: uuidv7(), title: 'Fresh', body: 'a quillwort pressed today', tags: [] });
+      const response = await live.search.search({ query: 'quillwort', mode: 'lexical' });
+      expect(response.results.map((r) => r.title)).toEqual(['Fresh']);
+      expect(response.notices).toEqual([]);
+    } finally {
+      live.close();
+    }
+  });
+});

@@ -24,6 +24,8 @@ export interface SearchServiceOptions {
   readonly dataDir: string;
   /** Brings the async read models (the search index among them) up to the head of the log. */
   readonly catchUp: () => void;
+  /** What a search runs instead, when given: the number of changes the index could not take in yet (0: none). */
+  readonly catchUpForSearch?: () => number;
   /** A model folder given for this process (`--model-dir`, `CAIRN_MODEL_DIR`); wins over the setting. */
   readonly modelDir?: string;
   /** Embed new chunks in the background after each change (long-running processes). */
@@ -116,8 +118,9 @@ export class SearchService {
     const limit = params.limit ?? defaultSearchLimit;
     if (!Number.isInteger(limit) || limit < 1 || limit > maxSearchLimit) throw new ValidationError(`limit must be between 1 and ${maxSearchLimit}`);
     const query = parseParams(params);
-    this.options.catchUp();
+    const unindexed = this.options.catchUpForSearch ? this.options.catchUpForSearch() : (this.options.catchUp(), 0);
     const notices = [...query.notices];
+    if (unindexed > 0) notices.push(`${unindexed} recent changes are still being indexed; they may be missing from these results`);
     const model = this.resolveModel();
     const modelReason = this.unavailableReason(model);
     let mode: SearchMode = params.mode ?? (modelReason === undefined ? 'hybrid' : 'lexical');

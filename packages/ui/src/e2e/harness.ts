@@ -37,6 +37,8 @@ export interface ServeHandle {
   readonly token: string;
   readonly port: number;
   readonly dataDir: string;
+  /** The serve process (benchmarks read its memory). */
+  readonly pid: number;
   /** One engine call over HTTP, authorized by the token. */
   rpc<T = unknown>(method: string, params?: unknown): Promise<T>;
   /** Runs the CLI on the same data directory (another process). */
@@ -65,6 +67,7 @@ export async function startServe(options: { dataDir?: string; keepData?: boolean
     token,
     port,
     dataDir,
+    pid: child.pid!,
     async rpc<T>(method: string, params: unknown = {}) {
       const response = await fetch(`${origin}/api/rpc`, {
         method: 'POST',

@@ -89,7 +89,7 @@ function seedLibrary(count: number, log: (m: string) => void): { dataDir: string
   return { dataDir, seconds: (performance.now() - started) / 1000 };
 }
 
-const percentile = (values: number[], p: number) => {
+export const percentile = (values: number[], p: number) => {
   if (values.length === 0) return 0;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -267,8 +267,9 @@ function searchQueries(count: number, entries: number): string[] {
 /**
  * Types each query into the search palette and times, in the page, from the last input event to the
  * frame after the results for exactly that query are in the DOM (`data-query` on the results list).
+ * With `during`, the queries are typed over and over (at least once) for as long as it says.
  */
-async function measureSearch(page: Page, queries: readonly string[], chunks: number): Promise<UiBenchResult['search']> {
+export async function measureSearch(page: Page, queries: readonly string[], chunks: number, during?: () => boolean): Promise<UiBenchResult['search']> {
   await page.keyboard.press('Control+k');
   const input = page.getByRole('combobox', { name: 'Search query' });
   await input.waitFor();
@@ -290,7 +291,8 @@ async function measureSearch(page: Page, queries: readonly string[], chunks: num
     }).observe(list, { attributes: true, childList: true, subtree: true });
   });
   const samples: { query: string; ms: number; results: number }[] = [];
-  for (const query of queries) {
+  for (let i = 0; during ? i === 0 || during() : i < queries.length; i++) {
+    const query = queries[i % queries.length]!;
     await input.fill('');
     await page.waitForFunction(() => !document.getElementById('search-results')?.dataset.query);
     await page.evaluate((q) => {

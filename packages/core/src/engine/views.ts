@@ -1,3 +1,4 @@
+import type { EngineAskNotice } from '../agents/askService.js';
 import type { SyncOverview } from '../sync/syncService.js';
 import type { EntryKind } from '../domain/entry/events.js';
 import type { DocumentStatus } from '../domain/document/events.js';
@@ -172,4 +173,4 @@ export interface EngineTeamNotice {
   readonly changes: readonly TeamChange[];
 }
 
-export type EngineNotice = EngineChange | EngineProgress | EngineSyncNotice | EngineTeamNotice;
+export type EngineNotice = EngineChange | EngineProgress | EngineSyncNotice | EngineTeamNotice | EngineAskNotice;

@@ -2,6 +2,7 @@ import type { EngineNotice } from '@cairn/core';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { EngineClient } from '../engine/engineClient.js';
 import { errorMessage } from '../engine/engineError.js';
+import { askSlice } from './askSlice.js';
 import { dataDirsSlice } from './dataDirsSlice.js';
 import { documentSlice } from './documentSlice.js';
 import { originalSlice } from './originalSlice.js';
@@ -46,6 +47,7 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
     const entry = entrySlice(ctx);
     const history = historySlice(ctx);
     const search = searchSlice(ctx);
+    const ask = askSlice(ctx);
     const imports = importSlice(ctx);
     const documents = documentSlice(ctx);
     const original = originalSlice(ctx);
@@ -87,6 +89,8 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
           return sync.syncNotice(notice.status);
         case 'team':
           return sync.teamNotice(notice);
+        case 'ask':
+          return get().askNotice(notice);
         default: {
           const unknown: never = notice;
           return unknown;
@@ -119,6 +123,7 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
       ...entry,
       ...history,
       ...search,
+      ...ask,
       ...imports,
       ...documents,
       ...original,

@@ -163,6 +163,12 @@ describe('ask', () => {
     const started = Date.now();
     await expectFailure('slow', /did not answer within 0.3 s/);
     expect(Date.now() - started).toBeLessThan(3_000);
+    server.behave({ kind: 'silent', delayMs: 5_000, headers: false });
+    await expectFailure('slow', /did not answer within 0.3 s/);
+    // A stream that starts and then stops.
+    server.behave({ kind: 'stream', pieces: ['The starter ', 'likes'], delayMs: 1_000 });
+    const cut = await expectFailure('slow', /did not answer within 0.3 s/);
+    expect(cut.answer).toBe('The starter ');
 
     await api.setAskSettings({ timeoutMs: 5_000 });
     server.behave({ kind: 'raw', status: 200, contentType: 'text/html', body: '<html><body>It works!</body></html>' });
@@ -180,7 +186,7 @@ describe('ask', () => {
     server.behave({ kind: 'raw', status: 404, contentType: 'application/json', body: '{"error": {"message": "model m not found"}}' });
     await expectFailure('refused', /HTTP 404/);
     // No retries: each question is one request.
-    expect(server.requests).toHaveLength(6);
+    expect(server.requests).toHaveLength(8);
   });
 
   it('keeps the settings local, shows only whether a key is set, sends the key as a bearer token, and refuses bad ones', async () => {
@@ -200,6 +206,21 @@ describe('ask', () => {
     await expect(api.ask({ question: '   ' })).rejects.toMatchObject({ code: 'validation' });
     expect((await api.askSettings({})).baseUrl).toBe(server.baseUrl);
     expect((await api.setAskSettings({ apiKey: null })).hasApiKey).toBe(false);
+  });
+
+  it('stops an answer when asked to, keeping what was written and the passages', async () => {
+    await writeNotes();
+    server = await startFakeChatServer({ kind: 'stream', pieces: ['Every ', 'two ', 'weeks ', '[1].'], delayMs: 400 });
+    await api.setAskSettings({ baseUrl: server.baseUrl, model: 'm' });
+    const unsubscribe = api.subscribe((notice) => {
+      if (notice.type === 'ask' && notice.delta === 'Every ') void api.cancelAsk({ askId: 'slow-one' });
+    });
+    const result = await api.ask({ question: 'how often do I oil the chain?', askId: 'slow-one' });
+    unsubscribe();
+    expect(result.answer).toBe('Every ');
+    expect(result.error).toMatchObject({ code: 'unavailable', details: { reason: 'cancelled' } });
+    expect(result.passages.length).toBeGreaterThan(0);
+    expect(await api.cancelAsk({ askId: 'slow-one' })).toEqual({ cancelled: false });
   });
 
   it('answers from a document’s extracted text, with offsets into that text', async () => {

@@ -60,6 +60,8 @@ export async function* streamAnswer(endpoint: AskEndpoint, messages: readonly Ch
       const content = (choices[0] as { delta?: { content?: unknown } } | undefined)?.delta?.content;
       if (typeof content === 'string' && content !== '') yield content;
     }
+    // An aborted stream may just end: that is the timeout (or a cancel), not the end of the answer.
+    if (timedOut || signal?.aborted === true) throw new Error('stopped');
     if (pieces === 0) throw new AskModelError('garbage', `the model endpoint ${endpoint.baseUrl} did not answer with a chat-completions stream (no events)`, where);
   } catch (error) {
     throw describe(error, endpoint, timedOut, signal?.aborted === true);

@@ -9,8 +9,8 @@ import type { AddressInfo } from 'node:net';
 export type FakeChatBehaviour =
   /** Server-sent events: one `chat.completion.chunk` per piece, `delayMs` apart, then `[DONE]`. */
   | { readonly kind: 'stream'; readonly pieces: readonly string[]; readonly delayMs?: number }
-  /** Headers and nothing more for `delayMs` (then the connection is closed). */
-  | { readonly kind: 'silent'; readonly delayMs: number }
+  /** Nothing for `delayMs` — not even headers when `headers` is false — then the connection is closed. */
+  | { readonly kind: 'silent'; readonly delayMs: number; readonly headers?: boolean }
   /** A body as given. */
   | { readonly kind: 'raw'; readonly status: number; readonly contentType: string; readonly body: string };
 
@@ -82,8 +82,10 @@ async function answer(res: ServerResponse, behaviour: FakeChatBehaviour, model: 
       return;
     }
     case 'silent':
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.flushHeaders();
+      if (behaviour.headers !== false) {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.flushHeaders();
+      }
       await sleep(behaviour.delayMs);
       res.destroy();
       return;

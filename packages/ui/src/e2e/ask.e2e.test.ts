@@ -2,7 +2,7 @@
 // palette streams the answer, its citations are links, and a citation opens the entry with the cited words marked.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeChatServer, type FakeChatServer } from '@cairn/core/testing/chat';
-import { appPerTest, importFile } from './harness.js';
+import { appPerTest, importFile, screenshot } from './harness.js';
 
 const app = appPerTest({ beforeAll, afterAll, beforeEach, afterEach });
 const page = () => app().page;
@@ -48,12 +48,14 @@ describe('ask in the search palette', () => {
     await expect.poll(() => citation.count(), { timeout: 20_000 }).toBe(1);
     expect(await answer.textContent()).toBe('Feed it every twelve hours with “equal weights of flour and water” [1].');
     expect(model.requests).toHaveLength(1);
+    await screenshot(page(), 'ask-answer');
 
     await citation.click();
     await expect.poll(() => page().getByRole('dialog', { name: 'Search' }).count()).toBe(0);
     const marked = page().getByTestId('cited-passage');
     await expect.poll(() => marked.textContent(), { timeout: 10_000 }).toBe('equal weights of flour and water');
     expect(await page().getByRole('textbox', { name: 'Title' }).inputValue()).toBe('Sourdough');
+    await screenshot(page(), 'ask-cited-note');
   });
 
   it('opens a cited document at the passage in its extracted text, for a question in Chinese', async () => {
@@ -86,5 +88,6 @@ describe('ask in the search palette', () => {
     await page().getByRole('button', { name: 'Ask', exact: true }).click();
     await expect.poll(() => page().getByRole('dialog', { name: 'Search' }).textContent(), { timeout: 20_000 }).toMatch(/cannot reach the model endpoint.*the passages are shown below/);
     expect(await passages.textContent()).toContain('Oil the chain every two weeks');
+    await screenshot(page(), 'ask-endpoint-down');
   });
 });

@@ -63,7 +63,17 @@ describe('ask in the search palette', () => {
     const imported = await importFile(serve(), { name: '绿茶.txt', text });
     expect(imported.status).toBe('done');
     model = await startFakeChatServer(quoting('用八十度的水冲泡绿茶', '文档中写道'));
-    await serve().rpc('setAskSettings', { baseUrl: model.baseUrl, model: 'qwen2.5' });
+    // Set in the settings dialog, as a person does; the key is write-only.
+    await page().getByRole('button', { name: 'Settings' }).click();
+    const settings = page().getByTestId('ask-settings');
+    await settings.getByLabel('Endpoint (base URL)').fill(model.baseUrl);
+    await settings.getByLabel('Model name').fill('qwen2.5');
+    await settings.getByLabel('API key (optional)').fill('sk-test-key');
+    await settings.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => settings.getByRole('status').textContent()).toBe('Saved');
+    expect(await settings.getByLabel('API key (optional)').inputValue()).toBe('');
+    expect(await settings.getByLabel('API key (optional)').getAttribute('placeholder')).toContain('An API key is set');
+    await page().getByRole('button', { name: 'Close settings' }).click();
 
     await askInPalette('绿茶应该用多少度的水冲泡？');
     const citation = page().getByRole('region', { name: 'Answer' }).getByRole('button', { name: /Open the cited passage 1/ });
@@ -71,6 +81,8 @@ describe('ask in the search palette', () => {
     await citation.click();
     const marked = page().getByTestId('document-text').getByTestId('cited-passage');
     await expect.poll(() => marked.textContent(), { timeout: 10_000 }).toBe('用八十度的水冲泡绿茶');
+    expect(model.requests[0]!.headers.authorization).toBe('Bearer sk-test-key');
+    expect(model.requests[0]!.body.model).toBe('qwen2.5');
   });
 
   it('without a model shows the best passages and says so; an endpoint that is down gets a clear error beside them', async () => {

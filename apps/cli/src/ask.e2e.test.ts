@@ -101,6 +101,12 @@ describe('cairn ask', () => {
     expect(result.status).toBe(11);
     expect(result.stdout).toContain('1. Bicycle');
     expect(result.stderr).toMatch(/cannot reach the model endpoint .*ECONNREFUSED/);
+    const json = await cairn(['--json', 'ask', 'chain oil']);
+    expect(json.status).toBe(11);
+    const parsed = JSON.parse(json.stdout) as AskJson;
+    expect(parsed.error).toMatchObject({ code: 'unavailable' });
+    expect(parsed.passages[0]!.text).toContain('Oil the chain');
+    expect(JSON.parse(json.stderr)).toMatchObject({ error: { code: 'unavailable' } });
     const bad = await cairn(['ask', '--set-endpoint', 'localhost:11434']);
     expect(bad.status).toBe(2);
     expect((await cairn(['ask'])).status).toBe(2);

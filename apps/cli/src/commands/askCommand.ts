@@ -62,10 +62,12 @@ export const askCommand: CommandSpec = {
     } finally {
       unsubscribe();
     }
-    if (ctx.out.json) return ctx.out.data(result);
-    if (streamed) ctx.out.line();
-    ctx.out.line(renderAnswer(ctx.out, result));
-    // The passages are printed; a model that failed still fails the command (exit code of `unavailable`).
+    if (ctx.out.json) ctx.out.data(result);
+    else {
+      if (streamed) ctx.out.line();
+      ctx.out.line(renderAnswer(ctx.out, result));
+    }
+    // The passages are printed; a model that failed still fails the command (exit code of `unavailable`, the error on stderr).
     if (result.error) throw errorFromData(result.error);
   },
 };

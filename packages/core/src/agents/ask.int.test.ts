@@ -115,6 +115,20 @@ describe('ask', () => {
     expect(teaText.slice(chinese.citations[0]!.highlight.start, chinese.citations[0]!.highlight.end)).toBe('用八十度的水冲泡绿茶');
   });
 
+  it('gives the model more than one passage of a long entry when few entries match, each with exact offsets', async () => {
+    await writeNotes();
+    const filler = (topic: string) => Array.from({ length: 40 }, (_, i) => `Paragraph ${i} about ${topic} and nothing in particular, written to fill the page.`).join(' ');
+    const body = [`# Boat log`, `The mooring rope was replaced in May.`, filler('weather'), filler('the harbour'), `The mooring rope frayed again by August.`, filler('fishing')].join('\n\n');
+    const { entryId } = await api.createEntry({ title: 'Boat log', body });
+    const result = await api.ask({ question: 'when was the mooring rope replaced or frayed?' });
+    const fromBoat = result.passages.filter((p) => p.entryId === entryId);
+    expect(fromBoat.length).toBeGreaterThanOrEqual(2);
+    expect(fromBoat.some((p) => p.text.includes('replaced in May'))).toBe(true);
+    expect(fromBoat.some((p) => p.text.includes('frayed again by August'))).toBe(true);
+    for (const p of fromBoat) expect(body.slice(p.start, p.end)).toBe(p.text);
+    expect(result.passages.map((p) => p.n)).toEqual(result.passages.map((_, i) => i + 1));
+  });
+
   it('drops a citation of a passage that does not exist, and says so', async () => {
     await writeNotes();
     server = await startFakeChatServer({ kind: 'stream', pieces: ['Oil the chain every two weeks [1]', ', and see [9] and 【12】.'] });

@@ -1,8 +1,11 @@
 import type { Statement } from 'better-sqlite3';
 import { toErrorData, ValidationError, type ErrorData } from '../errors/cairnError.js';
 import type { Database } from '../store/database.js';
+import { matchExpression } from '../search/lexicalSearch.js';
+import { parseQuery } from '../search/queryParser.js';
 import type { SearchService } from '../search/searchService.js';
 import type { SearchMode } from '../search/searchViews.js';
+import { makeSnippet } from '../search/snippet.js';
 import { buildAskMessages, parseCitations, type AskCitation, type AskPassage } from './ask.js';
 import { streamAnswer, type AskEndpoint } from './askModel.js';
 
@@ -79,6 +82,7 @@ export class AskService {
   private readonly writeSetting: Statement;
   private readonly clearSetting: Statement;
   private readonly chunkText: Statement;
+  private readonly otherChunks: Statement;
   private readonly running = new Map<string, AbortController>();
 
   constructor(private readonly options: AskServiceOptions) {
@@ -88,6 +92,11 @@ export class AskService {
     this.writeSetting = db.prepare(`INSERT INTO ask_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`);
     this.clearSetting = db.prepare(`DELETE FROM ask_settings WHERE key = ?`);
     this.chunkText = db.prepare(`SELECT text FROM search_chunks WHERE entry_id = ? AND source = ? AND start = ? AND end = ? LIMIT 1`).pluck();
+    // An entry's other chunks that match the question's words, best first (body words decide: every chunk carries the title).
+    this.otherChunks = db.prepare(
+      `SELECT c.source, c.start, c.end, c.text FROM search_fts f JOIN search_chunks c ON c.id = f.rowid
+       WHERE search_fts MATCH ? AND c.entry_id = ? AND NOT (c.source = ? AND c.start = ?) ORDER BY bm25(search_fts, 0, 1, 0, 0) LIMIT ?`,
+    );
   }
 
   settings(): AskSettings {
@@ -138,6 +147,15 @@ export class AskService {
       if (text === undefined) continue;
       passages.push({ n: passages.length + 1, entryId: result.entryId, title: result.title, kind: result.kind, ...result.chunk, text, snippet: result.snippet, score: result.score });
     }
+    // Room left (few entries found): their next-best chunks, so a long document can answer with more than one passage.
+    const match = passages.length > 0 && passages.length < limit ? matchExpression(parseQuery(question)) : undefined;
+    if (match !== undefined) {
+      for (const first of [...passages]) {
+        if (passages.length >= limit) break;
+        const more = this.otherChunks.all(match, first.entryId, first.source, first.start, limit - passages.length) as Pick<AskPassage, 'source' | 'start' | 'end' | 'text'>[];
+        for (const chunk of more) passages.push({ ...first, ...chunk, n: passages.length + 1, snippet: makeSnippet(chunk.text, queryTerms(question)), score: 0 });
+      }
+    }
     const notices = [...found.notices];
     this.options.emit({ type: 'ask', askId, passages });
     const base = { askId, question, passages, mode: found.mode };
@@ -177,6 +195,11 @@ export class AskService {
     const apiKey = this.readSetting.get('apiKey') as string | undefined;
     return { baseUrl: settings.baseUrl, model: settings.model, timeoutMs: settings.timeoutMs, ...(apiKey !== undefined && { apiKey }) };
   }
+}
+
+function queryTerms(question: string): Set<string> {
+  const query = parseQuery(question);
+  return new Set([...query.terms, ...query.phrases.flat()]);
 }
 
 function checkBaseUrl(value: string): void {

@@ -1,4 +1,4 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { CairnError } from '../errors/cairnError.js';
 import type { ChatMessage } from './ask.js';
 
@@ -33,7 +33,9 @@ export class AskModelError extends CairnError {
  * process's `OPENAI_*` environment is ever used or sent.
  */
 export async function* streamAnswer(endpoint: AskEndpoint, messages: readonly ChatMessage[], signal?: AbortSignal): AsyncGenerator<string> {
-  const client = new OpenAI({ baseURL: endpoint.baseUrl, apiKey: endpoint.apiKey ?? 'none', maxRetries: 0, timeout: endpoint.timeoutMs + 1_000 });
+  // Loaded on the first question (~150 ms), not by every process that opens an engine.
+  const { default: OpenAIClient } = await import('openai');
+  const client = new OpenAIClient({ baseURL: endpoint.baseUrl, apiKey: endpoint.apiKey ?? 'none', maxRetries: 0, timeout: endpoint.timeoutMs + 1_000 });
   const abort = new AbortController();
   const onAbort = () => abort.abort();
   signal?.addEventListener('abort', onAbort);
@@ -64,25 +66,25 @@ export async function* streamAnswer(endpoint: AskEndpoint, messages: readonly Ch
     if (timedOut || signal?.aborted === true) throw new Error('stopped');
     if (pieces === 0) throw new AskModelError('garbage', `the model endpoint ${endpoint.baseUrl} did not answer with a chat-completions stream (no events)`, where);
   } catch (error) {
-    throw describe(error, endpoint, timedOut, signal?.aborted === true);
+    throw describe(OpenAIClient, error, endpoint, timedOut, signal?.aborted === true);
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);
   }
 }
 
-function describe(error: unknown, endpoint: AskEndpoint, timedOut: boolean, cancelled: boolean): CairnError {
+function describe(OpenAIClient: typeof OpenAI, error: unknown, endpoint: AskEndpoint, timedOut: boolean, cancelled: boolean): CairnError {
   const where = { baseUrl: endpoint.baseUrl, model: endpoint.model };
   // Aborting may end the stream quietly (then it looks empty): what stopped it comes first.
   if (cancelled) return new CairnError('unavailable', 'the answer was cancelled', { reason: 'cancelled', ...where });
-  if (timedOut || error instanceof OpenAI.APIConnectionTimeoutError) {
+  if (timedOut || error instanceof OpenAIClient.APIConnectionTimeoutError) {
     return new AskModelError('slow', `the model at ${endpoint.baseUrl} did not answer within ${endpoint.timeoutMs / 1000} s`, { ...where, timeoutMs: endpoint.timeoutMs }, error);
   }
   if (error instanceof AskModelError) return error;
-  if (error instanceof OpenAI.APIConnectionError) {
+  if (error instanceof OpenAIClient.APIConnectionError) {
     return new AskModelError('down', `cannot reach the model endpoint ${endpoint.baseUrl} (${causeMessage(error)}); is the server running?`, where, error);
   }
-  if (error instanceof OpenAI.APIError) {
+  if (error instanceof OpenAIClient.APIError) {
     const status = (error as { status?: unknown }).status as number | undefined;
     const detail = typeof error.message === 'string' && error.message !== '' ? `: ${error.message.slice(0, 300)}` : '';
     if (status === 401 || status === 403) return new AskModelError('refused', `the model endpoint ${endpoint.baseUrl} refused the API key (HTTP ${status})`, { ...where, status }, error);

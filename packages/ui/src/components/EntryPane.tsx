@@ -126,7 +126,7 @@ export function EntryPane() {
             <Suspense fallback={<div className="markdown-editor loading" aria-busy="true" />}>
               <MarkdownEditor value={draft.body} revision={revision} readOnly={readOnly} label={t('editor.body')} onChange={(body) => editDraft({ body })} highlight={cited} />
             </Suspense>
-            {showPreview ? <LazyMarkdownPreview source={draft.body} label={t('editor.previewLabel')} /> : null}
+            {showPreview ? <LazyMarkdownPreview source={draft.body} label={t('editor.previewLabel')} cited={cited ? draft.body.slice(cited.start, cited.end) : undefined} /> : null}
           </div>
         )}
       </section>

@@ -55,6 +55,7 @@ describe('ask in the search palette', () => {
     const marked = page().getByTestId('cited-passage');
     await expect.poll(() => marked.textContent(), { timeout: 10_000 }).toBe('equal weights of flour and water');
     expect(await page().getByRole('textbox', { name: 'Title' }).inputValue()).toBe('Sourdough');
+    await expect.poll(() => page().getByTestId('markdown-preview').locator('mark.cited').textContent()).toBe('equal weights of flour and water');
     await screenshot(page(), 'ask-cited-note');
   });
 

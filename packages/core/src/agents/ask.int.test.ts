@@ -194,13 +194,17 @@ describe('ask', () => {
     server.behave({ kind: 'raw', status: 200, contentType: 'text/event-stream', body: 'data: {"id": 1, "object": "something else"}\n\ndata: [DONE]\n\n' });
     await expectFailure('garbage', /not a chat-completions chunk/);
 
+    server.behave({ kind: 'raw', status: 200, contentType: 'text/event-stream', body: 'data: {"choices": [{"delta": {"content": "The "}}]}\n\ndata: {"error": {"message": "out of memory"}}\n\n' });
+    const failedMidway = await expectFailure('garbage', /reported an error.*out of memory/);
+    expect(failedMidway.answer).toBe('The ');
+
     server.behave({ kind: 'raw', status: 500, contentType: 'application/json', body: '{"error": {"message": "model crashed"}}' });
     await expectFailure('garbage', /HTTP 500.*model crashed/);
 
     server.behave({ kind: 'raw', status: 404, contentType: 'application/json', body: '{"error": {"message": "model m not found"}}' });
     await expectFailure('refused', /HTTP 404/);
     // No retries: each question is one request.
-    expect(server.requests).toHaveLength(8);
+    expect(server.requests).toHaveLength(9);
   });
 
   it('keeps the settings local, shows only whether a key is set, sends the key as a bearer token, and refuses bad ones', async () => {

@@ -90,6 +90,8 @@ function describe(OpenAIClient: typeof OpenAI, error: unknown, endpoint: AskEndp
     if (status === 401 || status === 403) return new AskModelError('refused', `the model endpoint ${endpoint.baseUrl} refused the API key (HTTP ${status})`, { ...where, status }, error);
     if (status === 404) return new AskModelError('refused', `the model endpoint ${endpoint.baseUrl} does not know the model ${endpoint.model} or the path (HTTP 404)${detail}`, { ...where, status }, error);
     if (status !== undefined) return new AskModelError('garbage', `the model endpoint ${endpoint.baseUrl} answered HTTP ${status}${detail}`, { ...where, status }, error);
+    // An error event in the stream (`data: {"error": …}`, as Ollama sends when a model fails mid-way).
+    return new AskModelError('garbage', `the model endpoint ${endpoint.baseUrl} reported an error${detail}`, where, error);
   }
   // What is left: a body that is not server-sent events of JSON (the client's parse errors).
   const message = error instanceof Error ? error.message : String(error);

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createLocalEngineApi, Engine, IngestRuntime, SyncService, isCairnError, resolveDataDir, resolveModelDir, systemEnvironment, toErrorData, type EngineApi, type ErrorCode } from '@cairn/core';
 import type { CommandContext, CommandSpec, OptionValues } from './command.js';
+import { askCommand } from './commands/askCommand.js';
 import { benchCommand } from './commands/benchCommand.js';
 import { dirsCommand } from './commands/dirsCommand.js';
 import { addCommand, editCommand, historyCommand, listCommand, restoreCommand, revertCommand, rmCommand, showCommand } from './commands/entryCommands.js';
@@ -28,6 +29,7 @@ export const commands: readonly CommandSpec[] = [
   statusCommand,
   rebuildCommand,
   searchCommand,
+  askCommand,
   modelCommand,
   evalCommand,
   importCommand,

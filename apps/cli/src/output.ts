@@ -8,6 +8,8 @@ export interface Output {
   readonly data: (value: unknown) => void;
   /** A line of human text. */
   readonly line: (text?: string) => void;
+  /** Human text as it comes (a streamed answer), without a line break. */
+  readonly write: (text: string) => void;
   /** A result: JSON when --json, otherwise the human rendering. */
   readonly result: (value: unknown, human: () => string) => void;
   readonly progress: (label: string, done: number, total: number) => void;
@@ -36,6 +38,7 @@ export function createOutput(json: boolean, stdout: NodeJS.WriteStream = process
     style: colour ? coloured : plain,
     data: (value) => stdout.write(`${JSON.stringify(value)}\n`),
     line: (text = '') => stdout.write(`${text}\n`),
+    write: (text) => stdout.write(text),
     result(value, human) {
       if (json) stdout.write(`${JSON.stringify(value)}\n`);
       else stdout.write(`${human()}\n`);

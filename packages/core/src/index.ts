@@ -79,6 +79,9 @@ export { documentTypeNames } from './search/mimeTypes.js';
 export { snippetMarkup } from './search/snippet.js';
 export { longEnough, splitSentences, summarize, type Span, type Summary } from './agents/summary.js';
 export type { SummaryView, SummarySource } from './agents/summaryProjection.js';
+export { buildAskMessages, parseCitations, type AskCitation, type AskPassage, type ChatMessage, type ParsedCitations } from './agents/ask.js';
+export { AskModelError, streamAnswer, type AskEndpoint } from './agents/askModel.js';
+export { defaultAskLimit, maxAskLimit, noModelNotice, type AskParams, type AskResult, type AskSettings, type AskSettingsChange, type EngineAskNotice } from './agents/askService.js';
 export { suggestionAgents, type Dismissal, type SuggestionAgent } from './agents/dismissals.js';
 export { savedSearchLimits, type SavedSearch, type SavedSearchAlert, type SavedSearchInput } from './agents/savedSearches.js';
 export {

@@ -51,7 +51,7 @@ function renderResults(out: Output, response: SearchResponse): string {
 }
 
 /** The snippet's `<mark>` highlights as terminal colour, its HTML escapes as plain characters. */
-function fromMarkup(snippet: string, highlight: (text: string) => string): string {
+export function fromMarkup(snippet: string, highlight: (text: string) => string): string {
   const unescape = (text: string) => text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
   return snippet
     .split(/(<mark>.*?<\/mark>)/)

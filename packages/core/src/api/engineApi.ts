@@ -10,6 +10,7 @@ import type { RebuildResult } from '../projections/readModels.js';
 import { suggestionAgents } from '../agents/dismissals.js';
 import { savedSearchLimits, type SavedSearch } from '../agents/savedSearches.js';
 import type { SummaryView } from '../agents/summaryProjection.js';
+import { maxAskLimit, type AskResult, type AskSettings } from '../agents/askService.js';
 import { searchModes, type EmbedResult, type ModelStatus, type SearchResponse, type SearchStatus } from '../search/searchViews.js';
 
 /**
@@ -77,6 +78,17 @@ export const engineApiSchemas = {
     .strict(),
   deleteSavedSearch: z.object({ id }).strict(),
   dismissSuggestion: z.object({ id, agent: z.enum(suggestionAgents), key: z.string().min(1).max(2_000), undo: z.boolean().optional() }).strict(),
+  ask: z.object({ question: z.string().min(1).max(10_000), limit: z.number().int().positive().max(maxAskLimit).optional(), askId: id.optional() }).strict(),
+  cancelAsk: z.object({ askId: id }).strict(),
+  askSettings: z.object({}).strict(),
+  setAskSettings: z
+    .object({
+      baseUrl: z.string().max(2_000).nullable().optional(),
+      model: z.string().max(500).nullable().optional(),
+      apiKey: z.string().max(4_000).nullable().optional(),
+      timeoutMs: z.number().int().optional(),
+    })
+    .strict(),
   log: z.object({ after: z.number().int().nonnegative().optional(), limit: z.number().int().positive().max(100_000).optional() }).strict(),
   tags: z.object({}).strict(),
   activity: z.object({ before: z.number().int().positive().optional(), limit: z.number().int().positive().max(1_000).optional() }).strict(),
@@ -123,6 +135,10 @@ export interface EngineApiResults extends IngestionApiResults, SyncApiResults, D
   savedSearches: SavedSearch[];
   saveSearch: SavedSearch;
   deleteSavedSearch: { deleted: true };
+  ask: AskResult;
+  cancelAsk: { cancelled: boolean };
+  askSettings: AskSettings;
+  setAskSettings: AskSettings;
   log: RecordedEvent[];
   tags: TagCount[];
   activity: ActivityItem[];

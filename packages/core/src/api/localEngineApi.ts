@@ -62,6 +62,10 @@ export function createLocalEngineApi(engine: Engine, newId: () => string, option
       else engine.dismissSuggestion({ entryId: id, agent, key });
       return { dismissed: !undo };
     },
+    ask: (p) => engine.ask.ask(p),
+    cancelAsk: ({ askId }) => ({ cancelled: engine.ask.cancel(askId) }),
+    askSettings: () => engine.ask.settings(),
+    setAskSettings: (p) => engine.ask.setSettings(p),
     log: (p) => engine.log(p),
     tags: () => engine.tags(),
     activity: (p) => engine.activity(p),

@@ -23,6 +23,7 @@ import type { VectorFormat, VectorPartitioning } from '../embeddings/vectorStore
 import { searchProjectionName, type TextReader } from '../search/searchProjection.js';
 import { PreparedTexts, prepareText } from '../search/preparedText.js';
 import { SearchService } from '../search/searchService.js';
+import { AskService } from '../agents/askService.js';
 import { Dismissals, type Dismissal } from '../agents/dismissals.js';
 import { SavedSearches, type AlertMatcher, type SavedSearch, type SavedSearchInput } from '../agents/savedSearches.js';
 import { readSummary, type SummaryView } from '../agents/summaryProjection.js';
@@ -112,6 +113,8 @@ export class Engine {
   readonly dismissals: Dismissals;
   /** Searches saved on this device, and their alerts. */
   readonly savedSearches: SavedSearches;
+  /** Answers from the user's own entries, with citations (agents/askService.ts). */
+  readonly ask: AskService;
   private readonly store: SqliteEventStore;
   private readonly readModels: ReadModels;
   private readonly repository: EntryRepository;
@@ -173,6 +176,9 @@ export class Engine {
       summaryOf: (entryId) => readSummary(db, entryId)?.text,
       onBackgroundError: (error) => (options.onBackgroundError ?? (() => undefined))(error),
     });
+    this.ask = new AskService({ db, search: this.search, emit: (notice) => {
+        if (!this.closed) this.emit(notice);
+      }, newId: () => this.env.newId() });
     this.meta = this.loadMeta(options.actorId);
     this.sync = new LocalSyncLog({
       db,

@@ -1,4 +1,5 @@
 import type { SavedSearchAlert } from '../agents/savedSearches.js';
+import type { EngineAskNotice } from '../agents/askService.js';
 import type { SyncOverview } from '../sync/syncService.js';
 import type { EntryKind } from '../domain/entry/events.js';
 import type { DocumentStatus } from '../domain/document/events.js';
@@ -179,4 +180,4 @@ export interface EngineAlertNotice {
   readonly alerts: readonly SavedSearchAlert[];
 }
 
-export type EngineNotice = EngineChange | EngineProgress | EngineSyncNotice | EngineTeamNotice | EngineAlertNotice;
+export type EngineNotice = EngineChange | EngineProgress | EngineSyncNotice | EngineTeamNotice | EngineAlertNotice | EngineAskNotice;

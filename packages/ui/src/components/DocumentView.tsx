@@ -1,5 +1,5 @@
 import type { DocumentView as DocumentFacts, EntryView } from '@cairn/core';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { formatBytes } from '../lib/format.js';
 import { ErrorLine } from './ErrorLine.js';
@@ -60,6 +60,8 @@ function ImportedDocument({ doc }: { readonly doc: DocumentFacts }) {
   const { retryDocument, fetchOriginal } = useActions();
   const bridge = useHost();
   const searchTerms = useApp((s) => s.openedFromSearch);
+  // A citation opened from Ask: the passage in this document's extracted text.
+  const cited = useApp((s) => (s.openedPassage?.entryId === doc.id && s.openedPassage.source === 'text' ? s.openedPassage : undefined));
   const [showAll, setShowAll] = useState(false);
   const failed = doc.status === 'failed' || doc.status === 'unsupported';
   const working = !failed && doc.status !== 'done';
@@ -141,7 +143,7 @@ function ImportedDocument({ doc }: { readonly doc: DocumentFacts }) {
       {text !== undefined ? (
         <>
           <pre className="document-text" tabIndex={0} aria-label={t('document.text')} data-testid="document-text">
-            {showAll ? text : text.slice(0, TEXT_PREVIEW_CHARS)}
+            {cited && cited.end <= text.length ? <CitedText text={text} start={cited.start} end={cited.end} /> : showAll ? text : text.slice(0, TEXT_PREVIEW_CHARS)}
           </pre>
           {!showAll && text.length > TEXT_PREVIEW_CHARS ? (
             <button type="button" onClick={() => setShowAll(true)}>
@@ -153,5 +155,20 @@ function ImportedDocument({ doc }: { readonly doc: DocumentFacts }) {
         <p className="muted">{doc.textSha256 ? t('settings.loading') : working ? t('document.textLater') : t('document.noText')}</p>
       )}
     </div>
+  );
+}
+
+/** The extracted text with the cited passage marked and scrolled to (shown whole: the passage may lie anywhere). */
+function CitedText({ text, start, end }: { readonly text: string; readonly start: number; readonly end: number }) {
+  const mark = useRef<HTMLElement>(null);
+  useEffect(() => mark.current?.scrollIntoView({ block: 'center' }), [start, end]);
+  return (
+    <>
+      {text.slice(0, start)}
+      <mark ref={mark} className="cited" data-testid="cited-passage">
+        {text.slice(start, end)}
+      </mark>
+      {text.slice(end)}
+    </>
   );
 }

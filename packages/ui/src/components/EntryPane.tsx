@@ -24,6 +24,8 @@ export function EntryPane() {
   const historyOpen = useApp((s) => s.historyOpen);
   const showPreview = useApp((s) => s.prefs.showPreview);
   const deviceId = useApp((s) => s.sync?.deviceId);
+  // A citation opened from Ask: the passage in this note's body.
+  const cited = useApp((s) => (s.openedPassage?.entryId === s.selectedId && s.openedPassage?.source === 'body' ? s.openedPassage : undefined));
   const { editDraft, saveDraft, discardDraft, deleteEntry, restoreEntry, openHistory, setPrefs } = useActions();
 
   if (selectedId === undefined) {
@@ -122,9 +124,9 @@ export function EntryPane() {
         ) : (
           <div className={`editor-split ${showPreview ? 'with-preview' : ''}`}>
             <Suspense fallback={<div className="markdown-editor loading" aria-busy="true" />}>
-              <MarkdownEditor value={draft.body} revision={revision} readOnly={readOnly} label={t('editor.body')} onChange={(body) => editDraft({ body })} />
+              <MarkdownEditor value={draft.body} revision={revision} readOnly={readOnly} label={t('editor.body')} onChange={(body) => editDraft({ body })} highlight={cited} />
             </Suspense>
-            {showPreview ? <LazyMarkdownPreview source={draft.body} label={t('editor.previewLabel')} /> : null}
+            {showPreview ? <LazyMarkdownPreview source={draft.body} label={t('editor.previewLabel')} cited={cited ? draft.body.slice(cited.start, cited.end) : undefined} /> : null}
           </div>
         )}
       </section>

@@ -3,6 +3,7 @@ import { useEffect, useRef, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { searchTerms } from '../lib/searchTerms.js';
 import { snippetHtml } from '../lib/snippet.js';
+import { AskPanel } from './AskPanel.js';
 import { Dialog } from './Dialog.js';
 import { SaveSearchForm } from './SavedSearches.js';
 import { ErrorLine } from './ErrorLine.js';
@@ -29,7 +30,9 @@ export function SearchPalette() {
   const notices = useApp((s) => s.searchNotices);
   const ranMode = useApp((s) => s.searchRanMode);
   const resultsFor = useApp((s) => s.searchResultsFor);
-  const { openSearch, setSearchQuery, setSearchMode, moveSearchSelection, openEntry } = useActions();
+  const tab = useApp((s) => (s.methods.includes('ask') ? s.paletteTab : 'search'));
+  const canAsk = useApp((s) => s.methods.includes('ask'));
+  const { openSearch, setSearchQuery, setSearchMode, moveSearchSelection, openEntry, setPaletteTab } = useActions();
   const input = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
@@ -56,7 +59,18 @@ export function SearchPalette() {
 
   return (
     <Dialog open={open} label={t('search.label')} onClose={() => openSearch(false)} className="palette">
-      {available ? (
+      {canAsk ? (
+        <div className="segmented palette-tabs" role="tablist" aria-label={t('ask.tabs')}>
+          {(['search', 'ask'] as const).map((name) => (
+            <button key={name} type="button" role="tab" aria-selected={tab === name} onClick={() => setPaletteTab(name)}>
+              {t(`ask.tab.${name}`)}
+            </button>
+          ))}
+        </div>
+      ) : null}
+      {tab === 'ask' ? (
+        <AskPanel initialQuestion={query} />
+      ) : available ? (
         <>
           <div className="palette-input">
             <input

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { canImport } from '../store/importSlice.js';
 import { languages, ocrLanguageChoices, themes, type Language, type OcrLanguageChoice, type Theme } from '../store/prefs.js';
+import { AskSettings } from './AskSettings.js';
 import { Dialog } from './Dialog.js';
 import { useActions, useApp } from './StoreContext.js';
 
@@ -17,6 +18,7 @@ export function SettingsDialog() {
   const { openSettings, setPrefs } = useActions();
   const searchAvailable = useApp((s) => s.methods.includes('modelStatus'));
   const importAvailable = useApp((s) => canImport(s.has));
+  const askAvailable = useApp((s) => s.methods.includes('askSettings'));
   return (
     <Dialog open={open} label={t('settings.title')} onClose={() => openSettings(false)} className="settings">
       <div className="panel-header">
@@ -74,6 +76,7 @@ export function SettingsDialog() {
       </fieldset>
       {searchAvailable ? <ModelSettings /> : null}
       {importAvailable ? <OcrSettings /> : null}
+      {askAvailable ? <AskSettings /> : null}
     </Dialog>
   );
 }

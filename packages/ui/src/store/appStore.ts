@@ -2,6 +2,7 @@ import type { EngineNotice } from '@cairn/core';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { EngineClient } from '../engine/engineClient.js';
 import { errorMessage } from '../engine/engineError.js';
+import { askSlice } from './askSlice.js';
 import { dataDirsSlice } from './dataDirsSlice.js';
 import { documentSlice } from './documentSlice.js';
 import { originalSlice } from './originalSlice.js';
@@ -48,6 +49,7 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
     const history = historySlice(ctx);
     const search = searchSlice(ctx);
     const saved = savedSearchSlice(ctx);
+    const ask = askSlice(ctx);
     const imports = importSlice(ctx);
     const documents = documentSlice(ctx);
     const original = originalSlice(ctx);
@@ -91,6 +93,8 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
           return sync.teamNotice(notice);
         case 'alert':
           return saved.alertNotice(notice);
+        case 'ask':
+          return get().askNotice(notice);
         default: {
           const unknown: never = notice;
           return unknown;
@@ -124,6 +128,7 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
       ...history,
       ...search,
       ...saved,
+      ...ask,
       ...imports,
       ...documents,
       ...original,

@@ -103,6 +103,7 @@ export function entrySlice(ctx: SliceContext): Pick<AppState, EntryKeys> & Pick<
         dirty: false,
         conflict: false,
         openedFromSearch: options.searchTerms,
+        openedPassage: undefined,
         entryError: undefined,
         viewing: undefined,
         historyItems: [],

@@ -1,5 +1,11 @@
 import type {
   ActivityItem,
+  AskCitation,
+  AskPassage,
+  AskResult,
+  AskSettings,
+  AskSettingsChange,
+  EngineAskNotice,
   DataDirList,
   DocumentStatus,
   DocumentView,
@@ -90,6 +96,19 @@ export interface ImportSource {
   readonly file?: Blob;
 }
 
+/** The question being (or last) answered in the palette: the answer grows as the engine streams it. */
+export interface AskView {
+  readonly askId: string;
+  readonly question: string;
+  readonly passages: readonly AskPassage[];
+  readonly answer: string;
+  /** The call's result, once the answer is complete (citations, a model's failure, notices). */
+  readonly result: AskResult | undefined;
+  readonly running: boolean;
+  /** The call itself failed (the engine refused the question). */
+  readonly error: string | undefined;
+}
+
 export interface AppState {
   // connection and capabilities
   readonly connection: ConnectionState;
@@ -172,6 +191,14 @@ export interface AppState {
   readonly searchError: string | undefined;
   readonly searchTookMs: number | undefined;
   readonly searchSelected: number;
+
+  // ask (a tab of the search palette, shown when the engine offers `ask`)
+  readonly paletteTab: 'search' | 'ask';
+  readonly ask: AskView | undefined;
+  readonly askSettings: AskSettings | undefined;
+  readonly askSettingsError: string | undefined;
+  /** The passage a citation pointed at, highlighted in the open entry (its body, or its document's text). */
+  readonly openedPassage: { readonly entryId: string; readonly source: 'body' | 'text'; readonly start: number; readonly end: number } | undefined;
 
   // import (shown when the engine offers `importBytes` or `importPaths`)
   readonly importOpen: boolean;
@@ -277,6 +304,16 @@ export interface AppActions {
   readonly moveSearchSelection: (delta: number) => void;
   /** Runs the open query again (after the library changed). */
   readonly refreshSearch: () => void;
+
+  readonly setPaletteTab: (tab: 'search' | 'ask') => void;
+  readonly askQuestion: (question: string) => Promise<void>;
+  readonly askNotice: (notice: EngineAskNotice) => void;
+  readonly cancelAsk: () => Promise<void>;
+  readonly loadAskSettings: () => Promise<void>;
+  /** Resolves true when saved (else `askSettingsError` says why). */
+  readonly saveAskSettings: (change: AskSettingsChange) => Promise<boolean>;
+  /** Opens the cited entry with the cited words highlighted. */
+  readonly openCitation: (citation: Pick<AskCitation, 'entryId' | 'source' | 'highlight'>) => Promise<void>;
 
   readonly openImport: (open: boolean) => void;
   readonly importFiles: (sources: readonly ImportSource[]) => void;

@@ -78,6 +78,8 @@ export { documentTypeNames } from './search/mimeTypes.js';
 export { snippetMarkup } from './search/snippet.js';
 export { longEnough, splitSentences, summarize, type Span, type Summary } from './agents/summary.js';
 export type { SummaryView, SummarySource } from './agents/summaryProjection.js';
+export type { BacklinkView, EntryLinksView, LinkView, MentionView, TextContext } from './agents/linkQueries.js';
+export { linkKey, parseLinks, type WrittenLink } from './domain/entry/links.js';
 export { suggestionAgents, type Dismissal, type SuggestionAgent } from './agents/dismissals.js';
 export {
   modelStates,

@@ -9,6 +9,7 @@ import { dataDirApiSchemas, type DataDirApiResults } from './dataDirApi.js';
 import type { RebuildResult } from '../projections/readModels.js';
 import { suggestionAgents } from '../agents/dismissals.js';
 import type { SummaryView } from '../agents/summaryProjection.js';
+import type { EntryLinksView } from '../agents/linkQueries.js';
 import { searchModes, type EmbedResult, type ModelStatus, type SearchResponse, type SearchStatus } from '../search/searchViews.js';
 
 /**
@@ -40,6 +41,8 @@ export const engineApiSchemas = {
       addTags: z.array(z.string()).optional(),
       removeTags: z.array(z.string()).optional(),
       setAttributes: z.record(z.string(), jsonValueSchema).optional(),
+      /** `[[Title]]` links whose target the author picked: title → entry id. */
+      linkTo: z.record(z.string().max(1_000), id).optional(),
       expectedVersion: z.number().int().nonnegative().optional(),
     })
     .strict(),
@@ -61,6 +64,8 @@ export const engineApiSchemas = {
     .strict(),
   history: z.object({ id }).strict(),
   summary: z.object({ id }).strict(),
+  links: z.object({ id }).strict(),
+  linkMention: z.object({ id, from: id }).strict(),
   dismissSuggestion: z.object({ id, agent: z.enum(suggestionAgents), key: z.string().min(1).max(2_000), undo: z.boolean().optional() }).strict(),
   log: z.object({ after: z.number().int().nonnegative().optional(), limit: z.number().int().positive().max(100_000).optional() }).strict(),
   tags: z.object({}).strict(),
@@ -104,6 +109,10 @@ export interface EngineApiResults extends IngestionApiResults, SyncApiResults, D
   listEntries: EntryList;
   history: HistoryItem[];
   summary: SummaryView | null;
+  /** The entry's links, backlinks and unlinked mentions. */
+  links: EntryLinksView;
+  /** Turns `from`'s first plain mention of the entry's title into a link to it (an ordinary edit of `from`). */
+  linkMention: CommandResult;
   dismissSuggestion: { dismissed: boolean };
   log: RecordedEvent[];
   tags: TagCount[];

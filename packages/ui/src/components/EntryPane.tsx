@@ -5,6 +5,8 @@ import { formatDateTime } from '../lib/format.js';
 import { DocumentView } from './DocumentView.js';
 import { ErrorLine } from './ErrorLine.js';
 import { LazyHistoryPanel, LazyMarkdownPreview } from './lazyParts.js';
+import { LinksPanel } from './LinksPanel.js';
+import { useMissingLinks } from './useMissingLinks.js';
 import { useActions, useApp } from './StoreContext.js';
 
 // CodeMirror loads when the first note opens, not before the first screen.
@@ -24,7 +26,8 @@ export function EntryPane() {
   const historyOpen = useApp((s) => s.historyOpen);
   const showPreview = useApp((s) => s.prefs.showPreview);
   const deviceId = useApp((s) => s.sync?.deviceId);
-  const { editDraft, saveDraft, discardDraft, deleteEntry, restoreEntry, openHistory, setPrefs } = useActions();
+  const { editDraft, saveDraft, discardDraft, deleteEntry, restoreEntry, openHistory, setPrefs, followLink, linkTitles } = useActions();
+  const missingLinks = useMissingLinks();
 
   if (selectedId === undefined) {
     return (
@@ -122,11 +125,14 @@ export function EntryPane() {
         ) : (
           <div className={`editor-split ${showPreview ? 'with-preview' : ''}`}>
             <Suspense fallback={<div className="markdown-editor loading" aria-busy="true" />}>
-              <MarkdownEditor value={draft.body} revision={revision} readOnly={readOnly} label={t('editor.body')} onChange={(body) => editDraft({ body })} />
+              <MarkdownEditor value={draft.body} revision={revision} readOnly={readOnly} label={t('editor.body')} onChange={(body) => editDraft({ body })} completeTitles={linkTitles} />
             </Suspense>
-            {showPreview ? <LazyMarkdownPreview source={draft.body} label={t('editor.previewLabel')} /> : null}
+            {showPreview ? (
+              <LazyMarkdownPreview source={draft.body} label={t('editor.previewLabel')} missing={missingLinks} missingHint={t('links.missing')} onFollow={(title) => void followLink(title)} />
+            ) : null}
           </div>
         )}
+        {readOnly ? null : <LinksPanel entryId={entry.id} version={entry.version} />}
       </section>
       {historyOpen ? <LazyHistoryPanel /> : null}
     </div>

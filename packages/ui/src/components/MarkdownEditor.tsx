@@ -1,3 +1,4 @@
+import type { Completion, CompletionContext, CompletionResult } from '@codemirror/autocomplete';
 import { markdown } from '@codemirror/lang-markdown';
 import { EditorView, basicSetup } from 'codemirror';
 import { EditorState } from '@codemirror/state';
@@ -10,14 +11,39 @@ interface MarkdownEditorProps {
   readonly readOnly: boolean;
   readonly label: string;
   readonly onChange: (value: string) => void;
+  /** Titles to offer after `[[`, for what has been typed since. */
+  readonly completeTitles?: (typed: string) => Promise<string[]>;
+}
+
+/**
+ * Completion of entry titles after `[[` (CodeMirror's autocompletion, which basicSetup turns on, fed through the
+ * language data). Picking one writes the title and closes the link: `]]` is added unless it is there already
+ * (basicSetup closes brackets as they are typed).
+ */
+function titleCompletion(complete: () => ((typed: string) => Promise<string[]>) | undefined) {
+  return async (context: CompletionContext): Promise<CompletionResult | null> => {
+    const typed = context.matchBefore(/\[\[[^[\]|\n]*$/u);
+    const source = complete();
+    if (!typed || !source) return null;
+    const titles = await source(typed.text.slice(2));
+    if (context.aborted || titles.length === 0) return null;
+    const apply = (title: string): Completion['apply'] => (view, _completion, from, to) => {
+      const closed = view.state.sliceDoc(to, to + 2) === ']]';
+      const insert = closed ? title : `${title}]]`;
+      view.dispatch({ changes: { from, to, insert }, selection: { anchor: from + insert.length + (closed ? 2 : 0) } });
+    };
+    return { from: typed.from + 2, options: titles.map((title) => ({ label: title, type: 'text', apply: apply(title) })), filter: false };
+  };
 }
 
 /** CodeMirror 6 with Markdown. Uncontrolled while typing; `revision` resets it to `value`. */
-export default function MarkdownEditor({ value, revision, readOnly, label, onChange }: MarkdownEditorProps) {
+export default function MarkdownEditor({ value, revision, readOnly, label, onChange, completeTitles }: MarkdownEditorProps) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | undefined>(undefined);
   const onChangeRef = useRef(onChange);
   onChangeRef.current = onChange;
+  const completeRef = useRef(completeTitles);
+  completeRef.current = completeTitles;
 
   useEffect(() => {
     const editor = new EditorView({
@@ -27,6 +53,7 @@ export default function MarkdownEditor({ value, revision, readOnly, label, onCha
         extensions: [
           basicSetup,
           markdown(),
+          EditorState.languageData.of(() => [{ autocomplete: titleCompletion(() => completeRef.current) }]),
           EditorView.lineWrapping,
           EditorState.readOnly.of(readOnly),
           EditorView.contentAttributes.of({ 'aria-label': label, 'aria-multiline': 'true' }),

@@ -46,6 +46,8 @@ export default function MarkdownEditor({ value, revision, readOnly, label, onCha
   completeRef.current = completeTitles;
 
   useEffect(() => {
+    // One source for the editor's life: autocompletion tells sources apart by identity.
+    const titles = [{ autocomplete: titleCompletion(() => completeRef.current) }];
     const editor = new EditorView({
       parent: host.current!,
       state: EditorState.create({
@@ -53,7 +55,7 @@ export default function MarkdownEditor({ value, revision, readOnly, label, onCha
         extensions: [
           basicSetup,
           markdown(),
-          EditorState.languageData.of(() => [{ autocomplete: titleCompletion(() => completeRef.current) }]),
+          EditorState.languageData.of(() => titles),
           EditorView.lineWrapping,
           EditorState.readOnly.of(readOnly),
           EditorView.contentAttributes.of({ 'aria-label': label, 'aria-multiline': 'true' }),

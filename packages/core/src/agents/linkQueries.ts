@@ -85,10 +85,9 @@ export class LinkQueries {
   private readonly linking: Statement;
 
   constructor(private readonly db: Database) {
-    // SQLite's lower() folds ASCII only: the exact spelling is asked for too, and every row is checked by linkKey.
-    this.byTitles = db.prepare(
-      `SELECT id, title FROM entries WHERE deleted = 0 AND (lower(title) IN (SELECT value FROM json_each(?)) OR title IN (SELECT value FROM json_each(?))) ORDER BY id`,
-    );
+    // Through the index on lower(title). SQLite's lower() folds ASCII only, so the title as written is asked for folded
+    // that way too (an exact spelling of a non-ASCII title), and every row found is checked by linkKey.
+    this.byTitles = db.prepare(`SELECT id, title, deleted FROM entries WHERE lower(title) IN (SELECT value FROM json_each(?)) ORDER BY id`);
     this.entry = db.prepare(`SELECT id, title, kind, body, deleted FROM entries WHERE id = ?`);
     this.outgoing = db.prepare(`SELECT target_id, title, label, start_offset, end_offset FROM entry_links WHERE source_id = ? ORDER BY ordinal`);
     this.incoming = db.prepare(
@@ -106,12 +105,12 @@ export class LinkQueries {
   resolve(titles: readonly string[]): Record<string, string> {
     if (titles.length === 0) return {};
     const keys = [...new Set(titles.map(linkKey))];
-    const spellings = [...new Set(titles.map((title) => title.normalize('NFC').replace(/\s+/gu, ' ').trim()))];
+    const asciiFolded = titles.map((title) => title.normalize('NFC').replace(/\s+/gu, ' ').trim().replace(/[A-Z]/gu, (c) => c.toLowerCase()));
     const wanted = new Set(keys);
     const found: Record<string, string> = {};
-    for (const row of this.byTitles.all(JSON.stringify(keys), JSON.stringify(spellings)) as { id: string; title: string }[]) {
+    for (const row of this.byTitles.all(JSON.stringify([...new Set([...keys, ...asciiFolded])])) as { id: string; title: string; deleted: number }[]) {
       const key = linkKey(row.title);
-      if (wanted.has(key) && !Object.hasOwn(found, key)) found[key] = row.id;
+      if (row.deleted === 0 && wanted.has(key) && !Object.hasOwn(found, key)) found[key] = row.id;
     }
     return found;
   }

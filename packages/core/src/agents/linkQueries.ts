@@ -18,7 +18,7 @@ export interface LinkView {
   /** The title as written. */
   readonly title: string;
   readonly label: string | null;
-  /** The entry it leads to (its id recorded when written, else the live entry with that title now); null: missing. */
+  /** The entry it leads to (the one recorded when written while it is live, else the live entry with that title now); null: missing. */
   readonly targetId: string | null;
   /** That entry's title now. */
   readonly targetTitle: string | null;
@@ -92,10 +92,11 @@ export class LinkQueries {
     this.outgoing = db.prepare(`SELECT target_id, title, label, start_offset, end_offset FROM entry_links WHERE source_id = ? ORDER BY ordinal`);
     this.incoming = db.prepare(
       `SELECT source_id, start_offset, end_offset, 1 AS by_id FROM entry_links WHERE target_id = ?
-       UNION ALL SELECT source_id, start_offset, end_offset, 0 AS by_id FROM entry_links WHERE target_id IS NULL AND target_key = ?
+       UNION ALL SELECT source_id, start_offset, end_offset, 0 AS by_id FROM entry_links
+         WHERE target_key = ? AND (target_id IS NULL OR target_id NOT IN (SELECT id FROM entries WHERE deleted = 0))
        ORDER BY source_id, start_offset`,
     );
-    this.linking = db.prepare(`SELECT DISTINCT source_id FROM entry_links WHERE target_id = ? UNION SELECT source_id FROM entry_links WHERE target_id IS NULL AND target_key = ?`).pluck();
+    this.linking = db.prepare(`SELECT source_id FROM entry_links WHERE target_id = ? UNION SELECT source_id FROM entry_links WHERE target_key = ?`).pluck();
   }
 
   /**
@@ -134,17 +135,18 @@ export class LinkQueries {
   /** The links of an entry's body and where each leads now. */
   links(entryId: string): LinkView[] {
     const rows = this.outgoing.all(entryId) as { target_id: string | null; title: string; label: string | null; start_offset: number; end_offset: number }[];
-    const unresolved = this.resolve(rows.filter((row) => row.target_id === null).map((row) => row.title));
+    const recorded = new Map(rows.map((row) => [row.target_id, row.target_id === null ? undefined : this.live(row.target_id)]));
+    // A link leads to the entry it recorded while that is live, else to the live entry with its title now.
+    const byTitle = this.resolve(rows.filter((row) => !recorded.get(row.target_id)).map((row) => row.title));
     return rows.map((row) => {
-      const targetId = row.target_id ?? unresolved[linkKey(row.title)] ?? null;
-      const target = targetId === null ? undefined : this.live(targetId);
+      const target = recorded.get(row.target_id) ?? this.live(byTitle[linkKey(row.title)] ?? '');
       return { start: row.start_offset, end: row.end_offset, title: row.title, label: row.label, targetId: target ? target.id : null, targetTitle: target?.title ?? null, missing: !target };
     });
   }
 
   /**
    * The live entries linking to this one: by its id (recorded when the link was written), or — links written before
-   * it existed — by its title now.
+   * it existed, or whose recorded entry was deleted — by its title now.
    */
   backlinks(entryId: string): BacklinkView[] {
     const target = this.live(entryId);

@@ -54,8 +54,17 @@ describe('links and backlinks', () => {
     const book = await create('deep work');
     expect((await api.links({ id: note })).links).toMatchObject([{ title: 'Deep Work', targetId: book, targetTitle: 'deep work', missing: false }]);
     expect((await api.links({ id: book })).backlinks.map((b) => b.entryId)).toEqual([note]);
+    // Edited while the book exists, the note records the book's id.
+    await api.updateEntry({ id: note, body: 'Next: [[Deep Work]]!' });
     await api.deleteEntry({ id: book });
     expect((await api.links({ id: note })).links).toMatchObject([{ missing: true }]);
+    // A new entry with the title takes the link over while the recorded one is deleted; restored, the link is its again.
+    const again = await create('Deep Work');
+    expect((await api.links({ id: note })).links).toMatchObject([{ targetId: again, missing: false }]);
+    expect((await api.links({ id: again })).backlinks.map((b) => b.entryId)).toEqual([note]);
+    await api.restoreEntry({ id: book });
+    expect((await api.links({ id: note })).links).toMatchObject([{ targetId: book }]);
+    expect((await api.links({ id: book })).backlinks.map((b) => b.entryId)).toEqual([note]);
   });
 
   it('finds an unlinked mention in Chinese text, and "Link" turns it into a link that shows as a backlink', async () => {

@@ -31,7 +31,7 @@ export const linksProjection: ProjectionDefinition = {
       PRIMARY KEY (source_id, ordinal)
     ) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS entry_links_by_target ON entry_links (target_id) WHERE target_id IS NOT NULL;
-    CREATE INDEX IF NOT EXISTS entry_links_unresolved ON entry_links (target_key) WHERE target_id IS NULL;
+    CREATE INDEX IF NOT EXISTS entry_links_by_key ON entry_links (target_key);
   `,
   tables: ['entry_links'],
   digestQueries: [`SELECT source_id, ordinal, target_id, target_key, title, label, start_offset, end_offset FROM entry_links ORDER BY source_id, ordinal`],

@@ -8,6 +8,7 @@ import { addCommand, editCommand, historyCommand, listCommand, restoreCommand, r
 import { importCommand, jobsCommand, openCommand, processCommand, retryCommand, textCommand } from './commands/ingestCommands.js';
 import { activityCommand, logCommand, rebuildCommand, statusCommand, tagsCommand } from './commands/logCommands.js';
 import { evalCommand, modelCommand, searchCommand } from './commands/searchCommands.js';
+import { linksCommand } from './commands/linksCommand.js';
 import { serveCommand } from './commands/serveCommand.js';
 import { syncCommand } from './commands/syncCommands.js';
 import { createOutput, type Output } from './output.js';
@@ -23,6 +24,7 @@ export const commands: readonly CommandSpec[] = [
   listCommand,
   historyCommand,
   revertCommand,
+  linksCommand,
   logCommand,
   tagsCommand,
   activityCommand,

@@ -82,6 +82,8 @@ export type { SummaryView, SummarySource } from './agents/summaryProjection.js';
 export { buildAskMessages, parseCitations, type AskCitation, type AskPassage, type ChatMessage, type ParsedCitations } from './agents/ask.js';
 export { AskModelError, streamAnswer, type AskEndpoint } from './agents/askModel.js';
 export { defaultAskLimit, maxAskLimit, noModelNotice, type AskParams, type AskResult, type AskSettings, type AskSettingsChange, type EngineAskNotice } from './agents/askService.js';
+export type { BacklinkView, EntryLinksView, LinkView, MentionView, TextContext } from './agents/linkQueries.js';
+export { linkKey, parseLinks, type WrittenLink } from './domain/entry/links.js';
 export { suggestionAgents, type Dismissal, type SuggestionAgent } from './agents/dismissals.js';
 export { savedSearchLimits, type SavedSearch, type SavedSearchAlert, type SavedSearchInput } from './agents/savedSearches.js';
 export {

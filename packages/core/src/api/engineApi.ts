@@ -11,6 +11,7 @@ import { suggestionAgents } from '../agents/dismissals.js';
 import { savedSearchLimits, type SavedSearch } from '../agents/savedSearches.js';
 import type { SummaryView } from '../agents/summaryProjection.js';
 import { maxAskLimit, type AskResult, type AskSettings } from '../agents/askService.js';
+import type { EntryLinksView } from '../agents/linkQueries.js';
 import { searchModes, type EmbedResult, type ModelStatus, type SearchResponse, type SearchStatus } from '../search/searchViews.js';
 
 /**
@@ -42,6 +43,8 @@ export const engineApiSchemas = {
       addTags: z.array(z.string()).optional(),
       removeTags: z.array(z.string()).optional(),
       setAttributes: z.record(z.string(), jsonValueSchema).optional(),
+      /** `[[Title]]` links whose target the author picked: title → entry id. */
+      linkTo: z.record(z.string().max(1_000), id).optional(),
       expectedVersion: z.number().int().nonnegative().optional(),
     })
     .strict(),
@@ -77,6 +80,8 @@ export const engineApiSchemas = {
     })
     .strict(),
   deleteSavedSearch: z.object({ id }).strict(),
+  links: z.object({ id }).strict(),
+  linkMention: z.object({ id, from: id }).strict(),
   dismissSuggestion: z.object({ id, agent: z.enum(suggestionAgents), key: z.string().min(1).max(2_000), undo: z.boolean().optional() }).strict(),
   ask: z.object({ question: z.string().min(1).max(10_000), limit: z.number().int().positive().max(maxAskLimit).optional(), askId: id.optional() }).strict(),
   cancelAsk: z.object({ askId: id }).strict(),
@@ -131,6 +136,10 @@ export interface EngineApiResults extends IngestionApiResults, SyncApiResults, D
   listEntries: EntryList;
   history: HistoryItem[];
   summary: SummaryView | null;
+  /** The entry's links, backlinks and unlinked mentions. */
+  links: EntryLinksView;
+  /** Turns `from`'s first plain mention of the entry's title into a link to it (an ordinary edit of `from`). */
+  linkMention: CommandResult;
   dismissSuggestion: { dismissed: boolean };
   savedSearches: SavedSearch[];
   saveSearch: SavedSearch;

@@ -57,6 +57,8 @@ export function createLocalEngineApi(engine: Engine, newId: () => string, option
       engine.savedSearches.delete(id);
       return { deleted: true as const };
     },
+    links: ({ id }) => engine.links(id),
+    linkMention: ({ id, from }) => engine.linkMention(id, from),
     dismissSuggestion: ({ id, agent, key, undo }) => {
       if (undo) engine.dismissals.undo({ entryId: id, agent, key });
       else engine.dismissSuggestion({ entryId: id, agent, key });

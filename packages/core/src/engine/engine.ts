@@ -5,7 +5,7 @@ import { BlobStore, isSha256 } from '../blobs/blobStore.js';
 import { eventCatalog } from '../domain/catalog.js';
 import { isDocumentCommand, type DocumentCommand } from '../domain/document/commands.js';
 import { decideDocument } from '../domain/document/decide.js';
-import type { EntryCommand } from '../domain/entry/commands.js';
+import type { EntryCommand, EntryDecisionInput } from '../domain/entry/commands.js';
 import { decideEntry } from '../domain/entry/decide.js';
 import { entryAggregateType } from '../domain/entry/events.js';
 import type { NewEvent, RecordedEvent } from '../domain/shared/envelope.js';
@@ -27,6 +27,10 @@ import { AskService } from '../agents/askService.js';
 import { Dismissals, type Dismissal } from '../agents/dismissals.js';
 import { SavedSearches, type AlertMatcher, type SavedSearch, type SavedSearchInput } from '../agents/savedSearches.js';
 import { readSummary, type SummaryView } from '../agents/summaryProjection.js';
+import { LinkQueries, type EntryLinksView } from '../agents/linkQueries.js';
+import { linkFirstMention } from '../agents/mentions.js';
+import { linkKey, parseLinks } from '../domain/entry/links.js';
+import type { EntryState } from '../domain/entry/state.js';
 import { EntryQueries, historyItem, viewFromEvents } from './entryQueries.js';
 import { EntryRepository, mergeEventOf } from './entryRepository.js';
 import { LocalSyncLog } from '../sync/localSyncLog.js';
@@ -119,6 +123,7 @@ export class Engine {
   private readonly readModels: ReadModels;
   private readonly repository: EntryRepository;
   private readonly queries: EntryQueries;
+  private readonly linkQueries: LinkQueries;
   private readonly env: Environment;
   private readonly meta: Meta;
   private readonly lastHlcStatement: Statement;
@@ -159,6 +164,7 @@ export class Engine {
     this.queries = new EntryQueries(db, eventCatalog);
     this.dismissals = new Dismissals(db);
     this.savedSearches = new SavedSearches(db);
+    this.linkQueries = new LinkQueries(db);
     this.jobs = new JobQueue(db, this.env);
     this.documents = new DocumentQueries(db, (sha256) => this.blobs.has(sha256));
     this.search = new SearchService({
@@ -309,7 +315,7 @@ export class Engine {
     const input =
       command.type === 'RevertEntry' && command.toVersion >= 1 && command.toVersion <= state.version
         ? { stateAtTarget: this.repository.loadAt(entryId, command.toVersion) }
-        : {};
+        : this.linkInput(command, state);
     const decided = isDocumentCommand(command) ? decideDocument(command, state) : decideEntry(command, state, input);
     if (decided.length === 0) return { entryId, version: state.version, changed: false, positions: [] };
     const at = new Date(batch.now).toISOString();
@@ -357,6 +363,22 @@ export class Engine {
     return { entryId, version: next.entry.version, changed: true, positions: events.map((e) => e.position) };
   }
 
+  /**
+   * What deciding an edit's links needs (EntryDecisionInput): the entries the `[[Title]]`s of the new body name now,
+   * and the current titles of the entries it already links to (renamed ones are rewritten).
+   */
+  private linkInput(command: EngineCommand, state: EntryState): EntryDecisionInput {
+    if ((command.type !== 'CreateEntry' && command.type !== 'UpdateEntry') || typeof command.body !== 'string') return {};
+    const written = parseLinks(command.body);
+    const targetTitles = command.type === 'UpdateEntry' && Object.keys(state.links).length > 0 ? this.linkQueries.titles(Object.values(state.links)) : {};
+    if (written.length === 0) return { targetTitles };
+    const linkTargets = this.linkQueries.resolve(written.map((link) => link.title));
+    if (command.type === 'UpdateEntry' && command.linkTo) {
+      for (const [title, id] of Object.entries(command.linkTo)) if (typeof id === 'string' && this.linkQueries.live(id)) linkTargets[linkKey(title)] = id;
+    }
+    return { linkTargets, targetTitles };
+  }
+
   /** The sync cursor: every server event up to it is here (0 on a device not linked). */
   private cursor(): number {
     return Number((this.cursorStatement.get() as string | undefined) ?? 0);
@@ -400,6 +422,45 @@ export class Engine {
     this.catchUp();
     if (this.store.readStream(entryId).length === 0) throw new NotFoundError(`no entry with id ${entryId}`, { entryId });
     return readSummary(this.db, entryId) ?? null;
+  }
+
+  /**
+   * The entry's links (each with where it leads now, or missing), its backlinks (entries linking to it, by id or — for
+   * links written before it existed — by its title) and its unlinked mentions (entries whose text holds its title
+   * outside a link; those dismissed for agent 'links' on this device are left out).
+   */
+  links(entryId: string): EntryLinksView {
+    this.assertOpen();
+    this.catchUp();
+    if (this.store.readStream(entryId, { toVersion: 1 }).length === 0) throw new NotFoundError(`no entry with id ${entryId}`, { entryId });
+    const readText = (id: string) => {
+      const sha = this.repository.state(id).document?.processed?.textSha256;
+      return sha && isSha256(sha) && this.blobs.has(sha) ? this.blobs.readText(sha) : undefined;
+    };
+    return {
+      entryId,
+      links: this.linkQueries.links(entryId),
+      backlinks: this.linkQueries.backlinks(entryId),
+      mentions: this.linkQueries.mentions(entryId, (title, limit) => this.search.mentionCandidates(title, limit), readText, this.dismissals.dismissed(entryId, 'links')),
+    };
+  }
+
+  /**
+   * Accepts an unlinked mention: edits `fromId`'s body so its first plain mention of the entry's title becomes
+   * `[[Title]]` (or `[[Title|as written]]`), linked to this entry. An ordinary edit: it has history and syncs.
+   */
+  linkMention(entryId: string, fromId: string): CommandResult {
+    this.assertOpen();
+    const target = this.linkQueries.live(entryId);
+    if (!target) throw new NotFoundError(`no entry with id ${entryId}`, { entryId });
+    const from = this.linkQueries.live(fromId);
+    if (!from) throw new NotFoundError(`no entry with id ${fromId}`, { entryId: fromId });
+    if (/[[\]|\n]/u.test(target.title)) throw new ValidationError(`"${target.title}" holds a bracket or a "|", so it cannot be written as a [[link]]`, { entryId });
+    const body = linkFirstMention(from.body, target.title);
+    if (body === undefined) {
+      throw new ValidationError(`"${from.title}" does not mention "${target.title}" outside a link in its text${from.kind === 'document' ? ' (a document\'s extracted text cannot be edited)' : ''}`, { entryId, from: fromId });
+    }
+    return this.execute({ type: 'UpdateEntry', entryId: fromId, body, linkTo: { [target.title]: entryId } });
   }
 
   /** Remembers that a person dismissed a suggestion for an entry, so agents no longer offer it. */

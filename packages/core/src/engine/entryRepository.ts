@@ -8,7 +8,7 @@ import type { Database } from '../store/database.js';
 import type { SqliteEventStore } from '../store/sqliteEventStore.js';
 
 /** Snapshots are a cache: bump this when MergeState changes shape, and old ones are ignored. */
-const SNAPSHOT_FORMAT = 3;
+const SNAPSHOT_FORMAT = 4;
 /** The state cache holds at most this many characters of entry bodies (about 16 MB). */
 const MAX_CACHED_CHARS = 8_000_000;
 

@@ -34,6 +34,8 @@ export const entriesProjection: ProjectionDefinition = {
       position INTEGER NOT NULL
     ) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS entries_by_updated ON entries (deleted, updated_at DESC, id);
+    -- [[Title]] links are resolved by title when an edit is decided (agents/linkQueries.ts).
+    CREATE INDEX IF NOT EXISTS entries_by_title ON entries (lower(title));
     CREATE TABLE IF NOT EXISTS entry_tags (tag TEXT NOT NULL, entry_id TEXT NOT NULL, PRIMARY KEY (tag, entry_id)) WITHOUT ROWID;
   `,
   tables: ['entries', 'entry_tags'],

@@ -3,6 +3,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { eventCatalog } from '../domain/catalog.js';
+import { documentEventTypes } from '../domain/document/eventTypes.js';
+import { entryEventTypes } from '../domain/entry/eventTypes.js';
 import { canonicalJson } from '../domain/shared/json.js';
 import { checkProtocolVersion, PROTOCOL_VERSION, protocolJsonSchema, pullQuerySchema, validateWireEvent } from './index.js';
 
@@ -11,12 +14,38 @@ import { checkProtocolVersion, PROTOCOL_VERSION, protocolJsonSchema, pullQuerySc
  * is compatible; bump PROTOCOL_VERSION (and MIN_PROTOCOL_VERSION if old clients cannot be served), add a line to
  * version.ts's history, and pin the new hash with the new version.
  */
-const pinned = { version: 1, sha256: '0f3eaa94a129c95a82269aa8b69ee4cdefe791fc217a468436eaf9dc02d8d0ee' };
+const pinned = { version: 2, sha256: '0f3eaa94a129c95a82269aa8b69ee4cdefe791fc217a468436eaf9dc02d8d0ee' };
+
+/**
+ * Events travel inside the messages as opaque data that the server checks with core's event catalog, so the catalog's
+ * schema versions are part of the wire too: a server of an older build refuses events newer than it knows. Pinned with
+ * the protocol version, so bumping an event's schema bumps the protocol and an old server answers `server_too_old`.
+ */
+const pinnedEventVersions = {
+  version: 2,
+  events: {
+    EntryCreated: 3,
+    EntryUpdated: 3,
+    EntryDeleted: 1,
+    EntryRestored: 1,
+    EntryReverted: 2,
+    DocumentImported: 1,
+    DocumentStatusChanged: 1,
+    DocumentProcessed: 1,
+    DocumentProcessingFailed: 1,
+  },
+};
 
 describe('protocol', () => {
   it('pins a hash of every wire schema with the protocol version', () => {
     const hash = createHash('sha256').update(canonicalJson(protocolJsonSchema())).digest('hex');
     expect({ version: PROTOCOL_VERSION, sha256: hash }).toEqual(pinned);
+  });
+
+  it('pins the event catalog’s schema versions with the protocol version', () => {
+    const events = Object.fromEntries(Object.keys(pinnedEventVersions.events).map((type) => [type, eventCatalog.currentVersion(type)]));
+    expect({ version: PROTOCOL_VERSION, events }).toEqual(pinnedEventVersions);
+    expect([...Object.keys(entryEventTypes), ...Object.keys(documentEventTypes)].sort()).toEqual(Object.keys(pinnedEventVersions.events).sort());
   });
 
   it('names who must upgrade when versions differ', () => {
@@ -75,6 +104,13 @@ describe('protocol', () => {
     };
     it('accepts an event the engine would append', () => {
       expect(validateWireEvent(good, 0).eventId).toBe(good.eventId);
+    });
+    it('accepts entry events of schema version 3 with resolved links, and older ones without', () => {
+      const linked = { ...good, schemaVersion: 3, data: { ...good.data, body: 'see [[Other]]', links: { other: '0190f5e2-0000-7000-8000-000000000a02' } } };
+      expect(validateWireEvent(linked, 0).eventId).toBe(good.eventId);
+      const update = { ...good, type: 'EntryUpdated', version: 2, schemaVersion: 2, data: { changes: { body: 'x' } } };
+      expect(validateWireEvent(update, 0).type).toBe('EntryUpdated');
+      expect(() => validateWireEvent({ ...linked, data: { ...linked.data, links: { other: 42 } } }, 0)).toThrow(/links/);
     });
     it('refuses, naming the event and why', () => {
       const cases: [unknown, RegExp][] = [

@@ -4,8 +4,11 @@
  *
  * History:
  * - 1: push/pull with epochs, blobs, live pokes and notifications, accounts, workspaces, views, webhooks.
+ * - 2: EntryCreated and EntryUpdated schema version 3 (`links`: the ids `[[Title]]` links resolved to). Messages are
+ *   unchanged; a server of version 1 would refuse those events, so it now says `server_too_old` first. Version 1
+ *   clients are still served (their events are older schema versions, which upcast).
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 /** The oldest client protocol a server of this build still serves. */
 export const MIN_PROTOCOL_VERSION = 1;
 /** The request header (and `live` query parameter) a client names its protocol version in. */

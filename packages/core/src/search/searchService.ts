@@ -175,6 +175,23 @@ export class SearchService {
     return { ...response, tookMs: elapsed(started), cached: false };
   }
 
+  /**
+   * Entries whose indexed text may mention a title (the links agent checks each exactly): the title as a phrase, then
+   * any of its words by BM25, by words only and without the cache. Analyzed like any query, so Chinese works.
+   */
+  mentionCandidates(title: string, limit: number): string[] {
+    this.options.catchUp();
+    const words = title.replace(/["()]/gu, ' ').trim();
+    if (words === '') return [];
+    const ids = new Set<string>();
+    for (const text of [`"${words}"`, words]) {
+      const query = parseQuery(text);
+      if (!hasSearchText(query)) continue;
+      for (const hit of this.lexical.search(query, limit)) ids.add(hit.entryId);
+    }
+    return [...ids];
+  }
+
   /** The semantic list's weight in hybrid fusion: given for this process, else declared by the model. */
   semanticWeight(): number {
     const check = this.resolveModel().check;

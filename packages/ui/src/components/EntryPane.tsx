@@ -5,6 +5,8 @@ import { formatDateTime } from '../lib/format.js';
 import { DocumentView } from './DocumentView.js';
 import { ErrorLine } from './ErrorLine.js';
 import { LazyHistoryPanel, LazyMarkdownPreview } from './lazyParts.js';
+import { LinksPanel } from './LinksPanel.js';
+import { useMissingLinks } from './useMissingLinks.js';
 import { useActions, useApp } from './StoreContext.js';
 
 // CodeMirror loads when the first note opens, not before the first screen.
@@ -26,7 +28,8 @@ export function EntryPane() {
   const deviceId = useApp((s) => s.sync?.deviceId);
   // A citation opened from Ask: the passage in this note's body.
   const cited = useApp((s) => (s.openedPassage?.entryId === s.selectedId && s.openedPassage?.source === 'body' ? s.openedPassage : undefined));
-  const { editDraft, saveDraft, discardDraft, deleteEntry, restoreEntry, openHistory, setPrefs } = useActions();
+  const { editDraft, saveDraft, discardDraft, deleteEntry, restoreEntry, openHistory, setPrefs, followLink, linkTitles } = useActions();
+  const missingLinks = useMissingLinks();
 
   if (selectedId === undefined) {
     return (
@@ -124,11 +127,21 @@ export function EntryPane() {
         ) : (
           <div className={`editor-split ${showPreview ? 'with-preview' : ''}`}>
             <Suspense fallback={<div className="markdown-editor loading" aria-busy="true" />}>
-              <MarkdownEditor value={draft.body} revision={revision} readOnly={readOnly} label={t('editor.body')} onChange={(body) => editDraft({ body })} highlight={cited} />
+              <MarkdownEditor value={draft.body} revision={revision} readOnly={readOnly} label={t('editor.body')} onChange={(body) => editDraft({ body })} highlight={cited} completeTitles={linkTitles} />
             </Suspense>
-            {showPreview ? <LazyMarkdownPreview source={draft.body} label={t('editor.previewLabel')} cited={cited ? draft.body.slice(cited.start, cited.end) : undefined} /> : null}
+            {showPreview ? (
+              <LazyMarkdownPreview
+                source={draft.body}
+                label={t('editor.previewLabel')}
+                missing={missingLinks}
+                missingHint={t('links.missing')}
+                onFollow={(title) => void followLink(title)}
+                cited={cited ? draft.body.slice(cited.start, cited.end) : undefined}
+              />
+            ) : null}
           </div>
         )}
+        {readOnly ? null : <LinksPanel entryId={entry.id} version={entry.version} />}
       </section>
       {historyOpen ? <LazyHistoryPanel /> : null}
     </div>

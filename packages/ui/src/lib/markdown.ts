@@ -1,10 +1,12 @@
 import MarkdownIt from 'markdown-it';
+import { wikiLinks, type WikiLinkEnv } from './wikiLinks.js';
 
 /**
  * Markdown to HTML for the preview. Raw HTML in a note is shown as text (`html: false`), and
  * markdown-it refuses `javascript:`-style links, so the output is safe to insert.
  */
 const md = new MarkdownIt({ html: false, linkify: true, typographer: false, breaks: true });
+md.use(wikiLinks);
 
 const defaultLink = md.renderer.rules.link_open ?? ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
 md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
@@ -27,6 +29,7 @@ md.renderer.rules.image = (tokens, idx, options, env, self) => {
   return `<a class="remote-image" href="${md.utils.escapeHtml(src)}" target="_blank" rel="noopener noreferrer">[${alt}]</a>`;
 };
 
-export function renderMarkdown(source: string): string {
-  return md.render(source);
+/** `env.missing`: the keys of `[[links]]` to show as missing (wikiLinks.ts). */
+export function renderMarkdown(source: string, env: WikiLinkEnv = {}): string {
+  return md.render(source, { missing: env.missing });
 }

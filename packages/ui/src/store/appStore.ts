@@ -6,6 +6,7 @@ import { askSlice } from './askSlice.js';
 import { dataDirsSlice } from './dataDirsSlice.js';
 import { documentSlice } from './documentSlice.js';
 import { originalSlice } from './originalSlice.js';
+import { linksSlice } from './linksSlice.js';
 import { entrySlice } from './entrySlice.js';
 import { historySlice } from './historySlice.js';
 import { importSlice } from './importSlice.js';
@@ -53,6 +54,7 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
     const imports = importSlice(ctx);
     const documents = documentSlice(ctx);
     const original = originalSlice(ctx);
+    const links = linksSlice(ctx);
     const model = modelSlice(ctx);
     const sync = syncSlice(ctx);
     const dataDirs = dataDirsSlice(ctx, options.reload ?? (() => globalThis.location?.reload()));
@@ -72,6 +74,8 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
         void state.reloadEntry();
         void state.reloadHistory();
       }
+      // Any entry's change may add or drop a backlink or mention of the open one.
+      if (state.selectedId !== undefined) void state.loadLinks();
     };
 
     const onNotice = (notice: EngineNotice) => {
@@ -132,6 +136,7 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
       ...imports,
       ...documents,
       ...original,
+      ...links,
       ...model,
       ...sync,
       ...dataDirs,

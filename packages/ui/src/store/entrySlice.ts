@@ -63,7 +63,9 @@ export function entrySlice(ctx: SliceContext): Pick<AppState, EntryKeys> & Pick<
       if (now.selectedId !== entry.id) return;
       // Typing may have gone on while saving: keep the newer draft, and save it next.
       const stillSame = now.draft !== undefined && sameDraft(now.draft, draft);
-      ctx.set({ entry: fresh, dirty: !stillSame, conflict: false });
+      // The engine may have rewritten the text (`[[Old]]` → `[[New]]` after a rename): show its text then.
+      if (stillSame && fresh.body !== draft.body) showEntry(fresh);
+      else ctx.set({ entry: fresh, dirty: !stillSame, conflict: false });
       if (!stillSame) scheduleAutosave();
       if (result.changed && options.overwrite) ctx.get().toast({ kind: 'success', key: 'editor.overwritten' });
     } catch (error) {

@@ -11,6 +11,7 @@ import type {
   DocumentView,
   EngineStatus,
   EntryKind,
+  EntryLinksView,
   EntrySort,
   EntrySummary,
   EntryView,
@@ -167,6 +168,10 @@ export interface AppState {
   readonly original: { readonly id: string; readonly view: OriginalView } | undefined;
   readonly originalError: { readonly id: string; readonly message: string } | undefined;
 
+  // the open entry's links, backlinks and unlinked mentions
+  readonly links: EntryLinksView | undefined;
+  readonly linksError: string | undefined;
+
   // the embedding model (settings)
   readonly model: ModelStatus | undefined;
   readonly modelBusy: boolean;
@@ -278,6 +283,15 @@ export interface AppActions {
   readonly fetchOriginal: (id: string) => Promise<void>;
   /** Fetches a text-like original's safe view (`original`), once per document. */
   readonly loadOriginal: (id: string) => Promise<void>;
+
+  /** Loads the open entry's links, backlinks and unlinked mentions. */
+  readonly loadLinks: () => Promise<void>;
+  /** Turns `from`'s first plain mention of the open entry's title into a link to it. */
+  readonly linkMention: (from: string) => Promise<void>;
+  /** Follows a `[[Title]]` of the open entry: opens the entry it leads to, or creates one with that title. */
+  readonly followLink: (title: string) => Promise<void>;
+  /** Titles to offer after `[[`, best first, for what has been typed since. */
+  readonly linkTitles: (typed: string) => Promise<string[]>;
 
   readonly loadModelStatus: () => Promise<void>;
   readonly downloadModel: () => Promise<void>;

@@ -23,6 +23,11 @@ export interface UpdateEntry {
   readonly removeTags?: readonly string[];
   /** Merged into the attributes; a `null` value removes the key. */
   readonly setAttributes?: Readonly<Record<string, JsonValue>>;
+  /**
+   * For `[[Title]]` links in the new body whose target the author chose (a completion picked, a mention linked): title
+   * → entry id. The handler uses them instead of looking the titles up (when those entries are live).
+   */
+  readonly linkTo?: Readonly<Record<string, string>>;
 }
 
 export interface DeleteEntry {
@@ -51,4 +56,11 @@ export type EntryCommandType = EntryCommand['type'];
 export interface EntryDecisionInput {
   /** For RevertEntry: the entry as it was at `toVersion`. */
   readonly stateAtTarget?: EntryState;
+  /**
+   * For CreateEntry and UpdateEntry with a body: link key → the id of the live entry whose title it is now, for the
+   * `[[Title]]` links of the new body (links.ts). Keys it lacks name no entry.
+   */
+  readonly linkTargets?: Readonly<Record<string, string>>;
+  /** For UpdateEntry with a body: the current title of each entry the entry links to (id → title), to rewrite renamed links. */
+  readonly targetTitles?: Readonly<Record<string, string>>;
 }

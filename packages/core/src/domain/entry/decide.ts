@@ -2,6 +2,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../errors/cair
 import { jsonEqual, type JsonObject } from '../shared/json.js';
 import type { EntryCommand, EntryDecisionInput, UpdateEntry } from './commands.js';
 import type { EntryEvent, EntryFieldChanges, EntryRevertedData, TagChanges } from './events.js';
+import { linkKey, resolveLinks, rewriteLinks } from './links.js';
 import { normalizeAttributes, normalizeBody, normalizeTags, normalizeTitle } from './normalize.js';
 import type { EntryState } from './state.js';
 
@@ -13,24 +14,29 @@ export function decideEntry(command: EntryCommand, state: EntryState, input: Ent
   switch (command.type) {
     case 'CreateEntry': {
       if (state.exists) throw new ConflictError(`entry ${command.entryId} already exists`, { entryId: command.entryId });
+      const body = normalizeBody(command.body ?? '');
+      const links = resolveLinks(body, {}, input.linkTargets ?? {});
       return [
         {
           type: 'EntryCreated',
           data: {
             kind: command.kind ?? 'note',
             title: normalizeTitle(command.title),
-            body: normalizeBody(command.body ?? ''),
+            body,
             tags: normalizeTags(command.tags ?? []),
             attributes: normalizeAttributes(command.attributes ?? {}),
+            ...(Object.keys(links).length > 0 && { links }),
           },
         },
       ];
     }
     case 'UpdateEntry': {
       requireLive(state, command.entryId, 'edit');
-      const changes = updateChanges(command, state);
+      const written = command.body === undefined ? undefined : linkedBody(normalizeBody(command.body), state, input);
+      const changes = updateChanges(written ? { ...command, body: written.body } : command, state);
       if (Object.keys(changes).length === 0) return [];
-      return [{ type: 'EntryUpdated', data: changes.tags ? { changes, tagChanges: tagDelta(state.tags, changes.tags) } : { changes } }];
+      const links = changes.body !== undefined && written && Object.keys(written.links).length > 0 ? { links: written.links } : {};
+      return [{ type: 'EntryUpdated', data: changes.tags ? { changes, tagChanges: tagDelta(state.tags, changes.tags), ...links } : { changes, ...links } }];
     }
     case 'DeleteEntry':
       requireExisting(state, command.entryId);
@@ -62,6 +68,25 @@ export function decideEntry(command: EntryCommand, state: EntryState, input: Ent
     default:
       return assertNever(command);
   }
+}
+
+/**
+ * A new body with its links: `[[Old]]` rewritten to `[[New]]` where the entry it links to was renamed, and the ids its
+ * links resolve to (those it had, then those the titles name now).
+ */
+function linkedBody(body: string, state: EntryState, input: EntryDecisionInput): { body: string; links: Record<string, string> } {
+  const titles = input.targetTitles ?? {};
+  const renamed = new Map<string, string>();
+  const kept: Record<string, string> = {};
+  for (const [key, id] of Object.entries(state.links)) {
+    const title = titles[id];
+    if (title !== undefined && linkKey(title) !== key && !/[[\]|\n]/u.test(title)) {
+      renamed.set(key, title);
+      kept[linkKey(title)] ??= id;
+    } else kept[key] ??= id;
+  }
+  const rewritten = rewriteLinks(body, renamed);
+  return { body: rewritten, links: resolveLinks(rewritten, kept, input.linkTargets ?? {}) };
 }
 
 function requireExisting(state: EntryState, entryId: string): void {

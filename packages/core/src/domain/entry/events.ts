@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { DocumentEvent } from '../document/events.js';
 import type { DomainEvent } from '../shared/envelope.js';
 import { jsonObjectSchema } from '../shared/json.js';
+import { maxResolvedLinks } from './links.js';
 
 export const entryAggregateType = 'entry';
 
@@ -20,12 +21,23 @@ const tagSchema = z.string().min(1).max(entryLimits.tagMaxChars);
 const titleSchema = z.string().max(entryLimits.titleMaxChars);
 const bodySchema = z.string().max(entryLimits.bodyMaxChars);
 
+/**
+ * The `[[Title]]` links of a new body that named an entry when the edit was decided: link key (the title normalized,
+ * see links.ts) → that entry's id. Resolved at authoring time so every device ends with the same links whatever order
+ * it applies events in (schema version 3 of EntryCreated and EntryUpdated; older events have none).
+ */
+export const entryLinksSchema = z
+  .record(z.string().min(1).max(entryLimits.titleMaxChars), z.string().min(1).max(100))
+  .refine((links) => Object.keys(links).length <= maxResolvedLinks, { message: `at most ${maxResolvedLinks} links` });
+export type EntryLinks = z.infer<typeof entryLinksSchema>;
+
 export const entryCreatedSchema = z.object({
   kind: z.enum(entryKinds),
   title: titleSchema,
   body: bodySchema,
   tags: z.array(tagSchema).max(entryLimits.tagsMax),
   attributes: jsonObjectSchema,
+  links: entryLinksSchema.optional(),
 });
 export type EntryCreatedData = z.infer<typeof entryCreatedSchema>;
 
@@ -59,8 +71,8 @@ export const tagChangesSchema = z
   .strict();
 export type TagChanges = z.infer<typeof tagChangesSchema>;
 
-/** v1 had only `changes`; v2 added `tagChanges` (upcast: absent). */
-export const entryUpdatedSchema = z.object({ changes: entryFieldChangesSchema, tagChanges: tagChangesSchema.optional() }).strict();
+/** v1 had only `changes`; v2 added `tagChanges`, v3 `links` (present when the body changed; upcast: absent). */
+export const entryUpdatedSchema = z.object({ changes: entryFieldChangesSchema, tagChanges: tagChangesSchema.optional(), links: entryLinksSchema.optional() }).strict();
 export type EntryUpdatedData = z.infer<typeof entryUpdatedSchema>;
 
 export const entryDeletedSchema = z.object({}).strict();

@@ -1,5 +1,6 @@
 import { evolveDocument } from '../document/evolve.js';
-import type { EntryEvent, EntryFieldChanges } from './events.js';
+import type { EntryEvent, EntryFieldChanges, EntryLinks } from './events.js';
+import { keepLinksIn } from './links.js';
 import type { EntryState } from './state.js';
 
 /** Folds one event into the state. Each event advances the version by one. */
@@ -8,10 +9,10 @@ export function evolveEntry(state: EntryState, event: EntryEvent): EntryState {
   switch (event.type) {
     case 'EntryCreated': {
       const { kind, title, body, tags, attributes } = event.data;
-      return { ...state, version, exists: true, kind, title, body, tags, attributes, deleted: false };
+      return { ...state, version, exists: true, kind, title, body, tags, attributes, deleted: false, links: keepLinksIn(body, event.data.links ?? {}) };
     }
     case 'EntryUpdated':
-      return { ...applyChanges(state, event.data.changes), version };
+      return { ...applyChanges(state, event.data.changes, event.data.links), version };
     case 'EntryDeleted':
       return { ...state, version, deleted: true };
     case 'EntryRestored':
@@ -30,9 +31,11 @@ export function evolveEntry(state: EntryState, event: EntryEvent): EntryState {
   }
 }
 
-function applyChanges(state: EntryState, changes: EntryFieldChanges): EntryState {
+/** A new body keeps the links still in it, with the ids the edit resolved (`links`) added. */
+function applyChanges(state: EntryState, changes: EntryFieldChanges, links?: EntryLinks): EntryState {
   return {
     ...state,
+    links: changes.body === undefined ? state.links : keepLinksIn(changes.body, { ...state.links, ...links }),
     title: changes.title ?? state.title,
     body: changes.body ?? state.body,
     tags: changes.tags ?? state.tags,

@@ -158,3 +158,34 @@ describe('mergeEntryStream', () => {
     expect(JSON.parse(JSON.stringify(first.state))).toEqual(first.state);
   });
 });
+
+describe('links when two devices edit the body concurrently', () => {
+  const x = '0190f5e2-0000-7000-8000-0000000000a1';
+  const y = '0190f5e2-0000-7000-8000-0000000000b2';
+  const linked = (body: string, links: Record<string, string>): EntryEvent => ({ type: 'EntryUpdated', data: { changes: { body }, links } });
+
+  it('keeps the links both wrote (union), whichever the server stored first', () => {
+    const c = ev(created('line 1\nline 2\nline 3'), A, 1, null);
+    const byA = ev(linked('see [[X]]\nline 2\nline 3', { x }), A, 5, null);
+    const byB = ev(linked('line 1\nline 2\nline 3\nsee [[Y]]', { y }), B, 6, c.eventId);
+    for (const order of [[c, byA, byB], [c, byB, { ...byA, metadata: { ...byA.metadata, baseEventId: c.eventId } }]]) {
+      const { entry } = merge(order).state;
+      expect(entry.body).toBe('see [[X]]\nline 2\nline 3\nsee [[Y]]');
+      expect(entry.links).toEqual({ x, y });
+    }
+  });
+
+  it('on a clash over one title the later clock wins, on every order', () => {
+    const c = ev(created('line 1\nline 2'), A, 1, null);
+    const byA = ev(linked('[[Z]]\nline 2', { z: x }), A, 5, null);
+    const byB = ev(linked('[[Z]]\nline 2', { z: y }), B, 9, c.eventId);
+    expect(merge([c, byA, byB]).state.entry.links).toEqual({ z: y });
+    expect(merge([c, byB, { ...byA, metadata: { ...byA.metadata, baseEventId: c.eventId } }]).state.entry.links).toEqual({ z: y });
+  });
+
+  it('drops a link whose title left the body', () => {
+    const c = ev({ type: 'EntryCreated', data: { kind: 'note', title: 'T', body: 'see [[X]]', tags: [], attributes: {}, links: { x } } }, A, 1, null);
+    expect(merge([c]).state.entry.links).toEqual({ x });
+    expect(merge([c, ev(update({ body: 'see X' }), A, 2, null)]).state.entry.links).toEqual({});
+  });
+});

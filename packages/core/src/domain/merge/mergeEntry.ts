@@ -1,5 +1,6 @@
 import { evolveDocument } from '../document/evolve.js';
-import type { EntryEvent, EntryFieldChanges, TagChanges } from '../entry/events.js';
+import type { EntryEvent, EntryFieldChanges, EntryLinks, TagChanges } from '../entry/events.js';
+import { linkKeys } from '../entry/links.js';
 import { initialEntryState, type EntryState } from '../entry/state.js';
 import type { JsonObject } from '../shared/json.js';
 import { decodeHlc } from '../shared/hlc.js';
@@ -43,6 +44,8 @@ export interface MergeState {
   readonly bodyEdits: Readonly<Record<string, number>>;
   /** The last event that changed the body (its device and clock label conflict markers). */
   readonly bodyBy: Stamp | null;
+  /** Which event set each resolved link (`entry.links`); absent in states kept before links. */
+  readonly links?: Readonly<Record<string, Stamp>>;
 }
 
 export interface MergeStep {
@@ -54,7 +57,7 @@ export interface MergeStep {
 }
 
 export function initialMergeState(entryId: string): MergeState {
-  return { entry: initialEntryState(entryId), fields: {}, tags: {}, bodyEdits: {}, bodyBy: null };
+  return { entry: initialEntryState(entryId), fields: {}, tags: {}, bodyEdits: {}, bodyBy: null, links: {} };
 }
 
 /**
@@ -74,6 +77,8 @@ export function needsAuthorView(state: MergeState, event: MergeEvent): boolean {
  * - the body: an edit made after seeing the current body replaces it; one concurrent with another device's edit is
  *   merged three-way, line by line, against the body its author saw (`authorBody`), keeping both texts between
  *   conflict markers where the lines clash;
+ * - links (`[[Title]]` → entry id, resolved when written) merge per link key like tags — the event's id if its author
+ *   saw the one it replaces, else the later clock's — and the entry keeps those whose key is still linked in the body;
  * - an edit concurrent with a delete is kept (the entry stays deleted; restoring brings it back with the edit);
  * - document processing follows the stream's order.
  */
@@ -84,6 +89,7 @@ export function applyMerge(state: MergeState, event: MergeEvent, authorBody: () 
   let tags = state.tags;
   let body: BodyOutcome = { conflict: false, concurrent: false };
   let bodyState = { text: state.entry.body, edits: state.bodyEdits, by: state.bodyBy };
+  let linkStamps = state.links ?? {};
   const stamp: Stamp = { order: event.order, device: event.deviceId, hlc: event.hlc };
   const setField = <K extends 'title' | 'attributes' | 'deleted'>(field: K, value: EntryState[K]) => {
     if (!wins(fields[field], event)) return;
@@ -100,6 +106,11 @@ export function applyMerge(state: MergeState, event: MergeEvent, authorBody: () 
     bodyState = step.next;
     entry = { ...entry, body: bodyState.text };
   };
+  const setLinks = (written: EntryLinks | undefined) => {
+    const merged = mergeLinks(entry.links ?? {}, linkStamps, written ?? {}, event, stamp, entry.body);
+    linkStamps = merged.stamps;
+    entry = { ...entry, links: merged.ids };
+  };
   const e = event.event;
   switch (e.type) {
     case 'EntryCreated':
@@ -109,6 +120,7 @@ export function applyMerge(state: MergeState, event: MergeEvent, authorBody: () 
       setField('deleted', false);
       setTags({ added: e.data.tags, removed: [] });
       setBody(e.data.body);
+      setLinks(e.data.links);
       break;
     case 'DocumentImported': {
       const imported = evolveDocument(state.entry, e);
@@ -125,7 +137,10 @@ export function applyMerge(state: MergeState, event: MergeEvent, authorBody: () 
       if (changes.title !== undefined) setField('title', changes.title);
       if (changes.attributes !== undefined) setField('attributes', changes.attributes as JsonObject);
       if (changes.tags !== undefined) setTags(e.data.tagChanges ?? tagDelta(entry.tags, changes.tags));
-      if (changes.body !== undefined) setBody(changes.body);
+      if (changes.body !== undefined) {
+        setBody(changes.body);
+        setLinks(e.type === 'EntryUpdated' ? e.data.links : undefined);
+      }
       if (changes.deleted !== undefined) setField('deleted', changes.deleted);
       break;
     }
@@ -143,7 +158,7 @@ export function applyMerge(state: MergeState, event: MergeEvent, authorBody: () 
     default:
       return assertNever(e);
   }
-  const next: MergeState = { entry, fields, tags, bodyEdits: bodyState.edits, bodyBy: bodyState.by };
+  const next: MergeState = { entry, fields, tags, bodyEdits: bodyState.edits, bodyBy: bodyState.by, links: linkStamps };
   return { state: next, conflict: body.conflict, concurrent: body.concurrent };
 }
 
@@ -300,6 +315,33 @@ function applyTagDelta(tags: MergeState['tags'], delta: TagChanges, event: Merge
   for (const tag of delta.added) set(tag, true);
   for (const tag of delta.removed) set(tag, false);
   return next;
+}
+
+/** The entry's links after a body change: the event's merged in per key, then only those still linked in the body. */
+function mergeLinks(
+  ids: Readonly<Record<string, string>>,
+  stamps: Readonly<Record<string, Stamp>>,
+  written: EntryLinks,
+  event: MergeEvent,
+  stamp: Stamp,
+  body: string,
+): { ids: Record<string, string>; stamps: Record<string, Stamp> } {
+  const nextIds: Record<string, string> = { ...ids };
+  const nextStamps: Record<string, Stamp> = { ...stamps };
+  for (const [key, id] of Object.entries(written)) {
+    if (!wins(nextStamps[key], event)) continue;
+    nextIds[key] = id;
+    nextStamps[key] = stamp;
+  }
+  const linked = new Set(linkKeys(body));
+  const keptIds: Record<string, string> = {};
+  const keptStamps: Record<string, Stamp> = {};
+  for (const key of Object.keys(nextIds).sort()) {
+    if (!linked.has(key)) continue;
+    keptIds[key] = nextIds[key]!;
+    if (nextStamps[key]) keptStamps[key] = nextStamps[key];
+  }
+  return { ids: keptIds, stamps: keptStamps };
 }
 
 function presentTags(tags: MergeState['tags']): string[] {

@@ -3,6 +3,7 @@ import { createLocalEngineApi, Engine, IngestRuntime, SyncService, isCairnError,
 import type { CommandContext, CommandSpec, OptionValues } from './command.js';
 import { benchCommand } from './commands/benchCommand.js';
 import { dirsCommand } from './commands/dirsCommand.js';
+import { duplicatesCommand } from './commands/duplicatesCommand.js';
 import { addCommand, editCommand, historyCommand, listCommand, restoreCommand, revertCommand, rmCommand, showCommand } from './commands/entryCommands.js';
 import { importCommand, jobsCommand, openCommand, processCommand, retryCommand, textCommand } from './commands/ingestCommands.js';
 import { activityCommand, logCommand, rebuildCommand, statusCommand, tagsCommand } from './commands/logCommands.js';
@@ -27,6 +28,7 @@ export const commands: readonly CommandSpec[] = [
   activityCommand,
   statusCommand,
   rebuildCommand,
+  duplicatesCommand,
   searchCommand,
   modelCommand,
   evalCommand,

@@ -78,6 +78,7 @@ export { documentTypeNames } from './search/mimeTypes.js';
 export { snippetMarkup } from './search/snippet.js';
 export { longEnough, splitSentences, summarize, type Span, type Summary } from './agents/summary.js';
 export type { SummaryView, SummarySource } from './agents/summaryProjection.js';
+export type { NearCopy, NearDuplicatePair } from './agents/nearDuplicateProjection.js';
 export { suggestionAgents, type Dismissal, type SuggestionAgent } from './agents/dismissals.js';
 export {
   modelStates,

@@ -9,6 +9,7 @@ import { dataDirApiSchemas, type DataDirApiResults } from './dataDirApi.js';
 import type { RebuildResult } from '../projections/readModels.js';
 import { suggestionAgents } from '../agents/dismissals.js';
 import type { SummaryView } from '../agents/summaryProjection.js';
+import type { NearCopy, NearDuplicatePair } from '../agents/nearDuplicateProjection.js';
 import { searchModes, type EmbedResult, type ModelStatus, type SearchResponse, type SearchStatus } from '../search/searchViews.js';
 
 /**
@@ -61,6 +62,8 @@ export const engineApiSchemas = {
     .strict(),
   history: z.object({ id }).strict(),
   summary: z.object({ id }).strict(),
+  nearDuplicates: z.object({ id }).strict(),
+  duplicates: z.object({ limit: z.number().int().positive().max(10_000).optional() }).strict(),
   dismissSuggestion: z.object({ id, agent: z.enum(suggestionAgents), key: z.string().min(1).max(2_000), undo: z.boolean().optional() }).strict(),
   log: z.object({ after: z.number().int().nonnegative().optional(), limit: z.number().int().positive().max(100_000).optional() }).strict(),
   tags: z.object({}).strict(),
@@ -104,6 +107,8 @@ export interface EngineApiResults extends IngestionApiResults, SyncApiResults, D
   listEntries: EntryList;
   history: HistoryItem[];
   summary: SummaryView | null;
+  nearDuplicates: NearCopy[];
+  duplicates: NearDuplicatePair[];
   dismissSuggestion: { dismissed: boolean };
   log: RecordedEvent[];
   tags: TagCount[];

@@ -50,6 +50,8 @@ export function createLocalEngineApi(engine: Engine, newId: () => string, option
     listEntries: (p) => engine.listEntries(p),
     history: ({ id }) => engine.history(id),
     summary: ({ id }) => engine.summary(id),
+    nearDuplicates: ({ id }) => engine.nearDuplicates(id),
+    duplicates: ({ limit }) => engine.duplicates(limit),
     dismissSuggestion: ({ id, agent, key, undo }) => {
       if (undo) engine.dismissals.undo({ entryId: id, agent, key });
       else engine.dismissSuggestion({ entryId: id, agent, key });

@@ -25,6 +25,7 @@ import { PreparedTexts, prepareText } from '../search/preparedText.js';
 import { SearchService } from '../search/searchService.js';
 import { Dismissals, type Dismissal } from '../agents/dismissals.js';
 import { readSummary, type SummaryView } from '../agents/summaryProjection.js';
+import { readNearCopies, readNearDuplicatePairs, type NearCopy, type NearDuplicatePair } from '../agents/nearDuplicateProjection.js';
 import { EntryQueries, historyItem, viewFromEvents } from './entryQueries.js';
 import { EntryRepository, mergeEventOf } from './entryRepository.js';
 import { LocalSyncLog } from '../sync/localSyncLog.js';
@@ -381,6 +382,27 @@ export class Engine {
     this.catchUp();
     if (this.store.readStream(entryId).length === 0) throw new NotFoundError(`no entry with id ${entryId}`, { entryId });
     return readSummary(this.db, entryId) ?? null;
+  }
+
+  /**
+   * The entry's near copies (agents/nearDuplicateProjection.ts), most similar first, without those a person kept
+   * (dismissed for agent `duplicates` on either side).
+   */
+  nearDuplicates(entryId: string): NearCopy[] {
+    this.assertOpen();
+    this.catchUp();
+    if (this.store.readStream(entryId).length === 0) throw new NotFoundError(`no entry with id ${entryId}`, { entryId });
+    const kept = this.dismissals.dismissed(entryId, 'duplicates');
+    return readNearCopies(this.db, entryId).filter((copy) => !kept.has(copy.entryId) && !this.dismissals.dismissed(copy.entryId, 'duplicates').has(entryId));
+  }
+
+  /** Pairs of near copies in the whole library, most similar first, without those a person kept. */
+  duplicates(limit = 100): NearDuplicatePair[] {
+    this.assertOpen();
+    this.catchUp();
+    const kept = new Map<string, Set<string>>();
+    const keptBy = (id: string) => kept.get(id) ?? kept.set(id, this.dismissals.dismissed(id, 'duplicates')).get(id)!;
+    return readNearDuplicatePairs(this.db, limit, (a, b) => keptBy(a).has(b) || keptBy(b).has(a));
   }
 
   /** Remembers that a person dismissed a suggestion for an entry, so agents no longer offer it. */

@@ -6,7 +6,7 @@ import type { EntryState } from '../domain/entry/state.js';
 import type { RecordedEvent } from '../domain/shared/envelope.js';
 import type { EntryStates, MergedStream, ProjectionDefinition, ProjectionHandler, StreamReplayer } from '../projections/projection.js';
 import type { Database } from '../store/database.js';
-import { agreeingBins, bandKeys, NEAR_DUPLICATE_MATCHES, SIGNATURE_SIZE, signatureFromBytes, signatureToBytes, signText, type Signature } from './minhash.js';
+import { agreeingBytes, bandKeys, NEAR_DUPLICATE_MATCHES, SIGNATURE_SIZE, signatureFromBytes, signatureToBytes, signText, type Signature } from './minhash.js';
 import type { RawTextReader } from './summaryProjection.js';
 
 export const nearDuplicatesProjectionName = 'near_duplicates';
@@ -142,8 +142,12 @@ export class NearDuplicateIndex {
     this.deleteBand = db.prepare(`DELETE FROM near_dup_bands WHERE band_key = ? AND entry_id = ?`);
     this.putPair = db.prepare(`INSERT INTO near_dup_pairs (a, b, matches) VALUES (?, ?, ?) ON CONFLICT (a, b) DO UPDATE SET matches = excluded.matches`);
     this.deletePairs = db.prepare(`DELETE FROM near_dup_pairs WHERE a = ? OR b = ?`);
-    // json_each keeps one prepared statement for the 42 keys; the primary key (band_key, entry_id) serves each.
-    this.byBands = db.prepare(`SELECT DISTINCT entry_id FROM near_dup_bands WHERE band_key IN (SELECT value FROM json_each(?))`).pluck();
+    // json_each keeps one prepared statement for the 42 keys; the primary key (band_key, entry_id) serves each, and the
+    // candidates' signatures come in the same query.
+    this.byBands = db.prepare(
+      `SELECT entry_id, signature FROM near_dup_signatures
+       WHERE entry_id IN (SELECT entry_id FROM near_dup_bands WHERE band_key IN (SELECT value FROM json_each(?)))`,
+    );
   }
 
   inputHash(entryId: string): string | undefined {
@@ -153,12 +157,10 @@ export class NearDuplicateIndex {
   /** The entries whose signatures agree with this one in at least `minMatches` bins (LSH candidates, then verified). */
   nearMatches(signature: Signature, except?: string, minMatches = NEAR_DUPLICATE_MATCHES): NearMatch[] {
     const out: NearMatch[] = [];
-    for (const id of this.byBands.all(JSON.stringify(bandKeys(signature))) as string[]) {
-      if (id === except) continue;
-      const bytes = this.getSignature.get(id) as Buffer | undefined;
-      if (!bytes) continue;
-      const matches = agreeingBins(signature, signatureFromBytes(bytes));
-      if (matches >= minMatches) out.push({ entryId: id, matches });
+    for (const row of this.byBands.iterate(JSON.stringify(bandKeys(signature))) as IterableIterator<{ entry_id: string; signature: Buffer }>) {
+      if (row.entry_id === except) continue;
+      const matches = agreeingBytes(signature, row.signature);
+      if (matches >= minMatches) out.push({ entryId: row.entry_id, matches });
     }
     return out;
   }

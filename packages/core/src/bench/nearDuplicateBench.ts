@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import BetterSqlite3 from 'better-sqlite3';
@@ -42,6 +42,10 @@ export interface NearDuplicateBenchResult {
     readonly p50Ms: number;
     readonly p95Ms: number;
     readonly maxMs: number;
+    /** The two halves of a check: signing the text, and finding and verifying the candidates. */
+    readonly signP95Ms: number;
+    readonly lookupP95Ms: number;
+    readonly documentCharactersP95: number;
     readonly targetP95Ms: number;
     readonly meanCandidates: number;
     readonly meanDocumentChunks: number;
@@ -54,7 +58,8 @@ export interface NearDuplicateBenchResult {
   /** Precision and recall per language at the engine's threshold, and at others for comparison. */
   readonly quality: Record<CorpusLanguage, { readonly pairs: number; readonly atThreshold: ThresholdQuality; readonly sweep: readonly ThresholdQuality[] }>;
   readonly threshold: number;
-  readonly machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; platform: string };
+  /** `loadAverage`: the machine's 1-minute load when the checks ran (other work on a shared machine slows every figure). */
+  readonly machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; platform: string; loadAverage: number };
   readonly seconds: number;
 }
 
@@ -132,6 +137,8 @@ export async function runNearDuplicateBench(options: NearDuplicateBenchOptions =
     });
     for (const text of newDocuments.slice(0, 20)) index.nearMatches(signText(text) ?? new Uint32Array(SIGNATURE_SIZE));
     const times: number[] = [];
+    const signTimes: number[] = [];
+    const lookupTimes: number[] = [];
     let candidates = 0;
     let documentChunks = 0;
     let unrelatedFound = 0;
@@ -140,8 +147,12 @@ export async function runNearDuplicateBench(options: NearDuplicateBenchOptions =
       documentChunks += chunkText(text).length;
       const t0 = performance.now();
       const signature = signText(text);
+      const t1 = performance.now();
       const matches = signature ? index.nearMatches(signature, undefined, 0) : [];
-      times.push(performance.now() - t0);
+      const t2 = performance.now();
+      times.push(t2 - t0);
+      signTimes.push(t1 - t0);
+      lookupTimes.push(t2 - t1);
       candidates += matches.length;
       const near = matches.filter((m) => m.matches >= NEAR_DUPLICATE_MATCHES).length;
       if (i % 2 === 1 && kept[i]) copiesFound += near > 0 ? 1 : 0;
@@ -152,6 +163,9 @@ export async function runNearDuplicateBench(options: NearDuplicateBenchOptions =
       p50Ms: round(percentile(times, 0.5), 2),
       p95Ms: round(percentile(times, 0.95), 2),
       maxMs: round(Math.max(...times), 2),
+      signP95Ms: round(percentile(signTimes, 0.95), 2),
+      lookupP95Ms: round(percentile(lookupTimes, 0.95), 2),
+      documentCharactersP95: percentile(newDocuments.map((t) => t.length), 0.95),
       targetP95Ms: 10,
       meanCandidates: round(candidates / checks, 1),
       meanDocumentChunks: round(documentChunks / checks, 1),
@@ -159,6 +173,7 @@ export async function runNearDuplicateBench(options: NearDuplicateBenchOptions =
       editedCopiesFound: copiesFound,
       nearCopiesOfUnrelatedDocuments: unrelatedFound,
     };
+    const loadAverage = round(loadavg()[0]!, 1);
     log(`check of a new document: p95 ${check.p95Ms} ms (p50 ${check.p50Ms} ms, ${check.meanCandidates} candidates on average)`);
     db.close();
 
@@ -179,7 +194,7 @@ export async function runNearDuplicateBench(options: NearDuplicateBenchOptions =
       check,
       quality,
       threshold: NEAR_DUPLICATE_THRESHOLD,
-      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
+      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform, loadAverage },
       seconds: round((performance.now() - started) / 1000, 1),
     };
   } finally {

@@ -5,6 +5,7 @@ import { formatDateTime } from '../lib/format.js';
 import { DocumentView } from './DocumentView.js';
 import { ErrorLine } from './ErrorLine.js';
 import { LazyHistoryPanel, LazyMarkdownPreview } from './lazyParts.js';
+import { NearCopies } from './NearCopies.js';
 import { useActions, useApp } from './StoreContext.js';
 
 // CodeMirror loads when the first note opens, not before the first screen.
@@ -127,6 +128,7 @@ export function EntryPane() {
             {showPreview ? <LazyMarkdownPreview source={draft.body} label={t('editor.previewLabel')} /> : null}
           </div>
         )}
+        <NearCopies entry={entry} />
       </section>
       {historyOpen ? <LazyHistoryPanel /> : null}
     </div>

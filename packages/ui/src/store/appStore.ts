@@ -10,6 +10,7 @@ import { historySlice } from './historySlice.js';
 import { importSlice } from './importSlice.js';
 import { filterForView, librarySlice } from './librarySlice.js';
 import { modelSlice } from './modelSlice.js';
+import { nearCopiesSlice } from './nearCopiesSlice.js';
 import { loadPrefs, savePrefs, type KeyValueStorage } from './prefs.js';
 import { searchSlice } from './searchSlice.js';
 import { syncSlice } from './syncSlice.js';
@@ -51,6 +52,7 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
     const original = originalSlice(ctx);
     const model = modelSlice(ctx);
     const sync = syncSlice(ctx);
+    const nearCopies = nearCopiesSlice(ctx);
     const dataDirs = dataDirsSlice(ctx, options.reload ?? (() => globalThis.location?.reload()));
 
     let pendingIds = new Set<string>();
@@ -68,6 +70,8 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
         void state.reloadEntry();
         void state.reloadHistory();
       }
+      // A new or changed entry elsewhere may be a near copy of the open one.
+      nearCopies.refreshNearCopies();
     };
 
     const onNotice = (notice: EngineNotice) => {
@@ -124,6 +128,7 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
       ...original,
       ...model,
       ...sync,
+      ...nearCopies,
       ...dataDirs,
 
       start() {

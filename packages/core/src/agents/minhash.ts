@@ -202,12 +202,19 @@ export function agreeingBins(a: Signature, b: Signature): number {
   return same;
 }
 
-/** {@link agreeingBins} against a stored signature ({@link signatureToBytes}), without decoding it. */
+/** {@link agreeingBins} against a stored signature ({@link signatureToBytes}), read in place where it can be. */
 export function agreeingBytes(a: Signature, bytes: Buffer): number {
   let same = 0;
+  if (littleEndian && bytes.byteOffset % 4 === 0 && bytes.byteLength === SIGNATURE_SIZE * 4) {
+    const b = new Uint32Array(bytes.buffer, bytes.byteOffset, SIGNATURE_SIZE);
+    for (let i = 0; i < SIGNATURE_SIZE; i++) if (a[i] === b[i]) same++;
+    return same;
+  }
   for (let i = 0; i < SIGNATURE_SIZE; i++) if (a[i] === bytes.readUInt32LE(i * 4)) same++;
   return same;
 }
+
+const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** The estimated Jaccard similarity of the two texts' shingle sets, 0..1. */
 export function estimatedJaccard(a: Signature, b: Signature): number {

@@ -97,6 +97,11 @@ function isCjkUnit(code: number): boolean {
   );
 }
 
+/** False for a text too short to reach {@link MIN_COMPARED_LENGTH} whatever it holds (most notes): a length check. */
+export function mayBeCompared(text: string): boolean {
+  return text.length * 3 >= MIN_COMPARED_LENGTH;
+}
+
 /** A normalized text's length as {@link MIN_COMPARED_LENGTH} counts it. */
 export function comparedLength(units: Uint16Array): number {
   let length = 0;
@@ -145,6 +150,7 @@ const EMPTY = 0xffffffff;
  * {@link MIN_COMPARED_LENGTH}: such texts are never compared.
  */
 export function signText(text: string): Signature | undefined {
+  if (!mayBeCompared(text)) return undefined;
   const units = shingleUnits(text);
   if (comparedLength(units) < MIN_COMPARED_LENGTH) return undefined;
   return signUnits(units);

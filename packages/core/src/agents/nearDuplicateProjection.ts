@@ -6,7 +6,7 @@ import type { EntryState } from '../domain/entry/state.js';
 import type { RecordedEvent } from '../domain/shared/envelope.js';
 import type { EntryStates, MergedStream, ProjectionDefinition, ProjectionHandler, StreamReplayer } from '../projections/projection.js';
 import type { Database } from '../store/database.js';
-import { agreeingBytes, bandKeys, NEAR_DUPLICATE_MATCHES, SIGNATURE_SIZE, signatureFromBytes, signatureToBytes, signText, type Signature } from './minhash.js';
+import { agreeingBytes, bandKeys, mayBeCompared, NEAR_DUPLICATE_MATCHES, SIGNATURE_SIZE, signatureFromBytes, signatureToBytes, signText, type Signature } from './minhash.js';
 import type { RawTextReader } from './summaryProjection.js';
 
 export const nearDuplicatesProjectionName = 'near_duplicates';
@@ -87,7 +87,10 @@ class NearDuplicatesHandler implements ProjectionHandler {
     for (const id of touched) this.write(this.states!.state(id));
   }
 
-  /** Signs the entry as it is now and pairs it, unless it was signed from the same input (a tag change costs a lookup). */
+  /**
+   * Signs the entry as it is now and pairs it, unless it was signed from the same input (a tag change costs a lookup).
+   * A body too short to be compared costs a length check and a lookup: most notes go no further.
+   */
   write(state: EntryState): void {
     const input = state.exists && !state.deleted ? this.sourceOf(state) : undefined;
     if (!input) return this.index.remove(state.id);
@@ -104,7 +107,7 @@ class NearDuplicatesHandler implements ProjectionHandler {
       // The text synced without its blob: compared when the blob arrives (the engine refolds the entry then).
       if (text !== undefined) return { text, hash: `text:${sha}` };
     }
-    return state.body ? { text: state.body, hash: `body:${createHash('sha256').update(state.body).digest('hex').slice(0, 32)}` } : undefined;
+    return state.body && mayBeCompared(state.body) ? { text: state.body, hash: `body:${createHash('sha256').update(state.body).digest('hex').slice(0, 32)}` } : undefined;
   }
 }
 

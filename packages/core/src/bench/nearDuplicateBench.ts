@@ -49,7 +49,9 @@ export interface NearDuplicateBenchResult {
     readonly lookupP95Ms: number;
     readonly documentCharactersP95: number;
     readonly targetP95Ms: number;
+    /** Entries sharing a band key with the new document, each of them verified. */
     readonly meanCandidates: number;
+    readonly candidatesP95: number;
     readonly meanDocumentChunks: number;
     /** Library texts with a tenth of their words changed, checked against the library, and how many found their original. */
     readonly editedCopiesChecked: number;
@@ -145,6 +147,7 @@ export async function runNearDuplicateBench(options: NearDuplicateBenchOptions =
     const cpuTimes: number[] = [];
     const lookupTimes: number[] = [];
     let candidates = 0;
+    const candidateCounts: number[] = [];
     let documentChunks = 0;
     let unrelatedFound = 0;
     let copiesFound = 0;
@@ -162,6 +165,7 @@ export async function runNearDuplicateBench(options: NearDuplicateBenchOptions =
       signTimes.push(t1 - t0);
       lookupTimes.push(t2 - t1);
       candidates += matches.length;
+      candidateCounts.push(matches.length);
       const near = matches.filter((m) => m.matches >= NEAR_DUPLICATE_MATCHES).length;
       if (i % 2 === 1 && kept[i]) copiesFound += near > 0 ? 1 : 0;
       else unrelatedFound += near;
@@ -177,6 +181,7 @@ export async function runNearDuplicateBench(options: NearDuplicateBenchOptions =
       documentCharactersP95: percentile(newDocuments.map((t) => t.length), 0.95),
       targetP95Ms: 10,
       meanCandidates: round(candidates / checks, 1),
+      candidatesP95: percentile(candidateCounts, 0.95),
       meanDocumentChunks: round(documentChunks / checks, 1),
       editedCopiesChecked: newDocuments.filter((_, i) => i % 2 === 1 && kept[i]).length,
       editedCopiesFound: copiesFound,

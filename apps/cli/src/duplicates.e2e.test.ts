@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -39,6 +39,15 @@ describe('cairn duplicates', () => {
     const pairs = cairn('duplicates', '--json').json<{ pairs: { a: { entryId: string }; b: { entryId: string } }[] }>().pairs;
     expect(pairs.map((p) => [p.a.entryId, p.b.entryId].sort())).toEqual([[a, b].sort()]);
     expect(cairn('duplicates').stdout).toContain('Lease v1');
+
+    // Importing a file that is a near copy says so.
+    const file = join(dir, 'lease-scan.txt');
+    writeFileSync(file, words.map((w, i) => (i % 15 === 0 ? `${w}e` : w)).join(' '));
+    const imported = cairn('import', file, '--json').json<{ nearCopies: { name: string; copies: { entryId: string }[] }[] }>();
+    expect(imported.nearCopies.map((n) => [n.name, n.copies.map((x) => x.entryId).sort()])).toEqual([['lease-scan.txt', [a, b].sort()]]);
+    const file2 = join(dir, 'lease-scan-2.txt');
+    writeFileSync(file2, words.map((w, i) => (i % 16 === 0 ? `${w}y` : w)).join(' '));
+    expect(cairn('import', file2).stdout).toMatch(/lease-scan-2\.txt is a near copy of “(Lease v1|Lease v2|lease-scan\.txt)” \(\d+%\) and of 2 more/);
 
     const missing = cairn('duplicates', 'no-such-entry', '--json');
     expect(missing.code).toBe(3);

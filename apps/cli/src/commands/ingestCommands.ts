@@ -120,7 +120,7 @@ async function nearCopiesOf(api: EngineApi, files: readonly FileResult[]): Promi
   const out: { entryId: string; name: string; copies: NearCopy[] }[] = [];
   for (const file of files) {
     if (file.outcome !== 'imported' || file.status !== 'done' || file.entryId === null) continue;
-    const copies = await api.nearDuplicates({ id: file.entryId });
+    const copies = await api.nearDuplicates({ id: file.entryId, limit: 5 });
     if (copies.length > 0) out.push({ entryId: file.entryId, name: file.name, copies });
   }
   return out;

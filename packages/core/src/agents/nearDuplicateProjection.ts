@@ -29,12 +29,12 @@ export interface NearDuplicatePair {
 
 /**
  * The near-duplicate agent: an async subscriber that keeps, per live entry with enough text (a processed document's
- * extracted text, else the body), its MinHash signature (minhash.ts) and LSH band keys, and every pair of entries whose
- * signatures agree in at least {@link NEAR_DUPLICATE_MATCHES} of 128 bins. A changed entry is compared with the
- * entries sharing one of its band keys (indexed, so a check costs the same in a large library); a deleted one leaves
- * with its pairs. The pairs are those of the live entries whatever order they came in (a pair is found by whichever
- * of the two came second), so a rebuild — stream by stream, in id order — gives the same rows. Similarity is stored as
- * agreeing bins (an INTEGER: the digest takes no REAL); the signature BLOB is not digested (its input hash is).
+ * extracted text, else the body), its MinHash signature (minhash.ts) and LSH band keys. Near copies are found when
+ * asked: the entries sharing one of the entry's band keys (indexed, so a check costs about the same in a large
+ * library), verified by their signatures. Pairs are not stored: a folder of documents from one template is n² pairs
+ * (1,500 such notes were 1.1 M), while the keys grow with the entries; and what is found depends only on the live
+ * entries, whatever order they came in. Rebuildable (each entry's rows depend on its own state: the stream replayer
+ * writes them entry by entry) and in the digest (the signature BLOB is not digested; its input hash is).
  */
 export function createNearDuplicatesProjection(readText: RawTextReader): ProjectionDefinition {
   return {
@@ -51,20 +51,11 @@ export function createNearDuplicatesProjection(readText: RawTextReader): Project
         entry_id TEXT NOT NULL,
         PRIMARY KEY (band_key, entry_id)
       ) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS near_dup_pairs (
-        a TEXT NOT NULL,
-        b TEXT NOT NULL,
-        matches INTEGER NOT NULL,
-        PRIMARY KEY (a, b)
-      ) WITHOUT ROWID;
-      CREATE INDEX IF NOT EXISTS near_dup_pairs_by_b ON near_dup_pairs (b, a);
-      CREATE INDEX IF NOT EXISTS near_dup_pairs_by_matches ON near_dup_pairs (matches DESC, a, b);
     `,
-    tables: ['near_dup_pairs', 'near_dup_bands', 'near_dup_signatures'],
+    tables: ['near_dup_bands', 'near_dup_signatures'],
     digestQueries: [
       `SELECT entry_id, input_hash FROM near_dup_signatures ORDER BY entry_id`,
       `SELECT band_key, entry_id FROM near_dup_bands ORDER BY band_key, entry_id`,
-      `SELECT a, b, matches FROM near_dup_pairs ORDER BY a, b`,
     ],
     createHandler: (db, states) => new NearDuplicatesHandler(new NearDuplicateIndex(db), readText, states),
     createStreamReplayer: (db) => {
@@ -118,7 +109,7 @@ export interface NearMatch {
 }
 
 /**
- * The signatures, band keys and pairs in SQLite. Only the projection writes them; the near-duplicate benchmark also
+ * The signatures and band keys in SQLite, and the near-copy check. Only the projection writes them; the near-duplicate benchmark also
  * fills a scratch database through it (a library of 100,000 chunks imported through the engine would take most of its
  * time budget).
  */
@@ -129,8 +120,7 @@ export class NearDuplicateIndex {
   private readonly deleteSignature: Statement;
   private readonly putBand: Statement;
   private readonly deleteBand: Statement;
-  private readonly putPair: Statement;
-  private readonly deletePairs: Statement;
+  private readonly everySignature: Statement;
   private readonly byBands: Statement;
 
   constructor(db: Database) {
@@ -143,8 +133,7 @@ export class NearDuplicateIndex {
     this.deleteSignature = db.prepare(`DELETE FROM near_dup_signatures WHERE entry_id = ?`);
     this.putBand = db.prepare(`INSERT OR IGNORE INTO near_dup_bands (band_key, entry_id) VALUES (?, ?)`);
     this.deleteBand = db.prepare(`DELETE FROM near_dup_bands WHERE band_key = ? AND entry_id = ?`);
-    this.putPair = db.prepare(`INSERT INTO near_dup_pairs (a, b, matches) VALUES (?, ?, ?) ON CONFLICT (a, b) DO UPDATE SET matches = excluded.matches`);
-    this.deletePairs = db.prepare(`DELETE FROM near_dup_pairs WHERE a = ? OR b = ?`);
+    this.everySignature = db.prepare(`SELECT entry_id, signature FROM near_dup_signatures ORDER BY entry_id`);
     // json_each keeps one prepared statement for the 42 keys; the primary key (band_key, entry_id) serves each, and the
     // candidates' signatures come in the same query.
     this.byBands = db.prepare(
@@ -168,15 +157,22 @@ export class NearDuplicateIndex {
     return out;
   }
 
-  /** Stores (or replaces) an entry's signature and its pairs with the entries stored before it. */
+  /** Stores (or replaces) an entry's signature and its band keys. */
   put(entryId: string, inputHash: string, signature: Signature): void {
     this.remove(entryId);
     this.putSignature.run(entryId, inputHash, signatureToBytes(signature));
     for (const key of bandKeys(signature)) this.putBand.run(key, entryId);
-    for (const match of this.nearMatches(signature, entryId)) {
-      const [a, b] = entryId < match.entryId ? [entryId, match.entryId] : [match.entryId, entryId];
-      this.putPair.run(a, b, match.matches);
-    }
+  }
+
+  /** The entry's stored signature (undefined: none — too short, deleted, or not signed yet). */
+  signature(entryId: string): Signature | undefined {
+    const bytes = this.getSignature.get(entryId) as Buffer | undefined;
+    return bytes ? signatureFromBytes(bytes) : undefined;
+  }
+
+  /** Every signed entry with its signature, in id order. */
+  *all(): IterableIterator<{ entryId: string; signature: Signature }> {
+    for (const row of this.everySignature.iterate() as IterableIterator<{ entry_id: string; signature: Buffer }>) yield { entryId: row.entry_id, signature: signatureFromBytes(row.signature) };
   }
 
   remove(entryId: string): void {
@@ -184,7 +180,6 @@ export class NearDuplicateIndex {
     if (!bytes) return;
     for (const key of bandKeys(signatureFromBytes(bytes))) this.deleteBand.run(key, entryId);
     this.deleteSignature.run(entryId);
-    this.deletePairs.run(entryId, entryId);
   }
 }
 
@@ -194,35 +189,60 @@ interface EntryRow {
   kind: EntryKind;
 }
 
-/** An entry's near copies from the read model, most similar first (ties by title, then id). */
-export function readNearCopies(db: Database, entryId: string): NearCopy[] {
-  const rows = db
-    .prepare(
-      `SELECT e.id, e.title, e.kind, p.matches FROM (
-         SELECT b AS other, matches FROM near_dup_pairs WHERE a = ?
-         UNION ALL SELECT a AS other, matches FROM near_dup_pairs WHERE b = ?
-       ) p JOIN entries e ON e.id = p.other AND e.deleted = 0
-       ORDER BY p.matches DESC, e.title, e.id`,
-    )
-    .all(entryId, entryId) as (EntryRow & { matches: number })[];
-  return rows.map((row) => ({ entryId: row.id, title: row.title, kind: row.kind, similarity: row.matches / SIGNATURE_SIZE }));
+/** Titles and kinds of live entries, by id. */
+function liveEntries(db: Database, ids: readonly string[]): Map<string, EntryRow> {
+  const rows = db.prepare(`SELECT id, title, kind FROM entries WHERE id IN (SELECT value FROM json_each(?)) AND deleted = 0`).all(JSON.stringify(ids)) as EntryRow[];
+  return new Map(rows.map((row) => [row.id, row]));
 }
 
-/** Pairs of near copies in the whole library, most similar first, skipping pairs `hidden` says to leave out. */
+const bySimilarity = (a: { matches: number; title: string; id: string }, b: { matches: number; title: string; id: string }) =>
+  b.matches - a.matches || (a.title < b.title ? -1 : a.title > b.title ? 1 : 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/**
+ * An entry's near copies, most similar first (ties by title, then id), without those `hidden` says to leave out; at
+ * most `limit`.
+ */
+export function readNearCopies(db: Database, entryId: string, limit: number, hidden: (other: string) => boolean = () => false): NearCopy[] {
+  const index = new NearDuplicateIndex(db);
+  const signature = index.signature(entryId);
+  if (!signature) return [];
+  const matches = index.nearMatches(signature, entryId).filter((m) => !hidden(m.entryId));
+  const entries = liveEntries(db, matches.map((m) => m.entryId));
+  return matches
+    .flatMap((m) => {
+      const entry = entries.get(m.entryId);
+      return entry ? [{ ...entry, matches: m.matches }] : [];
+    })
+    .sort(bySimilarity)
+    .slice(0, limit)
+    .map((row) => ({ entryId: row.id, title: row.title, kind: row.kind, similarity: row.matches / SIGNATURE_SIZE }));
+}
+
+/**
+ * Pairs of near copies in the whole library, most similar first (ties by the pair's ids), skipping pairs `hidden` says
+ * to leave out; at most `limit`. Every signed entry is checked against its candidates (each pair found from its
+ * smaller id), keeping only the best pairs as it goes: seconds for a library of 100,000 chunks.
+ */
 export function readNearDuplicatePairs(db: Database, limit: number, hidden: (a: string, b: string) => boolean): NearDuplicatePair[] {
-  const statement = db.prepare(
-    `SELECT p.matches, x.id AS a_id, x.title AS a_title, x.kind AS a_kind, y.id AS b_id, y.title AS b_title, y.kind AS b_kind
-     FROM near_dup_pairs p JOIN entries x ON x.id = p.a AND x.deleted = 0 JOIN entries y ON y.id = p.b AND y.deleted = 0
-     ORDER BY p.matches DESC, p.a, p.b`,
-  );
+  const index = new NearDuplicateIndex(db);
+  let best: { a: string; b: string; matches: number }[] = [];
+  const order = (x: { a: string; b: string; matches: number }, y: { a: string; b: string; matches: number }) =>
+    y.matches - x.matches || (x.a < y.a ? -1 : x.a > y.a ? 1 : 0) || (x.b < y.b ? -1 : x.b > y.b ? 1 : 0);
+  for (const { entryId, signature } of index.all()) {
+    for (const match of index.nearMatches(signature, entryId)) {
+      if (match.entryId < entryId || hidden(entryId, match.entryId)) continue;
+      best.push({ a: entryId, b: match.entryId, matches: match.matches });
+    }
+    if (best.length > 4 * limit + 1024) best = best.sort(order).slice(0, limit);
+  }
+  best.sort(order);
+  const entries = liveEntries(db, [...new Set(best.flatMap((p) => [p.a, p.b]))]);
   const out: NearDuplicatePair[] = [];
-  for (const row of statement.iterate() as IterableIterator<{ matches: number; a_id: string; a_title: string; a_kind: EntryKind; b_id: string; b_title: string; b_kind: EntryKind }>) {
-    if (hidden(row.a_id, row.b_id)) continue;
-    out.push({
-      a: { entryId: row.a_id, title: row.a_title, kind: row.a_kind },
-      b: { entryId: row.b_id, title: row.b_title, kind: row.b_kind },
-      similarity: row.matches / SIGNATURE_SIZE,
-    });
+  for (const pair of best) {
+    const a = entries.get(pair.a);
+    const b = entries.get(pair.b);
+    if (!a || !b) continue;
+    out.push({ a: { entryId: a.id, title: a.title, kind: a.kind }, b: { entryId: b.id, title: b.title, kind: b.kind }, similarity: pair.matches / SIGNATURE_SIZE });
     if (out.length >= limit) break;
   }
   return out;

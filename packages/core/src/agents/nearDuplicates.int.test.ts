@@ -156,6 +156,21 @@ describe('near duplicates', () => {
     expect((await api.nearDuplicates({ id: a.entryId })).map((x) => x.entryId)).toEqual([b.entryId]);
   });
 
+  it('notes made from one template are all near copies of each other, listed best first up to a limit', async () => {
+    const next = random(17);
+    const base = words(english, 200, next);
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) ids.push((await api.createEntry({ title: `Invoice ${i}`, body: englishText(changeWords(english, base, 0.02 + (i % 5) * 0.02, next)) })).entryId);
+    const copies = await api.nearDuplicates({ id: ids[0]! });
+    expect(copies.map((c) => c.entryId).sort()).toEqual(ids.slice(1).sort());
+    for (let i = 1; i < copies.length; i++) expect(copies[i - 1]!.similarity).toBeGreaterThanOrEqual(copies[i]!.similarity);
+    expect(await api.nearDuplicates({ id: ids[0]!, limit: 3 })).toEqual(copies.slice(0, 3));
+    const pairs = await api.duplicates({ limit: 10 });
+    expect(pairs).toHaveLength(10);
+    for (let i = 1; i < pairs.length; i++) expect(pairs[i - 1]!.similarity).toBeGreaterThanOrEqual(pairs[i]!.similarity);
+    expect((await api.duplicates({ limit: 1_000 })).length).toBe((30 * 29) / 2);
+  });
+
   it('compares an imported document by its extracted text with a note holding the same text', async () => {
     const next = random(16);
     const base = words(english, 300, next);

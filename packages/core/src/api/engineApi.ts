@@ -62,7 +62,7 @@ export const engineApiSchemas = {
     .strict(),
   history: z.object({ id }).strict(),
   summary: z.object({ id }).strict(),
-  nearDuplicates: z.object({ id }).strict(),
+  nearDuplicates: z.object({ id, limit: z.number().int().positive().max(1_000).optional() }).strict(),
   duplicates: z.object({ limit: z.number().int().positive().max(10_000).optional() }).strict(),
   dismissSuggestion: z.object({ id, agent: z.enum(suggestionAgents), key: z.string().min(1).max(2_000), undo: z.boolean().optional() }).strict(),
   log: z.object({ after: z.number().int().nonnegative().optional(), limit: z.number().int().positive().max(100_000).optional() }).strict(),

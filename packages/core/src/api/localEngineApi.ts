@@ -50,7 +50,7 @@ export function createLocalEngineApi(engine: Engine, newId: () => string, option
     listEntries: (p) => engine.listEntries(p),
     history: ({ id }) => engine.history(id),
     summary: ({ id }) => engine.summary(id),
-    nearDuplicates: ({ id }) => engine.nearDuplicates(id),
+    nearDuplicates: ({ id, limit }) => engine.nearDuplicates(id, limit),
     duplicates: ({ limit }) => engine.duplicates(limit),
     dismissSuggestion: ({ id, agent, key, undo }) => {
       if (undo) engine.dismissals.undo({ entryId: id, agent, key });

@@ -388,12 +388,12 @@ export class Engine {
    * The entry's near copies (agents/nearDuplicateProjection.ts), most similar first, without those a person kept
    * (dismissed for agent `duplicates` on either side).
    */
-  nearDuplicates(entryId: string): NearCopy[] {
+  nearDuplicates(entryId: string, limit = 50): NearCopy[] {
     this.assertOpen();
     this.catchUp();
     if (this.store.readStream(entryId).length === 0) throw new NotFoundError(`no entry with id ${entryId}`, { entryId });
     const kept = this.dismissals.dismissed(entryId, 'duplicates');
-    return readNearCopies(this.db, entryId).filter((copy) => !kept.has(copy.entryId) && !this.dismissals.dismissed(copy.entryId, 'duplicates').has(entryId));
+    return readNearCopies(this.db, entryId, limit, (other) => kept.has(other) || this.dismissals.dismissed(other, 'duplicates').has(entryId));
   }
 
   /** Pairs of near copies in the whole library, most similar first, without those a person kept. */

@@ -109,9 +109,8 @@ export interface NearMatch {
 }
 
 /**
- * The signatures and band keys in SQLite, and the near-copy check. Only the projection writes them; the near-duplicate benchmark also
- * fills a scratch database through it (a library of 100,000 chunks imported through the engine would take most of its
- * time budget).
+ * The signatures and band keys in SQLite, and the near-copy check. Only the projection writes them in a data
+ * directory; the near-duplicate benchmark also fills a scratch database through it (without the rest of an import).
  */
 export class NearDuplicateIndex {
   private readonly getInput: Statement;

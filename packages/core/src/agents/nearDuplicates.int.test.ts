@@ -171,6 +171,27 @@ describe('near duplicates', () => {
     expect((await api.duplicates({ limit: 1_000 })).length).toBe((30 * 29) / 2);
   });
 
+  it('finds the same near copies with the same similarities whichever order the entries came in', async () => {
+    const next = random(18);
+    const base = words(english, 220, next);
+    const notes = [0.03, 0.08, 0.15, 0.25].map((share, i) => ({ title: `Version ${i}`, body: englishText(changeWords(english, base, share, next)) }));
+    const other = makeTempDir('cairn-neardup-order-');
+    const reversed = Engine.open({ dataDir: other.path });
+    try {
+      const reversedApi = createLocalEngineApi(reversed, uuidv7);
+      for (const note of notes) await api.createEntry(note);
+      for (const note of [...notes].reverse()) await reversedApi.createEntry(note);
+      const seen = async (on: EngineApi) =>
+        (await on.duplicates({})).map((p) => [[p.a.title, p.b.title].sort().join(' ~ '), p.similarity] as const).sort((x, y) => x[0].localeCompare(y[0]));
+      const forward = await seen(api);
+      expect(forward.length).toBeGreaterThanOrEqual(3);
+      expect(await seen(reversedApi)).toEqual(forward);
+    } finally {
+      reversed.close();
+      other.remove();
+    }
+  });
+
   it('compares an imported document by its extracted text with a note holding the same text', async () => {
     const next = random(16);
     const base = words(english, 300, next);

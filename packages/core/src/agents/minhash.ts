@@ -9,8 +9,8 @@
  * The signature is one-permutation MinHash (Li, Owen, Zhang 2012) with optimal densification (Shrivastava 2017): one
  * hash per shingle, its top bits choose one of 128 bins and the bin keeps the smallest value; an empty bin borrows the
  * value of the first non-empty bin along a probe sequence that depends on the bin alone. That is O(shingles + bins)
- * instead of O(shingles × 128) for 128 hash functions (the benchmark signs a 148 M-character library at ~47 MB/s on a
- * shared core), with the same estimator: two signatures agree in a bin with probability J.
+ * instead of O(shingles × 128) for 128 hash functions (the benchmark signs a 148 M-character library at 15–47 MB/s on
+ * shared cores), with the same estimator: two signatures agree in a bin with probability J.
  *
  * Candidates come from LSH banding ({@link BANDS} bands of {@link ROWS} rows): two texts share a band key with
  * probability 1 − (1 − J^ROWS)^BANDS: 98% at J = 0.45, 99.6% at 0.5, 68% at 0.3, 4% at 0.1. (32 bands of 4 found

@@ -4,6 +4,7 @@ import type { CommandContext, CommandSpec, OptionValues } from './command.js';
 import { askCommand } from './commands/askCommand.js';
 import { benchCommand } from './commands/benchCommand.js';
 import { dirsCommand } from './commands/dirsCommand.js';
+import { duplicatesCommand } from './commands/duplicatesCommand.js';
 import { addCommand, editCommand, historyCommand, listCommand, restoreCommand, revertCommand, rmCommand, showCommand } from './commands/entryCommands.js';
 import { importCommand, jobsCommand, openCommand, processCommand, retryCommand, textCommand } from './commands/ingestCommands.js';
 import { activityCommand, logCommand, rebuildCommand, statusCommand, tagsCommand } from './commands/logCommands.js';
@@ -30,6 +31,7 @@ export const commands: readonly CommandSpec[] = [
   activityCommand,
   statusCommand,
   rebuildCommand,
+  duplicatesCommand,
   searchCommand,
   askCommand,
   modelCommand,

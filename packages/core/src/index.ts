@@ -84,6 +84,7 @@ export { AskModelError, streamAnswer, type AskEndpoint } from './agents/askModel
 export { defaultAskLimit, maxAskLimit, noModelNotice, type AskParams, type AskResult, type AskSettings, type AskSettingsChange, type EngineAskNotice } from './agents/askService.js';
 export type { BacklinkView, EntryLinksView, LinkView, MentionView, TextContext } from './agents/linkQueries.js';
 export { linkKey, parseLinks, type WrittenLink } from './domain/entry/links.js';
+export type { NearCopy, NearDuplicatePair } from './agents/nearDuplicateProjection.js';
 export { suggestionAgents, type Dismissal, type SuggestionAgent } from './agents/dismissals.js';
 export { savedSearchLimits, type SavedSearch, type SavedSearchAlert, type SavedSearchInput } from './agents/savedSearches.js';
 export {

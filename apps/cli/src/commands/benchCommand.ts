@@ -2,17 +2,17 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseOcrLanguages, runSearchBench, vectorFormats } from '@cairn/core';
-import { runCoreBench, runIngestBench, runOcrBench } from '@cairn/core/bench';
+import { runCoreBench, runIngestBench, runNearDuplicateBench, runOcrBench } from '@cairn/core/bench';
 import type { CommandSpec } from '../command.js';
 import { intOption, oneOf } from '../parse.js';
 import { usageError } from '../usageError.js';
 
 const benchUsage =
-  'bench core [--events N] | bench ingest [--files N] [--eval DIR] [--ocr-lang eng] | bench ocr [--eval DIR] [--runs N] | bench search [--chunks N] [--queries N] [--scifact DIR] [--model-dir D] [--format float32|int8|bit]';
+  'bench core [--events N] | bench ingest [--files N] [--eval DIR] [--ocr-lang eng] | bench ocr [--eval DIR] [--runs N] | bench search [--chunks N] [--queries N] [--scifact DIR] [--model-dir D] [--format float32|int8|bit] | bench duplicates [--chunks N]';
 
 export const benchCommand: CommandSpec = {
   name: 'bench',
-  summary: 'measure the engine, ingestion, OCR languages or search (JSON): appends, rebuild, open + list; OCR, import; OCR quality per language choice; search latency, embedding; memory',
+  summary: 'measure the engine, ingestion, OCR languages or search (JSON): appends, rebuild, open + list; OCR, import; OCR quality per language choice; search latency, embedding; memory; near-duplicate check and precision/recall',
   usage: benchUsage,
   options: {
     events: { type: 'string' },
@@ -65,7 +65,12 @@ export const benchCommand: CommandSpec = {
       );
       return;
     }
-    if (suite !== 'core') throw usageError(`unknown benchmark "${suite}"; available: core, ingest, ocr, search`, benchUsage);
+    if (suite === 'duplicates') {
+      const chunks = intOption(values.chunks, '--chunks', benchUsage, 1_000);
+      ctx.out.data(await runNearDuplicateBench({ ...(chunks !== undefined && { chunks }), log }));
+      return;
+    }
+    if (suite !== 'core') throw usageError(`unknown benchmark "${suite}"; available: core, ingest, ocr, search, duplicates`, benchUsage);
     const events = intOption(values.events, '--events', benchUsage, 10_000);
     const bin = fileURLToPath(new URL('../../bin/cairn.js', import.meta.url));
     ctx.out.data(await runCoreBench({ ...(events !== undefined && { events }), cliCommand: [process.execPath, bin], log }));

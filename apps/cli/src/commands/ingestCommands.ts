@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
-import { formatBytes, isUuid, jobStatuses, type DocumentView, type EngineApi, type ImportOutcome, type JobView } from '@cairn/core';
+import { formatBytes, isUuid, jobStatuses, type DocumentView, type EngineApi, type ImportOutcome, type JobView, type NearCopy } from '@cairn/core';
 import type { CommandContext, CommandSpec } from '../command.js';
 import type { Output } from '../output.js';
 import { table } from '../output.js';
@@ -85,6 +85,7 @@ export const importCommand: CommandSpec = {
       return imported;
     });
     const files = await settle(api, report.files);
+    const nearCopies = await nearCopiesOf(api, files);
     const count = (status: string) => files.filter((f) => f.status === status).length;
     const summary = {
       imported: report.imported,
@@ -96,7 +97,7 @@ export const importCommand: CommandSpec = {
       unsupported: count('unsupported'),
       pending: files.filter((f) => ['queued', 'extracting', 'ocr', 'indexing'].includes(f.status)).length,
     };
-    ctx.out.result({ files, ...summary }, () => {
+    ctx.out.result({ files, ...summary, nearCopies }, () => {
       const shown = files.length <= 50 ? files : files.filter((f) => f.status !== 'done');
       const rows = shown.map((f) => [statusStyle(ctx.out, f.status), f.entryId ?? f.duplicateOf ?? '-', f.name, f.reason ?? '']);
       const lines = rows.length > 0 ? [table([['STATUS', 'ID', 'FILE', 'NOTE'].map(ctx.out.style.bold), ...rows]), ''] : [];
@@ -107,10 +108,23 @@ export const importCommand: CommandSpec = {
       if (summary.rejected) parts.push(`${summary.rejected} rejected`);
       if (summary.skipped) parts.push(`${summary.skipped} skipped`);
       if (files.length > 50 && shown.length < files.length) parts.push(`(${files.length - shown.length} done files not listed; --json lists all)`);
-      return [...lines, parts.join(', ')].join('\n');
+      const told = nearCopies.map(({ name, copies: [best, ...more] }) => `${name} is a near copy of “${best!.title}” (${Math.round(best!.similarity * 100)}%)${more.length ? ` and of ${more.length} more` : ''}`);
+      if (told.length) told.push(ctx.out.style.dim('cairn duplicates ID lists them'));
+      return [...lines, parts.join(', '), ...(told.length ? ['', ...told] : [])].join('\n');
     });
   },
 };
+
+/** Imported documents that turned out to be near copies of entries already here (the near-duplicate agent's pairs). */
+async function nearCopiesOf(api: EngineApi, files: readonly FileResult[]): Promise<{ entryId: string; name: string; copies: NearCopy[] }[]> {
+  const out: { entryId: string; name: string; copies: NearCopy[] }[] = [];
+  for (const file of files) {
+    if (file.outcome !== 'imported' || file.status !== 'done' || file.entryId === null) continue;
+    const copies = await api.nearDuplicates({ id: file.entryId, limit: 5 });
+    if (copies.length > 0) out.push({ entryId: file.entryId, name: file.name, copies });
+  }
+  return out;
+}
 
 function jobRow(out: Output, job: JobView): string[] {
   return [String(job.id), statusStyle(out, job.status === 'dead' ? 'failed' : job.status), `${job.attempts}/${job.maxAttempts}`, job.entryId ?? '-', job.name ?? '-', job.lastError ?? ''];

@@ -12,6 +12,7 @@ import { savedSearchLimits, type SavedSearch } from '../agents/savedSearches.js'
 import type { SummaryView } from '../agents/summaryProjection.js';
 import { maxAskLimit, type AskResult, type AskSettings } from '../agents/askService.js';
 import type { EntryLinksView } from '../agents/linkQueries.js';
+import type { NearCopy, NearDuplicatePair } from '../agents/nearDuplicateProjection.js';
 import { searchModes, type EmbedResult, type ModelStatus, type SearchResponse, type SearchStatus } from '../search/searchViews.js';
 
 /**
@@ -82,6 +83,8 @@ export const engineApiSchemas = {
   deleteSavedSearch: z.object({ id }).strict(),
   links: z.object({ id }).strict(),
   linkMention: z.object({ id, from: id }).strict(),
+  nearDuplicates: z.object({ id, limit: z.number().int().positive().max(1_000).optional() }).strict(),
+  duplicates: z.object({ limit: z.number().int().positive().max(10_000).optional() }).strict(),
   dismissSuggestion: z.object({ id, agent: z.enum(suggestionAgents), key: z.string().min(1).max(2_000), undo: z.boolean().optional() }).strict(),
   ask: z.object({ question: z.string().min(1).max(10_000), limit: z.number().int().positive().max(maxAskLimit).optional(), askId: id.optional() }).strict(),
   cancelAsk: z.object({ askId: id }).strict(),
@@ -140,6 +143,8 @@ export interface EngineApiResults extends IngestionApiResults, SyncApiResults, D
   links: EntryLinksView;
   /** Turns `from`'s first plain mention of the entry's title into a link to it (an ordinary edit of `from`). */
   linkMention: CommandResult;
+  nearDuplicates: NearCopy[];
+  duplicates: NearDuplicatePair[];
   dismissSuggestion: { dismissed: boolean };
   savedSearches: SavedSearch[];
   saveSearch: SavedSearch;

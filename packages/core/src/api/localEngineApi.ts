@@ -59,6 +59,8 @@ export function createLocalEngineApi(engine: Engine, newId: () => string, option
     },
     links: ({ id }) => engine.links(id),
     linkMention: ({ id, from }) => engine.linkMention(id, from),
+    nearDuplicates: ({ id, limit }) => engine.nearDuplicates(id, limit),
+    duplicates: ({ limit }) => engine.duplicates(limit),
     dismissSuggestion: ({ id, agent, key, undo }) => {
       if (undo) engine.dismissals.undo({ entryId: id, agent, key });
       else engine.dismissSuggestion({ entryId: id, agent, key });

@@ -31,6 +31,7 @@ import { LinkQueries, type EntryLinksView } from '../agents/linkQueries.js';
 import { linkFirstMention } from '../agents/mentions.js';
 import { linkKey, parseLinks } from '../domain/entry/links.js';
 import type { EntryState } from '../domain/entry/state.js';
+import { readNearCopies, readNearDuplicatePairs, type NearCopy, type NearDuplicatePair } from '../agents/nearDuplicateProjection.js';
 import { EntryQueries, historyItem, viewFromEvents } from './entryQueries.js';
 import { EntryRepository, mergeEventOf } from './entryRepository.js';
 import { LocalSyncLog } from '../sync/localSyncLog.js';
@@ -461,6 +462,27 @@ export class Engine {
       throw new ValidationError(`"${from.title}" does not mention "${target.title}" outside a link in its text${from.kind === 'document' ? ' (a document\'s extracted text cannot be edited)' : ''}`, { entryId, from: fromId });
     }
     return this.execute({ type: 'UpdateEntry', entryId: fromId, body, linkTo: { [target.title]: entryId } });
+  }
+
+  /**
+   * The entry's near copies (agents/nearDuplicateProjection.ts), most similar first, without those a person kept
+   * (dismissed for agent `duplicates` on either side).
+   */
+  nearDuplicates(entryId: string, limit = 50): NearCopy[] {
+    this.assertOpen();
+    this.catchUp();
+    if (this.store.readStream(entryId).length === 0) throw new NotFoundError(`no entry with id ${entryId}`, { entryId });
+    const kept = this.dismissals.dismissed(entryId, 'duplicates');
+    return readNearCopies(this.db, entryId, limit, (other) => kept.has(other) || this.dismissals.dismissed(other, 'duplicates').has(entryId));
+  }
+
+  /** Pairs of near copies in the whole library, most similar first, without those a person kept. */
+  duplicates(limit = 100): NearDuplicatePair[] {
+    this.assertOpen();
+    this.catchUp();
+    const kept = new Map<string, Set<string>>();
+    const keptBy = (id: string) => kept.get(id) ?? kept.set(id, this.dismissals.dismissed(id, 'duplicates')).get(id)!;
+    return readNearDuplicatePairs(this.db, limit, (a, b) => keptBy(a).has(b) || keptBy(b).has(a));
   }
 
   /** Remembers that a person dismissed a suggestion for an entry, so agents no longer offer it. */

@@ -5,11 +5,15 @@ import { tagCountsProjection } from '../projections/tagCountsProjection.js';
 import { createSearchProjection, type TextReader } from '../search/searchProjection.js';
 import { createSummariesProjection, type RawTextReader } from '../agents/summaryProjection.js';
 import { linksProjection } from '../agents/linksProjection.js';
+import { createNearDuplicatesProjection } from '../agents/nearDuplicateProjection.js';
 
 /**
  * The engine's read models; `readText` gives the search index a document's extracted text (chunked), `readRawText` the
- * agents (summaries) the text itself.
+ * agents (summaries, near duplicates) the text itself.
  */
 export function engineReadModels(readText: TextReader, readRawText: RawTextReader = () => undefined): ReadModelSet {
-  return { inline: [entriesProjection, documentsProjection], async: [tagCountsProjection, createSearchProjection(readText), createSummariesProjection(readRawText), linksProjection] };
+  return {
+    inline: [entriesProjection, documentsProjection],
+    async: [tagCountsProjection, createSearchProjection(readText), createSummariesProjection(readRawText), linksProjection, createNearDuplicatesProjection(readRawText)],
+  };
 }

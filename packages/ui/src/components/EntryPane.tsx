@@ -7,6 +7,7 @@ import { ErrorLine } from './ErrorLine.js';
 import { LazyHistoryPanel, LazyMarkdownPreview } from './lazyParts.js';
 import { LinksPanel } from './LinksPanel.js';
 import { useMissingLinks } from './useMissingLinks.js';
+import { NearCopies } from './NearCopies.js';
 import { useActions, useApp } from './StoreContext.js';
 
 // CodeMirror loads when the first note opens, not before the first screen.
@@ -142,6 +143,7 @@ export function EntryPane() {
           </div>
         )}
         {readOnly ? null : <LinksPanel entryId={entry.id} version={entry.version} />}
+        <NearCopies entry={entry} />
       </section>
       {historyOpen ? <LazyHistoryPanel /> : null}
     </div>

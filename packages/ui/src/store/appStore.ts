@@ -12,6 +12,7 @@ import { historySlice } from './historySlice.js';
 import { importSlice } from './importSlice.js';
 import { filterForView, librarySlice } from './librarySlice.js';
 import { modelSlice } from './modelSlice.js';
+import { nearCopiesSlice } from './nearCopiesSlice.js';
 import { loadPrefs, savePrefs, type KeyValueStorage } from './prefs.js';
 import { savedSearchSlice } from './savedSearchSlice.js';
 import { searchSlice } from './searchSlice.js';
@@ -57,6 +58,7 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
     const links = linksSlice(ctx);
     const model = modelSlice(ctx);
     const sync = syncSlice(ctx);
+    const nearCopies = nearCopiesSlice(ctx);
     const dataDirs = dataDirsSlice(ctx, options.reload ?? (() => globalThis.location?.reload()));
 
     let pendingIds = new Set<string>();
@@ -76,6 +78,8 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
       }
       // Any entry's change may add or drop a backlink or mention of the open one.
       if (state.selectedId !== undefined) void state.loadLinks();
+      // A new or changed entry elsewhere may be a near copy of the open one.
+      nearCopies.refreshNearCopies();
     };
 
     const onNotice = (notice: EngineNotice) => {
@@ -139,6 +143,7 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
       ...links,
       ...model,
       ...sync,
+      ...nearCopies,
       ...dataDirs,
 
       start() {

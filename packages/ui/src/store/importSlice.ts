@@ -132,7 +132,12 @@ export function importSlice(ctx: SliceContext): Pick<AppState, ImportKeys> & Pic
   };
 
   const applyDocument = (key: string, doc: DocumentView) => {
-    if (doc.status === 'done') update(key, { phase: 'done', status: 'done', pages: undefined });
+    if (doc.status === 'done') {
+      const item = find(key);
+      update(key, { phase: 'done', status: 'done', pages: undefined });
+      // Told once, when the import finishes: is it a near copy of something already here?
+      if (item && item.phase !== 'done') void ctx.get().nearCopiesNotice(doc.id, item.name);
+    }
     else if (doc.status === 'failed' || doc.status === 'unsupported') {
       update(key, {
         phase: 'failed',

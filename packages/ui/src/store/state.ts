@@ -29,6 +29,7 @@ import type {
 import type { Workspace } from '@cairn/core/protocol';
 import type { ConnectionState } from '../engine/transport.js';
 import type { Prefs } from './prefs.js';
+import type { NearCopiesActions, NearCopiesState } from './nearCopiesSlice.js';
 
 /** What the sidebar selects: the library by kind, the trash, or recent activity. */
 export const views = ['all', 'notes', 'documents', 'trash', 'activity'] as const;
@@ -110,7 +111,7 @@ export interface AskView {
   readonly error: string | undefined;
 }
 
-export interface AppState {
+export interface AppState extends NearCopiesState {
   // connection and capabilities
   readonly connection: ConnectionState;
   /** The engine said hello at least once (a failure before that is a refusal, not a drop). */
@@ -223,7 +224,7 @@ export interface AppState {
   readonly dataDirsError: string | undefined;
 }
 
-export interface AppActions {
+export interface AppActions extends NearCopiesActions {
   readonly start: () => Promise<void>;
   readonly stop: () => void;
   /**

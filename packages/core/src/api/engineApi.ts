@@ -9,6 +9,8 @@ import { dataDirApiSchemas, type DataDirApiResults } from './dataDirApi.js';
 import type { RebuildResult } from '../projections/readModels.js';
 import { suggestionAgents } from '../agents/dismissals.js';
 import type { SummaryView } from '../agents/summaryProjection.js';
+import { maxRelatedLimit, type RelatedView } from '../agents/related.js';
+import type { TagSuggestionsView } from '../agents/tagSuggestions.js';
 import { searchModes, type EmbedResult, type ModelStatus, type SearchResponse, type SearchStatus } from '../search/searchViews.js';
 
 /**
@@ -62,6 +64,8 @@ export const engineApiSchemas = {
   history: z.object({ id }).strict(),
   summary: z.object({ id }).strict(),
   dismissSuggestion: z.object({ id, agent: z.enum(suggestionAgents), key: z.string().min(1).max(2_000), undo: z.boolean().optional() }).strict(),
+  related: z.object({ id, limit: z.number().int().positive().max(maxRelatedLimit).optional() }).strict(),
+  suggestTags: z.object({ id }).strict(),
   log: z.object({ after: z.number().int().nonnegative().optional(), limit: z.number().int().positive().max(100_000).optional() }).strict(),
   tags: z.object({}).strict(),
   activity: z.object({ before: z.number().int().positive().optional(), limit: z.number().int().positive().max(1_000).optional() }).strict(),
@@ -105,6 +109,8 @@ export interface EngineApiResults extends IngestionApiResults, SyncApiResults, D
   history: HistoryItem[];
   summary: SummaryView | null;
   dismissSuggestion: { dismissed: boolean };
+  related: RelatedView;
+  suggestTags: TagSuggestionsView;
   log: RecordedEvent[];
   tags: TagCount[];
   activity: ActivityItem[];

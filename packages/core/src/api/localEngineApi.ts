@@ -55,6 +55,8 @@ export function createLocalEngineApi(engine: Engine, newId: () => string, option
       else engine.dismissSuggestion({ entryId: id, agent, key });
       return { dismissed: !undo };
     },
+    related: ({ id, limit }) => engine.related(id, limit),
+    suggestTags: ({ id }) => engine.suggestTags(id),
     log: (p) => engine.log(p),
     tags: () => engine.tags(),
     activity: (p) => engine.activity(p),

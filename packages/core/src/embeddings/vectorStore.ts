@@ -233,6 +233,17 @@ export class VectorStore {
     return scored.sort((a, b) => b.similarity - a.similarity).slice(0, k);
   }
 
+  /** The stored vector of an embedding input (read back from the vec0 table, or the float32 copy of a quantized one). */
+  vectorOf(inputHash: string): Float32Array | undefined {
+    this.follow();
+    if (!this.statements || !this.layout) return undefined;
+    const id = this.statements.hasHash.get(inputHash) as number | undefined;
+    if (id === undefined) return undefined;
+    const read = this.format === 'float32' ? this.db.prepare(`SELECT embedding FROM ${this.layout.table} WHERE rowid = ?`).pluck() : this.statements.floats;
+    const blob = read.get(id) as Buffer | undefined;
+    return blob ? toFloats(blob) : undefined;
+  }
+
   /** Deletes vectors no chunk uses any more (after edits and deletions). Returns how many. */
   collectGarbage(): number {
     if (!this.tablesExist() || this.organizing) return 0;

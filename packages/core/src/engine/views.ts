@@ -172,4 +172,14 @@ export interface EngineTeamNotice {
   readonly changes: readonly TeamChange[];
 }
 
-export type EngineNotice = EngineChange | EngineProgress | EngineSyncNotice | EngineTeamNotice;
+/** What the agents found for a document this host finished processing: its suggested tags and related entries. */
+export interface EngineAgentNotice {
+  readonly type: 'agents';
+  readonly entryId: string;
+  readonly title: string;
+  readonly suggestedTags: readonly string[];
+  /** How many related entries it has. */
+  readonly related: number;
+}
+
+export type EngineNotice = EngineChange | EngineProgress | EngineSyncNotice | EngineTeamNotice | EngineAgentNotice;

@@ -324,6 +324,7 @@ export class IngestRuntime {
     this.completions = [];
     if (batch.length === 0) return;
     let finished = 0;
+    const processed: string[] = [];
     try {
       this.engine.transact((execute) => {
         for (const c of batch) {
@@ -333,7 +334,10 @@ export class IngestRuntime {
           }
           if (!this.settleJob(c)) continue;
           finished++;
-          if (c.kind === 'done') execute({ type: 'CompleteDocumentProcessing', entryId: c.entryId, result: c.result });
+          if (c.kind === 'done') {
+            execute({ type: 'CompleteDocumentProcessing', entryId: c.entryId, result: c.result });
+            processed.push(c.entryId);
+          }
           else if (this.engine.jobs.get(c.job.id).status === 'queued') {
             execute({ type: 'ChangeDocumentStatus', entryId: c.entryId, status: 'queued', note: `attempt ${c.job.attempts} failed (${c.reason}); trying again` });
           } else {
@@ -343,8 +347,11 @@ export class IngestRuntime {
       });
     } catch (error) {
       this.report(error);
+      processed.length = 0;
       // Nothing of the batch was recorded; its jobs stay claimed and are recovered when their lease ends.
     }
+    // What the agents found for them (a person who imported a document may be waiting on it).
+    if (processed.length > 0) this.guard(() => this.engine.reportFindings(processed));
     for (const c of batch) if (c.kind !== 'status') this.inFlight.delete(c.job.id);
     this.finishedSinceIdle += finished;
     this.reportOverall();

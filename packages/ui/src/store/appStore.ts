@@ -87,6 +87,12 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
           return sync.syncNotice(notice.status);
         case 'team':
           return sync.teamNotice(notice);
+        case 'agents':
+          return get().toast({
+            kind: 'info',
+            key: notice.suggestedTags.length > 0 ? 'related.foundWithTags' : 'related.found',
+            values: { title: notice.title || '…', tags: notice.suggestedTags.join(', '), related: notice.related },
+          });
         default: {
           const unknown: never = notice;
           return unknown;

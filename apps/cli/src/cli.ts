@@ -7,6 +7,7 @@ import { addCommand, editCommand, historyCommand, listCommand, restoreCommand, r
 import { importCommand, jobsCommand, openCommand, processCommand, retryCommand, textCommand } from './commands/ingestCommands.js';
 import { activityCommand, logCommand, rebuildCommand, statusCommand, tagsCommand } from './commands/logCommands.js';
 import { evalCommand, modelCommand, searchCommand } from './commands/searchCommands.js';
+import { relatedCommand } from './commands/relatedCommands.js';
 import { serveCommand } from './commands/serveCommand.js';
 import { syncCommand } from './commands/syncCommands.js';
 import { createOutput, type Output } from './output.js';
@@ -28,6 +29,7 @@ export const commands: readonly CommandSpec[] = [
   statusCommand,
   rebuildCommand,
   searchCommand,
+  relatedCommand,
   modelCommand,
   evalCommand,
   importCommand,

@@ -134,6 +134,9 @@ export function rankTerms(
   return ranked.sort((a, b) => b.weight - a.weight || (a.term < b.term ? -1 : 1));
 }
 
+/** Words whose document frequency is kept at most (~20 MB). */
+const maxKeptFrequencies = 200_000;
+
 function termQuery(terms: readonly string[]): SearchQuery {
   return { terms, phrases: [], excluded: [], tags: [], excludedTags: [], kinds: [], types: [], semanticText: '', notices: [] };
 }
@@ -152,6 +155,13 @@ export class RelatedEntries {
   private readonly chunkCount: Statement;
   private readonly checkpoint: Statement;
   private counted: { at: number; chunks: number } | undefined;
+  /**
+   * Document frequencies already looked up, kept until the index grows or shrinks by a tenth (as LexicalSearch keeps
+   * its own): FTS5's vocabulary table counts a word's chunks by walking its whole posting list, ~1 ms for a word in
+   * every chunk of 100,000, and an entry has hundreds of words.
+   */
+  private readonly df = new Map<string, number>();
+  private dfChunks = 0;
 
   constructor(
     db: Database,
@@ -246,7 +256,21 @@ export class RelatedEntries {
 
   private distinctive(entry: EntryRow, chunks: readonly ChunkRow[]): DistinctiveTerm[] {
     const counts = termCounts(entry.title, chunks.map((c) => c.text));
-    return rankTerms(counts, (term) => (this.termDf.get(term) as number | undefined) ?? 0, this.totalChunks());
+    const total = this.totalChunks();
+    if (Math.abs(total - this.dfChunks) > this.dfChunks / 10 || this.df.size > maxKeptFrequencies) {
+      this.df.clear();
+      this.dfChunks = total;
+    }
+    return rankTerms(counts, (term) => this.frequency(term), total);
+  }
+
+  private frequency(term: string): number {
+    let df = this.df.get(term);
+    if (df === undefined) {
+      df = (this.termDf.get(term) as number | undefined) ?? 0;
+      this.df.set(term, df);
+    }
+    return df;
   }
 
   /** The chunks in the index, counted once per change of the index. */

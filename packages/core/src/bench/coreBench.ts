@@ -409,3 +409,4 @@ function rebuildFloor(sourceFile: string, dataDir: string): { readSeconds: numbe
 
 export { runIngestBench, type IngestBenchOptions, type IngestBenchResult } from './ingestBench.js';
 export { runOcrBench, wordRecall, type OcrBenchOptions, type OcrBenchResult } from './ocrBench.js';
+export { runRelatedBench, type RelatedBenchOptions, type RelatedBenchResult } from './relatedBench.js';

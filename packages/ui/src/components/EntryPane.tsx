@@ -3,6 +3,7 @@ import { hasConflictBlocks, resolveConflictBlocks, type ConflictSide } from '../
 import { useTranslation } from 'react-i18next';
 import { formatDateTime } from '../lib/format.js';
 import { DocumentView } from './DocumentView.js';
+import { EntrySuggestions } from './EntrySuggestions.js';
 import { ErrorLine } from './ErrorLine.js';
 import { LazyHistoryPanel, LazyMarkdownPreview } from './lazyParts.js';
 import { useActions, useApp } from './StoreContext.js';
@@ -128,6 +129,7 @@ export function EntryPane() {
           </div>
         )}
       </section>
+      <EntrySuggestions entry={entry} />
       {historyOpen ? <LazyHistoryPanel /> : null}
     </div>
   );

@@ -4,6 +4,7 @@ import type { EngineClient } from '../engine/engineClient.js';
 import { errorMessage } from '../engine/engineError.js';
 import { dataDirsSlice } from './dataDirsSlice.js';
 import { documentSlice } from './documentSlice.js';
+import { suggestionsSlice } from './suggestionsSlice.js';
 import { originalSlice } from './originalSlice.js';
 import { entrySlice } from './entrySlice.js';
 import { historySlice } from './historySlice.js';
@@ -48,6 +49,7 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
     const search = searchSlice(ctx);
     const imports = importSlice(ctx);
     const documents = documentSlice(ctx);
+    const suggestions = suggestionsSlice(ctx);
     const original = originalSlice(ctx);
     const model = modelSlice(ctx);
     const sync = syncSlice(ctx);
@@ -91,7 +93,7 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
           return get().toast({
             kind: 'info',
             key: notice.suggestedTags.length > 0 ? 'related.foundWithTags' : 'related.found',
-            values: { title: notice.title || '…', tags: notice.suggestedTags.join(', '), related: notice.related },
+            values: { title: notice.title || '…', tags: notice.suggestedTags.join(', '), count: notice.related },
           });
         default: {
           const unknown: never = notice;
@@ -127,6 +129,7 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
       ...search,
       ...imports,
       ...documents,
+      ...suggestions,
       ...original,
       ...model,
       ...sync,

@@ -11,11 +11,13 @@ import type {
   HistoryItem,
   ModelStatus,
   OriginalView,
+  RelatedEntry,
   ProcessingFilter,
   SearchMode,
   SearchResult,
   SyncOverview,
   TagCount,
+  TagSuggestion,
 } from '@cairn/core';
 import type { Workspace } from '@cairn/core/protocol';
 import type { ConnectionState } from '../engine/transport.js';
@@ -138,6 +140,8 @@ export interface AppState {
   readonly document: DocumentView | undefined;
   readonly documentText: string | undefined;
   readonly documentError: string | undefined;
+  /** What the agents suggest for the open entry: related entries and tags to add. */
+  readonly suggestions: { readonly entryId: string; readonly related: readonly RelatedEntry[]; readonly tags: readonly TagSuggestion[] } | undefined;
   /** The open document's original as text (Markdown, HTML, e-mail), for the document it belongs to. */
   readonly original: { readonly id: string; readonly view: OriginalView } | undefined;
   readonly originalError: { readonly id: string; readonly message: string } | undefined;
@@ -231,6 +235,14 @@ export interface AppActions {
 
   readonly loadActivity: () => Promise<void>;
 
+  /** Loads the related entries and tag suggestions of an entry (the open one). */
+  readonly loadSuggestions: (id: string) => Promise<void>;
+  /** Adds a suggested tag to the open entry (an ordinary edit). */
+  readonly acceptTag: (tag: string) => Promise<void>;
+  /** Stops suggesting a tag for the open entry (remembered by the engine). */
+  readonly dismissTag: (tag: string) => Promise<void>;
+  /** Stops showing an entry as related to the open one. */
+  readonly dismissRelated: (otherId: string) => Promise<void>;
   /** Loads the open document's processing state (and its text once there is some). */
   readonly loadDocument: (id: string) => Promise<void>;
   /** Processes a failed document again (its dead job revived). */

@@ -2,7 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import type { EntryKind } from '../domain/entry/events.js';
 import { NotFoundError } from '../errors/cairnError.js';
 import type { Database } from '../store/database.js';
-import { analyze, chineseStopWords } from '../search/analyzer.js';
+import { analyze, analyzeMatching, chineseStopWords, hasCjk } from '../search/analyzer.js';
 import { reciprocalRankFusion, type RankedList } from '../search/fusion.js';
 import type { EntryHit } from '../search/lexicalSearch.js';
 import type { SearchQuery } from '../search/queryParser.js';
@@ -46,14 +46,15 @@ export const maxRelatedLimit = 100;
  */
 export const relatedTuning = {
   /** The entry's most distinctive words searched for (OR, BM25). */
-  queryTerms: 16,
+  queryTerms: 10,
   /** Words kept as the entry's keywords (tag suggestions match against them). */
   keywords: 30,
   /** The text of at most this many chunks (and characters) is analyzed. */
   maxChunks: 40,
   maxChars: 40_000,
-  /** Each list is this deep before fusion. */
-  depth: 50,
+  /** Each list is this deep before fusion: `limit` times this, at least {@link relatedTuning.minDepth}. */
+  depthFactor: 2,
+  minDepth: 20,
   /** A candidate found by words must score at least this share of the entry's own best chunk's score… */
   minScoreShare: 0.15,
   /** …and share at least this many of its words (fewer when the entry has fewer). */
@@ -66,8 +67,6 @@ interface EntryRow {
   entry_id: string;
   title: string;
   kind: EntryKind;
-  tags: string;
-  deleted: number;
 }
 
 interface ChunkRow {
@@ -162,22 +161,48 @@ export class RelatedEntries {
    */
   private readonly df = new Map<string, number>();
   private dfChunks = 0;
+  private range: Statement | undefined;
 
   constructor(
-    db: Database,
+    private readonly db: Database,
     private readonly search: SearchService,
     private readonly dismissals: Dismissals,
     private readonly catchUp: () => void,
   ) {
-    this.entry = db.prepare(`SELECT entry_id, title, kind, tags, deleted FROM search_entries WHERE entry_id = ?`);
+    this.entry = db.prepare(`SELECT entry_id, title, kind, deleted FROM search_entries WHERE entry_id = ?`);
     this.chunks = db.prepare(`SELECT id, text, input_hash FROM search_chunks WHERE entry_id = ? ORDER BY ord LIMIT ?`);
     this.chunkText = db.prepare(`SELECT text FROM search_chunks WHERE id = ?`).pluck();
-    this.entries = db.prepare(`SELECT e.entry_id, e.title, e.kind, e.tags, e.deleted FROM json_each(?) j CROSS JOIN search_entries e ON e.entry_id = j.value`);
+    // Only the columns before the body: the ones after it are read through the row's overflow pages.
+    this.entries = db.prepare(`SELECT e.entry_id, e.title, e.kind FROM json_each(?) j CROSS JOIN search_entries e ON e.entry_id = j.value`);
     // The search service made this vocabulary table on the connection (temp schema), for the same use.
     db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_vocab USING fts5vocab(main, search_fts, 'row')`);
     this.termDf = db.prepare(`SELECT doc FROM temp.search_vocab WHERE term = ?`).pluck();
     this.chunkCount = db.prepare(`SELECT count(*) FROM search_chunks`).pluck();
     this.checkpoint = db.prepare(`SELECT position FROM checkpoints WHERE name = 'search'`).pluck();
+  }
+
+  /**
+   * Looks up the document frequency of every word in the index ahead of use, a slice of words per turn of the event
+   * loop (what `cairn serve` does a few seconds after it starts): a first `related()` then pays no walk of a common
+   * word's postings. Returns how many words are known; stops early when `keepGoing` says so.
+   */
+  async warmUp(keepGoing: () => boolean = () => true, slice = 2_000): Promise<number> {
+    const total = this.totalChunks();
+    if (Math.abs(total - this.dfChunks) > this.dfChunks / 10) {
+      this.df.clear();
+      this.dfChunks = total;
+    }
+    this.range ??= this.db.prepare(`SELECT term, doc FROM temp.search_vocab WHERE term > ? ORDER BY term LIMIT ?`).raw();
+    let after = '';
+    for (;;) {
+      if (!keepGoing()) break;
+      const rows = this.range.all(after, slice) as [string, number][];
+      for (const [term, doc] of rows) this.df.set(term, doc);
+      if (rows.length < slice || this.df.size > maxKeptFrequencies) break;
+      after = rows[rows.length - 1]![0];
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return this.df.size;
   }
 
   /** The entry's most distinctive words, most distinctive first (at most {@link relatedTuning.keywords}). */
@@ -195,7 +220,8 @@ export class RelatedEntries {
     const skip = (id: string) => id === entryId || dismissed.has(id);
     const lists: RankedList[] = [];
 
-    const byWords = terms.length > 0 ? this.search.lexicalEntries(termQuery(terms.map((t) => t.term)), relatedTuning.depth + 1) : [];
+    const depth = Math.max(limit * relatedTuning.depthFactor, relatedTuning.minDepth);
+    const byWords = terms.length > 0 ? this.search.lexicalEntries(termQuery(terms.map((t) => t.term)), depth + 1) : [];
     const rows = this.rowsOf(byWords.map((hit) => hit.entryId));
     const own = byWords.find((hit) => hit.entryId === entryId)?.score ?? byWords[0]?.score ?? 0;
     const shared = new Map<string, string[]>();
@@ -212,7 +238,7 @@ export class RelatedEntries {
 
     const vectors = this.search.vectorsOf(chunks.map((c) => c.input_hash));
     if (vectors) {
-      const found = this.search.nearestEntries(meanVector(vectors), termQuery([]), relatedTuning.depth + 1);
+      const found = this.search.nearestEntries(meanVector(vectors), termQuery([]), depth + 1);
       const meaningHits = found.filter((hit) => !skip(hit.entryId) && (shared.has(hit.entryId) || hit.score >= relatedTuning.minSimilarity));
       lists.push({ name: 'meaning', hits: meaningHits, weight: this.search.semanticWeight() });
     }
@@ -221,8 +247,9 @@ export class RelatedEntries {
     for (const [id, row] of this.rowsOf(fused.map((f) => f.entryId).filter((id) => !rows.has(id)))) rows.set(id, row);
     const results: RelatedEntry[] = [];
     for (const hit of fused) {
+      // Deleted entries have no chunks in the index, so no list finds them.
       const row = rows.get(hit.entryId);
-      if (!row || row.deleted) continue;
+      if (!row) continue;
       results.push({
         entryId: hit.entryId,
         title: row.title,
@@ -237,7 +264,7 @@ export class RelatedEntries {
 
   /** The entry as the search index has it; deleted and unknown entries have no related entries. */
   private liveEntry(entryId: string): EntryRow {
-    const row = this.entry.get(entryId) as EntryRow | undefined;
+    const row = this.entry.get(entryId) as (EntryRow & { deleted: number }) | undefined;
     if (!row || row.deleted) throw new NotFoundError(`no entry with id ${entryId}`, { entryId });
     return row;
   }
@@ -288,7 +315,10 @@ export class RelatedEntries {
   /** Which of `terms` a candidate's title and best chunk have, as the first entry writes them. */
   private sharedWords(chunkId: number, title: string, terms: readonly DistinctiveTerm[]): string[] {
     const text = (this.chunkText.get(chunkId) as string | undefined) ?? '';
-    const present = new Set([...analyze(title), ...analyze(text)].map((t) => t.term));
+    const wanted = new Set(terms.map((t) => t.term));
+    // Without CJK, only the words that begin like one of the terms are analyzed (analyzeMatching).
+    const tokens = (s: string) => (hasCjk(s) ? analyze(s) : analyzeMatching(s, wanted));
+    const present = new Set([...tokens(title), ...tokens(text)].map((t) => t.term));
     return terms.filter((t) => present.has(t.term)).map((t) => t.word);
   }
 }

@@ -33,7 +33,11 @@ interface Timing {
 export interface RelatedBenchResult {
   readonly machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; platform: string };
   readonly library: { entries: number; chunks: number; topics: number; seconds: number; built: string };
-  /** related() with words only (no model). */
+  /** related() with words only, in a process that just opened the library (other sampled entries). */
+  readonly wordsOnlyCold: Timing & { precisionAt8: number };
+  /** `warmUpRelated()`: every word's document frequency looked up (cairn serve does it after start). */
+  readonly warmUp: { words: number; seconds: number };
+  /** related() with words only (no model), after the warm-up. */
   readonly wordsOnly: Timing & { precisionAt8: number };
   /** related() with the chunk vectors too (synthetic vectors for the model), when a model folder was given. */
   readonly withVectors: (Timing & { precisionAt8: number; vectors: number; partitions: number; model: string }) | null;
@@ -101,9 +105,20 @@ export async function runRelatedBench(options: RelatedBenchOptions = {}): Promis
     log(`built: ${entries} entries, ${chunks} chunks in ${buildSeconds.toFixed(1)} s`);
 
     const ids = [...topicOf.keys()];
-    const samples = Array.from({ length: sampleCount }, (_, i) => ids[Math.floor((i * ids.length) / sampleCount)]!);
-    // One warm-up call: statements prepared, the vocabulary table made.
-    engine.related(samples[0]!);
+    const step = ids.length / sampleCount;
+    const coldSamples = Array.from({ length: sampleCount }, (_, i) => ids[Math.floor(i * step)]!);
+    const samples = Array.from({ length: sampleCount }, (_, i) => ids[Math.floor(i * step + step / 2)]!);
+
+    // First, as a process that just opened the library: every word's document frequency looked up on first use.
+    log('related entries, words only, cold');
+    const cold = timeRelated(engine, coldSamples, topicOf);
+    sampleRss();
+    // What `cairn serve` does a few seconds after it starts.
+    log('warming up: every word\'s document frequency');
+    const warmStarted = performance.now();
+    const words = await engine.warmUpRelated();
+    const warmUpSeconds = (performance.now() - warmStarted) / 1000;
+    sampleRss();
 
     log('related entries, words only');
     const wordsOnly = timeRelated(engine, samples, topicOf);
@@ -125,7 +140,6 @@ export async function runRelatedBench(options: RelatedBenchOptions = {}): Promis
       log('partitioning the vectors');
       await engine.search.organizeVectors();
       sampleRss();
-      engine.related(samples[0]!);
       log('related entries, words and vectors');
       const timed = timeRelated(engine, samples, topicOf);
       const status = engine.search.modelStatus();
@@ -139,12 +153,14 @@ export async function runRelatedBench(options: RelatedBenchOptions = {}): Promis
     return {
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
       library: { entries, chunks, topics, seconds: round(buildSeconds), built: 'CreateEntry commands in batches of 1,000, search projection caught up after each' },
+      wordsOnlyCold: cold,
+      warmUp: { words, seconds: round(warmUpSeconds) },
       wordsOnly,
       withVectors,
       suggestTags: timing(tagTimes),
       maxRssMB,
       targets: {
-        related: { target: 'p95 <= 50 ms at 100,000 chunks', met: chunks >= 100_000 && p95 <= 50 },
+        related: { target: 'p95 <= 50 ms at 100,000 chunks (after the warm-up)', met: chunks >= 100_000 && p95 <= 50 },
         rss: { target: '<= 1024 MB', met: maxRssMB <= 1024 },
       },
     };

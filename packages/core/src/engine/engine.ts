@@ -424,6 +424,13 @@ export class Engine {
     }
   }
 
+  /** Prepares related entries ahead of use, in slices between other work (see RelatedEntries.warmUp). */
+  warmUpRelated(): Promise<number> {
+    this.assertOpen();
+    this.catchUp();
+    return this.relatedEntries().warmUp(() => !this.closed);
+  }
+
   private relatedEntries(): RelatedEntries {
     this.relatedAgent ??= new RelatedEntries(this.db, this.search, this.dismissals, () => this.catchUp());
     return this.relatedAgent;

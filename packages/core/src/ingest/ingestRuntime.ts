@@ -12,6 +12,9 @@ import { describeError } from './extract/extractionError.js';
 import { defaultOcrLanguages, OcrPool, parseOcrLanguages, type OcrLanguage } from './ocrPool.js';
 import { WorkerCrashedError, WorkerPool, WorkerTimeoutError } from './workerPool.js';
 
+/** Imports of at most this many documents get an `agents` notice per document when it is processed. */
+const maxFindingsImport = 5;
+
 export interface IngestRuntimeOptions {
   /** Threads extracting text (default: the machine's cores, at most 4). */
   readonly extractionThreads?: number;
@@ -350,10 +353,11 @@ export class IngestRuntime {
       processed.length = 0;
       // Nothing of the batch was recorded; its jobs stay claimed and are recovered when their lease ends.
     }
-    // What the agents found for them (a person who imported a document may be waiting on it).
-    if (processed.length > 0) this.guard(() => this.engine.reportFindings(processed));
     for (const c of batch) if (c.kind !== 'status') this.inFlight.delete(c.job.id);
     this.finishedSinceIdle += finished;
+    // What the agents found, for a small import (a person waiting on a document or a few); a bulk import is not
+    // held up by tens of milliseconds of agent work per document.
+    if (processed.length > 0 && this.finishedSinceIdle + this.pendingJobs() <= maxFindingsImport) this.guard(() => this.engine.reportFindings(processed));
     this.reportOverall();
     this.wakeWaiters();
     if (!this.stopped) this.schedule(0);

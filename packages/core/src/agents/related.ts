@@ -222,14 +222,15 @@ export class RelatedEntries {
 
     const depth = Math.max(limit * relatedTuning.depthFactor, relatedTuning.minDepth);
     const byWords = terms.length > 0 ? this.search.lexicalEntries(termQuery(terms.map((t) => t.term)), depth + 1) : [];
-    const rows = this.rowsOf(byWords.map((hit) => hit.entryId));
     const own = byWords.find((hit) => hit.entryId === entryId)?.score ?? byWords[0]?.score ?? 0;
     const shared = new Map<string, string[]>();
     const needShared = Math.min(relatedTuning.minSharedTerms, terms.length);
     const wordHits: EntryHit[] = [];
     for (const hit of byWords) {
       if (skip(hit.entryId) || hit.score < own * relatedTuning.minScoreShare) continue;
-      const words = this.sharedWords(hit.chunkId, rows.get(hit.entryId)?.title ?? '', terms);
+      // The best chunk first; the title (a row read, its columns ahead of the body) only when that is not enough.
+      let words = this.sharedWords(hit.chunkId, '', terms);
+      if (words.length < needShared) words = this.sharedWords(hit.chunkId, this.rowsOf([hit.entryId]).get(hit.entryId)?.title ?? '', terms);
       if (words.length < needShared) continue;
       shared.set(hit.entryId, words);
       wordHits.push(hit);
@@ -244,7 +245,7 @@ export class RelatedEntries {
     }
 
     const fused = reciprocalRankFusion(lists, limit);
-    for (const [id, row] of this.rowsOf(fused.map((f) => f.entryId).filter((id) => !rows.has(id)))) rows.set(id, row);
+    const rows = this.rowsOf(fused.map((f) => f.entryId));
     const results: RelatedEntry[] = [];
     for (const hit of fused) {
       // Deleted entries have no chunks in the index, so no list finds them.

@@ -95,6 +95,8 @@ export class VectorStore {
   private readonly stateRead: Statement;
   private readonly stateWrite: Statement;
   private readonly schemaHas: Statement;
+  /** Reads a vector back from the active vec0 table (for {@link vectorOf}), prepared once per table. */
+  private readEmbedding: { table: string; statement: Statement } | undefined;
 
   constructor(
     private readonly db: Database,
@@ -239,7 +241,8 @@ export class VectorStore {
     if (!this.statements || !this.layout) return undefined;
     const id = this.statements.hasHash.get(inputHash) as number | undefined;
     if (id === undefined) return undefined;
-    const read = this.format === 'float32' ? this.db.prepare(`SELECT embedding FROM ${this.layout.table} WHERE rowid = ?`).pluck() : this.statements.floats;
+    if (this.readEmbedding?.table !== this.layout.table) this.readEmbedding = { table: this.layout.table, statement: this.db.prepare(`SELECT embedding FROM ${this.layout.table} WHERE rowid = ?`).pluck() };
+    const read = this.format === 'float32' ? this.readEmbedding.statement : this.statements.floats;
     const blob = read.get(id) as Buffer | undefined;
     return blob ? toFloats(blob) : undefined;
   }

@@ -55,6 +55,8 @@ export const relatedTuning = {
   /** Each list is this deep before fusion: `limit` times this, at least {@link relatedTuning.minDepth}. */
   depthFactor: 2,
   minDepth: 20,
+  /** The list by meaning holds `limit` plus this many entries (the entry itself among them). */
+  meaningExtra: 2,
   /** A candidate found by words must score at least this share of the entry's own best chunk's score… */
   minScoreShare: 0.15,
   /** …and share at least this many of its words (fewer when the entry has fewer). */
@@ -239,7 +241,9 @@ export class RelatedEntries {
 
     const vectors = this.search.vectorsOf(chunks.map((c) => c.input_hash));
     if (vectors) {
-      const found = this.search.nearestEntries(meanVector(vectors), termQuery([]), depth + 1);
+      // Shallower than the word list: a KNN costs in proportion to how many neighbours it is asked for, and the nearest
+      // chunks are mostly the entry's own and its closest neighbours' (several chunks each).
+      const found = this.search.nearestEntries(meanVector(vectors), termQuery([]), limit + relatedTuning.meaningExtra);
       const meaningHits = found.filter((hit) => !skip(hit.entryId) && (shared.has(hit.entryId) || hit.score >= relatedTuning.minSimilarity));
       lists.push({ name: 'meaning', hits: meaningHits, weight: this.search.semanticWeight() });
     }

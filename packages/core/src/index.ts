@@ -27,6 +27,7 @@ export {
   type EngineProgress,
   type EngineStatus,
   type EngineTeamNotice,
+  type EngineAlertNotice,
   type EngineAgentNotice,
   type TeamChange,
   type TeamChangeKind,
@@ -80,6 +81,7 @@ export { snippetMarkup } from './search/snippet.js';
 export { longEnough, splitSentences, summarize, type Span, type Summary } from './agents/summary.js';
 export type { SummaryView, SummarySource } from './agents/summaryProjection.js';
 export { suggestionAgents, type Dismissal, type SuggestionAgent } from './agents/dismissals.js';
+export { savedSearchLimits, type SavedSearch, type SavedSearchAlert, type SavedSearchInput } from './agents/savedSearches.js';
 export { defaultRelatedLimit, maxRelatedLimit, type DistinctiveTerm, type RelatedEntry, type RelatedView } from './agents/related.js';
 export { tagKey, type TagSuggestion, type TagSuggestionsView } from './agents/tagSuggestions.js';
 export {

@@ -112,4 +112,21 @@ describe('teammates through sync', () => {
     expect(progress.at(-1)).toEqual({ done: head, total: head });
     await expect.poll(() => phone.team()).toEqual([expect.objectContaining({ initial: true, entries: 31, changes: [] })]);
   });
+
+  it('a saved search alerts when a teammate’s matching entry arrives by sync, once', async () => {
+    const { laptop, desk } = await aliceAndBob();
+    const saved = desk.engine.saveSearch(crypto.randomUUID(), { name: 'Budget', query: 'budget', mode: null, tag: null, kind: null, type: null, alerts: true });
+    const { entryId } = laptop.engine.execute({ type: 'CreateEntry', entryId: crypto.randomUUID(), title: 'Q3 budget', body: 'the budget for the quarter', tags: [] });
+    laptop.engine.execute({ type: 'CreateEntry', entryId: crypto.randomUUID(), title: 'Picnic', body: 'sandwiches', tags: [] });
+    await laptop.service.syncNow();
+    await desk.service.syncNow();
+    const alerts = () => desk.notices.flatMap((n) => (n.type === 'alert' ? n.alerts : []));
+    await expect.poll(alerts).toEqual([{ searchId: saved.id, name: 'Budget', entryId, title: 'Q3 budget' }]);
+    laptop.engine.execute({ type: 'UpdateEntry', entryId, body: 'the budget for the quarter, revised' });
+    await laptop.service.syncNow();
+    await desk.service.syncNow();
+    await new Promise((resolve) => setTimeout(resolve, 600)); // a poll or two
+    expect(alerts()).toHaveLength(1);
+    expect(laptop.notices.some((n) => n.type === 'alert')).toBe(false); // no saved search there
+  });
 });

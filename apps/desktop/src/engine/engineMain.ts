@@ -117,7 +117,8 @@ export async function runEngineMain(options: EngineMainOptions): Promise<{ shutd
   const handle = (message: Partial<ToEngineProcess> | null) => {
     if (message?.kind === 'shutdown') return void shutdown();
     if (message?.kind === 'exportOriginal' && typeof message.entryId === 'string' && typeof message.dir === 'string') {
-      return void exportForOpening(api, message.entryId, message.dir).then((answer) => port.postMessage(answer));
+      const requestId = typeof message.requestId === 'number' ? message.requestId : undefined;
+      return void exportForOpening(api, message.entryId, message.dir, requestId).then((answer) => port.postMessage(answer));
     }
     void sessions.receive(message);
   };

@@ -7,14 +7,16 @@ import type { FromEngineProcess } from '../ipc/contract.js';
  * its type (the blob store's own file is never handed out: an app could change it). The name is reduced
  * to one safe path segment.
  */
-export async function exportForOpening(api: EngineApi, entryId: string, dir: string): Promise<FromEngineProcess> {
+export async function exportForOpening(api: EngineApi, entryId: string, dir: string, requestId?: number): Promise<FromEngineProcess> {
+  const request = requestId === undefined ? {} : { requestId };
   try {
     const document = await api.getDocument({ id: entryId });
     const to = join(dir, safeSegment(document.id), safeSegment(document.file.name));
     const { path } = await api.exportOriginal({ id: document.id, to, overwrite: true });
-    return { kind: 'exported', entryId, path };
+    return { kind: 'exported', entryId, path, mimeType: document.mimeType, ...request };
   } catch (error) {
-    return { kind: 'exportFailed', entryId, message: toErrorData(error).message };
+    const { code, message } = toErrorData(error);
+    return { kind: 'exportFailed', entryId, message, code, ...request };
   }
 }
 

@@ -1,5 +1,5 @@
-// The contract between the desktop app's processes. Interfaces, serializable types and channel names
-// only: main, preload and renderer all import it, and it imports nothing that runs.
+// The contract between the desktop app's processes. Interfaces, serializable types, channel names and the
+// originals' address only: main, preload and renderer all import it, and it imports nothing that runs.
 import type { ClientFrame, HostFrame } from '@cairn/core';
 
 /** Every IPC channel the app uses. The preload and main accept nothing else. */
@@ -16,6 +16,15 @@ export const ipcChannels = {
   openOriginal: 'cairn:open-original',
 } as const;
 export type IpcChannel = (typeof ipcChannels)[keyof typeof ipcChannels];
+
+/**
+ * The scheme the renderer loads documents' originals from (images inline, PDFs in the viewer), served by main from a
+ * copy the engine process makes: `cairn-original://original/<entry id>`.
+ */
+export const originalScheme = 'cairn-original';
+export function originalUrl(entryId: string): string {
+  return `${originalScheme}://original/${encodeURIComponent(entryId)}`;
+}
 
 /** Channels the renderer may send on. */
 export const rendererToMainChannels: readonly IpcChannel[] = [ipcChannels.toEngine, ipcChannels.openOriginal];
@@ -44,8 +53,11 @@ export type ToEngineProcess =
   | { readonly kind: 'open'; readonly session: number }
   | { readonly kind: 'frame'; readonly session: number; readonly frame: unknown }
   | { readonly kind: 'close'; readonly session: number }
-  /** Copy a document's original into `dir` (main's own temporary folder), to be opened by the OS. */
-  | { readonly kind: 'exportOriginal'; readonly entryId: string; readonly dir: string }
+  /**
+   * Copy a document's original into `dir` (main's own temporary folder), to be opened by the OS, or with a
+   * `requestId` to be shown in the window (the answer carries the same id).
+   */
+  | { readonly kind: 'exportOriginal'; readonly entryId: string; readonly dir: string; readonly requestId?: number }
   /** Finish the work in hand (ingestion), close the data directory, and exit. */
   | { readonly kind: 'shutdown' }
   /** Main's answer to a `keychain` request (see {@link KeychainRequest}). */
@@ -77,8 +89,8 @@ export type FromEngineProcess =
   | { readonly kind: 'frame'; readonly session: number; readonly frame: HostFrame }
   | { readonly kind: 'ready'; readonly dataDir: string; readonly methods: readonly string[] }
   | { readonly kind: 'failed'; readonly message: string }
-  | { readonly kind: 'exported'; readonly entryId: string; readonly path: string }
-  | { readonly kind: 'exportFailed'; readonly entryId: string; readonly message: string }
+  | { readonly kind: 'exported'; readonly entryId: string; readonly path: string; readonly mimeType: string; readonly requestId?: number }
+  | { readonly kind: 'exportFailed'; readonly entryId: string; readonly message: string; readonly code: string; readonly requestId?: number }
   | KeychainRequest
   /** A window chose another data directory (checked and opened once by the engine): restart the engine on it. */
   | { readonly kind: 'switchDataDir'; readonly dataDir: string };

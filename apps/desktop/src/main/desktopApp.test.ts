@@ -1,14 +1,18 @@
 // The main process's logic under Node, with Electron replaced by fakes at the boundary.
 import { EventEmitter } from 'node:events';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ipcChannels, type FromEngineProcess, type ToEngineProcess } from '../ipc/contract.js';
+import { ipcChannels, originalScheme, originalUrl, type FromEngineProcess, type ToEngineProcess } from '../ipc/contract.js';
 import { createEngineHost, type EngineProcessLike } from './engineHost.js';
 import { createIpcRouter, type IpcEventLike } from './ipcRouter.js';
 import { fakeSafeStorage } from '../testing/fakeSafeStorage.js';
 import { answerKeychain } from './keychain.js';
 import { buildMenu, englishMenuLabels, type MenuItemSpec } from './menu.js';
 import { createOpenFileQueue, dataDirFromArgv, filesFromArgv } from './openFiles.js';
-import { isAppUrl, isExternalLink, isInside, startDesktop, type DesktopDeps, type WindowLike, type WindowSpec } from './desktopApp.js';
+import { isInside } from './paths.js';
+import { isAppUrl, isExternalLink, startDesktop, type DesktopDeps, type WindowLike, type WindowSpec } from './desktopApp.js';
 import { createWindowStateKeeper, fitToDisplays, parseWindowState } from './windowState.js';
 
 const screen = { x: 0, y: 0, width: 1920, height: 1080 };
@@ -288,7 +292,7 @@ class FakeWindow extends EventEmitter implements WindowLike {
   }
 }
 
-function fakeDesktop(options: { lock?: boolean; argv?: string[]; savedState?: string } = {}) {
+function fakeDesktop(options: { lock?: boolean; argv?: string[]; savedState?: string; originalsDir?: string } = {}) {
   const app = new EventEmitter() as EventEmitter & DesktopDeps['app'] & { quitCalls: number };
   let quitCalls = 0;
   Object.assign(app, {
@@ -304,6 +308,7 @@ function fakeDesktop(options: { lock?: boolean; argv?: string[]; savedState?: st
   const opened: string[] = [];
   const writes: string[] = [];
   const menus: MenuItemSpec[][] = [];
+  const protocols = new Map<string, (request: Request) => Promise<Response>>();
   const ipcMain = fakeIpcMain();
   const deps: DesktopDeps = {
     app,
@@ -326,7 +331,8 @@ function fakeDesktop(options: { lock?: boolean; argv?: string[]; savedState?: st
     safeStorage: fakeSafeStorage(),
     openExternal: (url) => void external.push(url),
     openPath: (path) => void opened.push(path),
-    originalsDir: '/tmp/cairn-originals',
+    originalsDir: options.originalsDir ?? '/tmp/cairn-originals',
+    handleProtocol: (scheme, handler) => void protocols.set(scheme, handler),
     windowStateFile: { read: () => options.savedState, write: (t) => void writes.push(t) },
     rendererHtml: appHtml,
     preloadPath: '/opt/cairn/resources/app/dist/preload/preload.cjs',
@@ -336,7 +342,7 @@ function fakeDesktop(options: { lock?: boolean; argv?: string[]; savedState?: st
     },
     log: () => undefined,
   };
-  return { deps, app, windows, engines, forkedOn, external, opened, writes, menus, ipcMain, quits: () => quitCalls };
+  return { deps, app, windows, engines, forkedOn, external, opened, writes, menus, ipcMain, protocols, quits: () => quitCalls };
 }
 
 describe('keychain', () => {
@@ -528,6 +534,54 @@ describe('desktop app', () => {
     expect(f.opened).toEqual(['/tmp/cairn-originals/doc-1/report.pdf']);
     expect(isInside('C:\\Temp\\cairn-originals\\d\\a.pdf', 'C:\\Temp\\cairn-originals')).toBe(true);
     expect(isInside('/tmp/cairn-originals-evil/a', '/tmp/cairn-originals')).toBe(false);
+  });
+
+  it('shows a document’s original in the window through its own scheme, from a copy the engine makes in main’s folder', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-originals-'));
+    try {
+      const f = fakeDesktop({ originalsDir: dir });
+      await startDesktop(f.deps)!.ready;
+      const handler = f.protocols.get(originalScheme)!;
+      const engine = f.engines[0]!;
+      // The engine process answers each request it is sent, as engineMain does.
+      const answers = new Map<string, (requestId: number) => object>();
+      const originalPost = engine.postMessage.bind(engine);
+      engine.postMessage = (message: ToEngineProcess) => {
+        originalPost(message);
+        const m = message as { kind: string; entryId: string; requestId?: number };
+        const answer = m.kind === 'exportOriginal' && m.requestId !== undefined ? answers.get(m.entryId) : undefined;
+        if (answer) setTimeout(() => engine.emit('message', answer(m.requestId!)), 1);
+      };
+      const pdf = Buffer.from('%PDF-1.7\n% a tiny pretend PDF\n');
+      mkdirSync(join(dir, 'doc-1'));
+      writeFileSync(join(dir, 'doc-1', 'report.pdf'), pdf);
+      writeFileSync(join(dir, 'page.html'), '<script>alert(1)</script>');
+      answers.set('doc-1', (requestId) => ({ kind: 'exported', entryId: 'doc-1', path: join(dir, 'doc-1', 'report.pdf'), mimeType: 'application/pdf', requestId }));
+      answers.set('doc-2', (requestId) => ({ kind: 'exported', entryId: 'doc-2', path: join(dir, 'page.html'), mimeType: 'text/html', requestId }));
+      answers.set('doc-3', (requestId) => ({ kind: 'exported', entryId: 'doc-3', path: '/etc/passwd', mimeType: 'text/plain', requestId }));
+      answers.set('gone', (requestId) => ({ kind: 'exportFailed', entryId: 'gone', message: 'no document with id gone', code: 'not_found', requestId }));
+
+      const shown = await handler(new Request(originalUrl('doc-1') + '?inline=1'));
+      expect(shown.status).toBe(200);
+      expect(shown.headers.get('content-type')).toBe('application/pdf');
+      expect(Buffer.from(await shown.arrayBuffer()).equals(pdf)).toBe(true);
+      expect(engine.posted).toContainEqual(expect.objectContaining({ kind: 'exportOriginal', entryId: 'doc-1', dir, requestId: expect.any(Number) }));
+      expect(f.opened).toEqual([]); // shown, not handed to the OS
+
+      // HTML is never rendered from the app's scheme: it comes as a download.
+      const html = await handler(new Request(originalUrl('doc-2')));
+      expect(html.headers.get('content-type')).toBe('application/octet-stream');
+      expect(html.headers.get('content-disposition')).toBe('attachment');
+      expect((await handler(new Request(originalUrl('doc-3')))).status).toBe(403);
+      const missing = await handler(new Request(originalUrl('gone')));
+      expect([missing.status, await missing.text()]).toEqual([404, 'no document with id gone']);
+      for (const url of ['cairn-original://original/', 'cairn-original://elsewhere/doc-1', 'cairn-original://original/a/b', 'cairn-original://original/%E0%A4%A']) {
+        expect((await handler(new Request(url))).status, url).toBe(400);
+      }
+      expect((await handler(new Request(originalUrl('doc-1'), { method: 'POST', body: 'x' }))).status).toBe(405);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('knows its own pages and which links may leave the app', () => {

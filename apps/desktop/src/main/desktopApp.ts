@@ -1,11 +1,13 @@
 // The main process's logic, with Electron handed in (main.ts passes the real one; tests pass fakes):
 // one instance, one window with remembered bounds, a hardened renderer, the menu, files from the OS,
 // and the engine in a utility process wired to each window through the IPC router.
-import { ipcChannels, menuCommands, type FromEngineProcess, type MenuCommand } from '../ipc/contract.js';
+import { ipcChannels, menuCommands, originalScheme, type FromEngineProcess, type MenuCommand } from '../ipc/contract.js';
 import { createEngineHost, type EngineProcessLike } from './engineHost.js';
 import { createIpcRouter, type IpcMainLike, type RendererContents } from './ipcRouter.js';
 import { buildMenu, englishMenuLabels, type MenuItemSpec } from './menu.js';
 import { answerKeychain, type SafeStorageLike } from './keychain.js';
+import { createOriginalProtocol, type OriginalProtocol } from './originalProtocol.js';
+import { isInside } from './paths.js';
 import { createOpenFileQueue, dataDirFromArgv, filesFromArgv } from './openFiles.js';
 import { createWindowStateKeeper, type Rectangle, type StateFile, type WindowState } from './windowState.js';
 
@@ -76,8 +78,10 @@ export interface DesktopDeps {
   readonly openExternal: (url: string) => void;
   /** Opens a file with the system's app for it (documents' originals). */
   readonly openPath: (path: string) => void;
-  /** A folder of main's own where originals are copied before the OS opens them. */
+  /** A folder of main's own where originals are copied before the OS opens them or the window shows them. */
   readonly originalsDir: string;
+  /** Serves a scheme to the window (Electron's `protocol.handle`; main.ts registered the scheme as privileged). */
+  readonly handleProtocol: (scheme: string, handler: (request: Request) => Promise<Response>) => void;
   readonly windowStateFile: StateFile;
   /** The renderer's index.html and the preload script, as built. */
   readonly rendererHtml: string;
@@ -105,14 +109,6 @@ export function isExternalLink(url: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** Whether `path` lies inside `dir` (both absolute; either separator). */
-export function isInside(path: string, dir: string): boolean {
-  const norm = (p: string) => p.replace(/\\/g, '/').replace(/\/+$/, '');
-  const parts = norm(path).split('/');
-  if (parts.includes('..')) return false;
-  return norm(path).startsWith(`${norm(dir)}/`);
 }
 
 export function startDesktop(deps: DesktopDeps) {
@@ -145,11 +141,13 @@ export function startDesktop(deps: DesktopDeps) {
         setMenu(message.methods.includes('importPaths') || message.methods.includes('importBytes'));
         return;
       case 'exported':
+        if (originals.settle(message)) return; // shown in the window
         // Only what the engine copied into our own folder is handed to the OS.
         if (isInside(message.path, deps.originalsDir)) deps.openPath(message.path);
         else deps.log(`refused to open ${message.path}: not in ${deps.originalsDir}`);
         return;
       case 'exportFailed':
+        if (originals.settle(message)) return;
         deps.log(`could not open the original of ${message.entryId}: ${message.message}`);
         return;
       case 'keychain':
@@ -177,6 +175,10 @@ export function startDesktop(deps: DesktopDeps) {
     onRestart: () => router.reopenAll(),
     schedule: (fn, ms) => void deps.schedule(fn, ms),
     log: deps.log,
+  });
+  const originals: OriginalProtocol = createOriginalProtocol({
+    requestExport: (entryId, requestId) => engine.send({ kind: 'exportOriginal', entryId, dir: deps.originalsDir, requestId }),
+    originalsDir: deps.originalsDir,
   });
   const keeper = createWindowStateKeeper(deps.windowStateFile, deps.schedule);
 
@@ -252,6 +254,7 @@ export function startDesktop(deps: DesktopDeps) {
   });
 
   const ready = app.whenReady().then(() => {
+    deps.handleProtocol(originalScheme, (request) => originals.handle(request));
     engine.start(dataDirFromArgv(deps.argv));
     setMenu(false);
     openWindow();

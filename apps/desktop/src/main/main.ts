@@ -2,8 +2,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, ipcMain, Menu, safeStorage, screen, shell, utilityProcess, type MenuItemConstructorOptions } from 'electron';
-import type { MenuCommand } from '../ipc/contract.js';
+import { app, BrowserWindow, ipcMain, Menu, protocol, safeStorage, screen, shell, utilityProcess, type MenuItemConstructorOptions } from 'electron';
+import { originalScheme, type MenuCommand } from '../ipc/contract.js';
 import type { MenuItemSpec } from './menu.js';
 import { startDesktop } from './desktopApp.js';
 
@@ -22,6 +22,9 @@ function toElectronMenu(items: readonly MenuItemSpec[], onCommand: (command: Men
     };
   });
 }
+
+// Before the app is ready: the originals' scheme behaves like https for fetch and streaming (the PDF viewer reads it).
+protocol.registerSchemesAsPrivileged([{ scheme: originalScheme, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } }]);
 
 startDesktop({
   app,
@@ -45,6 +48,7 @@ startDesktop({
       if (error) process.stderr.write(`cairn: could not open ${path}: ${error}\n`);
     }),
   originalsDir: join(app.getPath('temp'), 'cairn-originals'),
+  handleProtocol: (scheme, handler) => protocol.handle(scheme, handler),
   windowStateFile: {
     read: () => (existsSync(stateFile()) ? readFileSync(stateFile(), 'utf8') : undefined),
     write: (text) => {

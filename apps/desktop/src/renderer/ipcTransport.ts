@@ -1,6 +1,6 @@
 // The renderer's way to the engine: the session protocol over the preload's bridge.
 import { createSessionTransport, type EngineTransport } from '@cairn/ui';
-import type { CairnBridge } from '../ipc/contract.js';
+import { originalUrl, type CairnBridge } from '../ipc/contract.js';
 
 export function createIpcTransport(bridge: CairnBridge): EngineTransport {
   return createSessionTransport({
@@ -11,6 +11,7 @@ export function createIpcTransport(bridge: CairnBridge): EngineTransport {
       onOpenFiles: (listener) => bridge.onOpenFiles(listener),
       onCommand: (listener) => bridge.onCommand(listener),
       openOriginal: (entryId) => bridge.openOriginal(entryId),
+      originalUrl: (entryId) => originalUrl(entryId),
     },
     connect(handlers) {
       const off = bridge.onEngineFrame((frame) => handlers.onFrame(frame));

@@ -64,4 +64,18 @@ describe('summaries', () => {
     expect(engine.rebuild().digest).toBe(before);
     expect(await api.summary({ id: deleted })).toBeNull();
   });
+
+  it('gives a hit found by its title the summary as its snippet, and a hit found in its text the matching passage', async () => {
+    const byTitle = await api.createEntry({ title: 'Springfield volunteers', body: report });
+    const result = (q: string) => api.search({ query: q, mode: 'lexical' }).then((r) => r.results.find((x) => x.entryId === byTitle.entryId)!);
+    const titleHit = await result('Springfield');
+    expect(titleHit.snippet.startsWith((await api.summary({ id: byTitle.entryId }))!.sentences[0]!.text.slice(0, 40))).toBe(true);
+    expect(titleHit.snippet).not.toContain('The weather was cold');
+    const textHit = await result('mayor scarf');
+    expect(textHit.snippet).toContain('<mark>mayor</mark>');
+    // An entry too short for a summary keeps the start of its text.
+    const short = await api.createEntry({ title: 'Springfield shopping', body: 'Milk. Bread.' });
+    const shortHit = (await api.search({ query: 'Springfield', mode: 'lexical' })).results.find((x) => x.entryId === short.entryId)!;
+    expect(shortHit.snippet).toBe('Milk. Bread.');
+  });
 });

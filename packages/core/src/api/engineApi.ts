@@ -8,6 +8,7 @@ import { syncApiSchemas, type SyncApiResults } from '../sync/syncApi.js';
 import { dataDirApiSchemas, type DataDirApiResults } from './dataDirApi.js';
 import type { RebuildResult } from '../projections/readModels.js';
 import { suggestionAgents } from '../agents/dismissals.js';
+import { savedSearchLimits, type SavedSearch } from '../agents/savedSearches.js';
 import type { SummaryView } from '../agents/summaryProjection.js';
 import { maxRelatedLimit, type RelatedView } from '../agents/related.js';
 import type { TagSuggestionsView } from '../agents/tagSuggestions.js';
@@ -63,6 +64,20 @@ export const engineApiSchemas = {
     .strict(),
   history: z.object({ id }).strict(),
   summary: z.object({ id }).strict(),
+  savedSearches: z.object({}).strict(),
+  saveSearch: z
+    .object({
+      id: id.optional(),
+      name: z.string().min(1).max(savedSearchLimits.nameMaxChars),
+      query: z.string().max(savedSearchLimits.queryMaxChars),
+      mode: z.enum(searchModes).nullable().optional(),
+      tag: z.string().min(1).nullable().optional(),
+      kind: z.enum(entryKinds).nullable().optional(),
+      type: z.string().min(1).nullable().optional(),
+      alerts: z.boolean().optional(),
+    })
+    .strict(),
+  deleteSavedSearch: z.object({ id }).strict(),
   dismissSuggestion: z.object({ id, agent: z.enum(suggestionAgents), key: z.string().min(1).max(2_000), undo: z.boolean().optional() }).strict(),
   related: z.object({ id, limit: z.number().int().positive().max(maxRelatedLimit).optional() }).strict(),
   suggestTags: z.object({ id }).strict(),
@@ -109,6 +124,9 @@ export interface EngineApiResults extends IngestionApiResults, SyncApiResults, D
   history: HistoryItem[];
   summary: SummaryView | null;
   dismissSuggestion: { dismissed: boolean };
+  savedSearches: SavedSearch[];
+  saveSearch: SavedSearch;
+  deleteSavedSearch: { deleted: true };
   related: RelatedView;
   suggestTags: TagSuggestionsView;
   log: RecordedEvent[];

@@ -50,6 +50,13 @@ export function createLocalEngineApi(engine: Engine, newId: () => string, option
     listEntries: (p) => engine.listEntries(p),
     history: ({ id }) => engine.history(id),
     summary: ({ id }) => engine.summary(id),
+    savedSearches: () => engine.savedSearches.list(),
+    saveSearch: ({ id, name, query, mode, tag, kind, type, alerts }) =>
+      engine.saveSearch(id ?? newId(), { name, query, mode: mode ?? null, tag: tag ?? null, kind: kind ?? null, type: type ?? null, alerts: alerts ?? false }),
+    deleteSavedSearch: ({ id }) => {
+      engine.savedSearches.delete(id);
+      return { deleted: true as const };
+    },
     dismissSuggestion: ({ id, agent, key, undo }) => {
       if (undo) engine.dismissals.undo({ entryId: id, agent, key });
       else engine.dismissSuggestion({ entryId: id, agent, key });

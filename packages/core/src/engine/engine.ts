@@ -24,6 +24,7 @@ import type { TextReader } from '../search/searchProjection.js';
 import { PreparedTexts, prepareText } from '../search/preparedText.js';
 import { SearchService } from '../search/searchService.js';
 import { Dismissals, type Dismissal } from '../agents/dismissals.js';
+import { SavedSearches, type AlertMatcher, type SavedSearch, type SavedSearchInput } from '../agents/savedSearches.js';
 import { readSummary, type SummaryView } from '../agents/summaryProjection.js';
 import { RelatedEntries, type RelatedView } from '../agents/related.js';
 import { suggestTags, type TagSuggestionsView } from '../agents/tagSuggestions.js';
@@ -104,6 +105,8 @@ export class Engine {
   readonly sync: LocalSyncLog;
   /** Suggestions a person dismissed on this device (agents read it to leave them out). */
   readonly dismissals: Dismissals;
+  /** Searches saved on this device, and their alerts. */
+  readonly savedSearches: SavedSearches;
   private relatedAgent: RelatedEntries | undefined;
   private readonly store: SqliteEventStore;
   private readonly readModels: ReadModels;
@@ -148,6 +151,7 @@ export class Engine {
     this.readModels.repair();
     this.queries = new EntryQueries(db, eventCatalog);
     this.dismissals = new Dismissals(db);
+    this.savedSearches = new SavedSearches(db);
     this.jobs = new JobQueue(db, this.env);
     this.documents = new DocumentQueries(db, (sha256) => this.blobs.has(sha256));
     this.search = new SearchService({
@@ -161,6 +165,7 @@ export class Engine {
       ...(options.modelThreads !== undefined && { modelThreads: options.modelThreads }),
       ...(options.semanticWeight !== undefined && { semanticWeight: options.semanticWeight }),
       onProgress: (task, done, total) => this.emit({ type: 'progress', task, done, total }),
+      summaryOf: (entryId) => readSummary(db, entryId)?.text,
       onBackgroundError: (error) => (options.onBackgroundError ?? (() => undefined))(error),
     });
     this.meta = this.loadMeta(options.actorId);
@@ -443,6 +448,24 @@ export class Engine {
     this.dismissals.dismiss(dismissal);
   }
 
+  /** Saves a search as `id` (a new one, or changes the one saved as `id`); what it finds now never alerts. */
+  saveSearch(id: string, input: SavedSearchInput): SavedSearch {
+    this.assertOpen();
+    this.catchUp();
+    return this.savedSearches.save(id, input, this.alertMatcher);
+  }
+
+  private readonly alertMatcher: AlertMatcher = (search, entryIds) =>
+    this.search.matching({ query: search.query, ...(search.tag !== null && { tag: search.tag }), ...(search.kind !== null && { kind: search.kind }), ...(search.type !== null && { type: search.type }) }, entryIds);
+
+  /** Tells listeners which entries saved searches found since they last looked (run after changes and on the poll). */
+  private checkAlerts(): void {
+    if (this.closed || this.listeners.size === 0 || !this.savedSearches.behind()) return;
+    this.readModels.catchUp();
+    const alerts = this.savedSearches.check(this.alertMatcher);
+    if (alerts.length > 0) this.emit({ type: 'alert', alerts });
+  }
+
   tags(): TagCount[] {
     this.assertOpen();
     this.catchUp();
@@ -506,7 +529,10 @@ export class Engine {
     if (this.listeners.size === 0) this.notifiedHead = this.store.head();
     this.listeners.add(listener);
     if (!this.pollTimer) {
-      this.pollTimer = setInterval(() => this.guard(() => this.notify()), this.options.pollIntervalMs ?? 500);
+      this.pollTimer = setInterval(() => {
+        this.guard(() => this.notify());
+        this.guard(() => this.checkAlerts());
+      }, this.options.pollIntervalMs ?? 500);
       this.pollTimer.unref();
     }
     return () => {
@@ -551,6 +577,7 @@ export class Engine {
     setImmediate(() => {
       this.catchUpScheduled = false;
       if (!this.closed) this.guard(() => this.readModels.catchUp());
+      if (!this.closed) this.guard(() => this.checkAlerts());
       if (!this.closed) this.search.kick();
     });
   }

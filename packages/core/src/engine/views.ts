@@ -1,3 +1,4 @@
+import type { SavedSearchAlert } from '../agents/savedSearches.js';
 import type { SyncOverview } from '../sync/syncService.js';
 import type { EntryKind } from '../domain/entry/events.js';
 import type { DocumentStatus } from '../domain/document/events.js';
@@ -172,6 +173,12 @@ export interface EngineTeamNotice {
   readonly changes: readonly TeamChange[];
 }
 
+/** Saved searches that asked for alerts found entries they had not found before (each entry once per search). */
+export interface EngineAlertNotice {
+  readonly type: 'alert';
+  readonly alerts: readonly SavedSearchAlert[];
+}
+
 /** What the agents found for a document this host finished processing: its suggested tags and related entries. */
 export interface EngineAgentNotice {
   readonly type: 'agents';
@@ -182,4 +189,4 @@ export interface EngineAgentNotice {
   readonly related: number;
 }
 
-export type EngineNotice = EngineChange | EngineProgress | EngineSyncNotice | EngineTeamNotice | EngineAgentNotice;
+export type EngineNotice = EngineChange | EngineProgress | EngineSyncNotice | EngineTeamNotice | EngineAlertNotice | EngineAgentNotice;

@@ -176,6 +176,35 @@ export class LexicalSearch {
   }
 
   /**
+   * Which live entries the query finds, by the same rules as a search — any of its words, every phrase, no excluded
+   * word, the filters — without ranking, pruning or a limit: a saved search's alerts ask this of the entries that just
+   * changed (each of their chunks checked by rowid, so the cost follows the entries asked about), and of the whole
+   * index (`entryIds` undefined: one full-text query) when the search is saved.
+   */
+  matching(query: SearchQuery, entryIds: readonly string[] | undefined): Set<string> {
+    const found = new Set<string>();
+    const match = matchExpression(query);
+    const filter = entryFilterSql(query);
+    if (entryIds?.length === 0 || (match === undefined && !filter)) return found;
+    const where = ['e.deleted = 0', ...(filter ? [filter.where] : [])].join(' AND ');
+    let rows: string[];
+    if (entryIds === undefined) {
+      const sql =
+        match === undefined
+          ? `SELECT e.entry_id FROM search_entries e WHERE ${where}`
+          : `SELECT DISTINCT e.entry_id FROM search_fts f JOIN search_chunks c ON c.id = f.rowid JOIN search_entries e ON e.entry_id = c.entry_id WHERE search_fts MATCH ? AND ${where}`;
+      rows = this.db.prepare(sql).pluck().all(...(match === undefined ? [] : [match]), ...(filter?.params ?? [])) as string[];
+    } else {
+      const sql = `SELECT DISTINCT e.entry_id FROM json_each(?) j CROSS JOIN search_entries e ON e.entry_id = j.value WHERE ${where}
+        ${match === undefined ? '' : `AND EXISTS (SELECT 1 FROM search_chunks c WHERE c.entry_id = e.entry_id AND EXISTS (SELECT 1 FROM search_fts f WHERE search_fts MATCH ? AND f.rowid = c.id))`}`;
+      rows = this.db.prepare(sql).pluck().all(JSON.stringify(entryIds), ...(filter?.params ?? []), ...(match === undefined ? [] : [match])) as string[];
+    }
+    const excluded = this.excludedEntries(query);
+    for (const id of rows) if (!excluded.has(id)) found.add(id);
+    return found;
+  }
+
+  /**
    * Exact BM25 over all the words of a query that has common words, their scores taken from
    * {@link TermScoreCache}. Undefined when the query is not of that kind (no common word; phrases or
    * filters, which the FTS5 query handles) or a common word's scores are not computed yet for this

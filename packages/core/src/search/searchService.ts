@@ -17,7 +17,7 @@ import { QueryCache, normalizeQueryText } from './queryCache.js';
 import { hasFilters, hasSearchText, parseQuery, type SearchQuery } from './queryParser.js';
 import { searchProjectionName } from './searchProjection.js';
 import type { EmbedResult, ModelStatus, SearchMode, SearchParams, SearchResponse, SearchResult, SearchStatus } from './searchViews.js';
-import { makeSnippet } from './snippet.js';
+import { makeSnippet, snippetMarkup } from './snippet.js';
 
 export interface SearchServiceOptions {
   readonly db: Database;
@@ -35,6 +35,8 @@ export interface SearchServiceOptions {
   /** The semantic list's weight in hybrid fusion (BM25's is 1); default: the model's declared weight. */
   readonly semanticWeight?: number;
   readonly onProgress?: (task: string, done: number, total: number) => void;
+  /** An entry's summary (the summaries agent), the snippet of a hit whose words are in its title only. */
+  readonly summaryOf?: (entryId: string) => string | undefined;
   readonly onBackgroundError?: (error: unknown) => void;
 }
 
@@ -113,8 +115,7 @@ export class SearchService {
     const started = performance.now();
     const limit = params.limit ?? defaultSearchLimit;
     if (!Number.isInteger(limit) || limit < 1 || limit > maxSearchLimit) throw new ValidationError(`limit must be between 1 and ${maxSearchLimit}`);
-    const tags = params.tag === undefined ? [] : typeof params.tag === 'string' ? [params.tag] : [...params.tag];
-    const query = parseQuery(params.query, { tags, kinds: params.kind ? [params.kind] : [], types: params.type ? [params.type] : [] });
+    const query = parseParams(params);
     this.options.catchUp();
     const notices = [...query.notices];
     const model = this.resolveModel();
@@ -273,6 +274,11 @@ export class SearchService {
     return (await this.loadEmbedder()).embedQueries(texts);
   }
 
+  /** Which of `entryIds` (undefined: of all entries) a query finds by its words and filters (see {@link LexicalSearch.matching}). */
+  matching(params: Omit<SearchParams, 'mode' | 'limit'>, entryIds: readonly string[] | undefined): Set<string> {
+    return this.lexical.matching(parseParams(params), entryIds);
+  }
+
   /** Entries that pass the filters, most recently changed first (a query of filters only). */
   private filteredEntries(query: SearchQuery, limit: number): EntryHit[] {
     const filter = entryFilterSql(query)!;
@@ -297,7 +303,7 @@ export class SearchService {
       results.push({
         entryId: hit.entryId,
         title: detail.title,
-        snippet: makeSnippet(detail.text, terms),
+        snippet: this.snippetOf(hit.entryId, detail, terms),
         score: Math.round(hit.score * 1e6) / 1e6,
         kind: detail.kind,
         tags: JSON.parse(detail.tags) as string[],
@@ -305,6 +311,17 @@ export class SearchService {
       });
     }
     return results;
+  }
+
+  /**
+   * The chunk's text around the matched words; when none of them is in the chunk but some are in the title (the
+   * entry was found by its title), the entry's summary says more than the chunk's first lines.
+   */
+  private snippetOf(entryId: string, detail: ChunkDetail, terms: ReadonlySet<string>): string {
+    const snippet = makeSnippet(detail.text, terms);
+    if (terms.size === 0 || snippet.includes(snippetMarkup.open) || !makeSnippet(detail.title, terms).includes(snippetMarkup.open)) return snippet;
+    const summary = this.options.summaryOf?.(entryId);
+    return summary === undefined ? snippet : makeSnippet(summary, terms);
   }
 
   // ── the embedding model ───────────────────────────────────────────────────────────────────────
@@ -531,4 +548,10 @@ export class SearchService {
 
 function elapsed(started: number): number {
   return Math.round((performance.now() - started) * 100) / 100;
+}
+
+/** A search's text and its filter parameters as one parsed query (`tag:`, `kind:`, `type:` may be in either). */
+function parseParams(params: Omit<SearchParams, 'mode' | 'limit'>): SearchQuery {
+  const tags = params.tag === undefined ? [] : typeof params.tag === 'string' ? [params.tag] : [...params.tag];
+  return parseQuery(params.query, { tags, kinds: params.kind ? [params.kind] : [], types: params.type ? [params.type] : [] });
 }

@@ -8,7 +8,7 @@ export type Database = BetterSqlite3.Database;
 /** "CRN1": marks a SQLite file as a Cairn database. */
 export const CAIRN_APPLICATION_ID = 0x43524e31;
 /** The schema version of the log and core tables this build writes. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 export const DATABASE_FILE = 'cairn.db';
 
 export interface OpenDatabaseOptions {
@@ -179,6 +179,29 @@ const migrations: ReadonlyArray<(db: Database) => void> = [
         key TEXT NOT NULL,
         dismissed_at INTEGER NOT NULL,
         PRIMARY KEY (entry_id, agent, key)
+      ) WITHOUT ROWID;
+    `);
+  },
+  // 4: saved searches and the entries each has found (agents/savedSearches.ts): this device's, like dismissals.
+  (db) => {
+    db.exec(`
+      CREATE TABLE saved_searches (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        query TEXT NOT NULL,
+        mode TEXT,
+        tag TEXT,
+        kind TEXT,
+        type TEXT,
+        alerts INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        checked_position INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE saved_search_hits (
+        search_id TEXT NOT NULL,
+        entry_id TEXT NOT NULL,
+        alerted INTEGER NOT NULL,
+        PRIMARY KEY (search_id, entry_id)
       ) WITHOUT ROWID;
     `);
   },

@@ -4,16 +4,16 @@
 //   node writerProcess.js DATA_DIR MODE SEED [COUNT]
 //   MODE crash:  a random mix forever (creates, edits, deletes, restores, reverts, batches) until killed
 //   MODE shared: COUNT edits of the entries listed in DATA_DIR/../shared.json, with optimistic versions
-//                and a retry on every ConcurrencyError or busy error; starts at the epoch ms in START
-//                so that two writers really overlap
-import { readFileSync } from 'node:fs';
+//                and a retry on every ConcurrencyError or busy error; WRITERS processes start together (each
+//                leaves a file `ready-PID` beside the data directory and waits for the others') so they overlap
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EntryCommand } from '../domain/entry/commands.js';
 import { Engine } from '../engine/engine.js';
 import { CairnError } from '../errors/cairnError.js';
 import { uuidv7 } from '../ids/uuidv7.js';
 
-const [dataDir, mode, seedArg, countArg, startArg] = process.argv.slice(2);
+const [dataDir, mode, seedArg, countArg, writersArg] = process.argv.slice(2);
 let seed = Number(seedArg ?? 1);
 const random = () => {
   seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
@@ -65,8 +65,14 @@ if (mode === 'crash') {
 } else if (mode === 'shared') {
   const shared = JSON.parse(readFileSync(join(dataDir!, '..', 'shared.json'), 'utf8')) as string[];
   const count = Number(countArg ?? 100);
-  const startAt = Number(startArg ?? 0);
-  while (Date.now() < startAt) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+  const writers = Number(writersArg ?? 1);
+  const folder = join(dataDir!, '..');
+  writeFileSync(join(folder, `ready-${process.pid}`), '');
+  const giveUpAt = Date.now() + 60_000;
+  while (readdirSync(folder).filter((name) => name.startsWith('ready-')).length < writers) {
+    if (Date.now() > giveUpAt) throw new Error(`only some of the ${writers} writers started within 60 s`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
+  }
   let retries = 0;
   for (let i = 0; i < count; i++) {
     const id = pick(shared);

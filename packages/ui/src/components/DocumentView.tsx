@@ -56,6 +56,7 @@ export function DocumentView({ entry }: { readonly entry: EntryView }) {
 function ImportedDocument({ doc }: { readonly doc: DocumentFacts }) {
   const { t } = useTranslation();
   const text = useApp((s) => s.documentText);
+  const summary = useApp((s) => (s.documentSummary?.entryId === doc.id ? s.documentSummary : undefined));
   const { retryDocument, fetchOriginal } = useActions();
   const bridge = useHost();
   const searchTerms = useApp((s) => s.openedFromSearch);
@@ -84,13 +85,19 @@ function ImportedDocument({ doc }: { readonly doc: DocumentFacts }) {
           </button>
         ) : null}
       </div>
+      {summary ? (
+        <section className="document-summary" aria-label={t('document.summary')} data-testid="document-summary">
+          <h3>{t('document.summary')}</h3>
+          <p>{summary.text}</p>
+        </section>
+      ) : null}
       {doc.originalHere && bridge?.originalUrl && imageTypes.has(doc.mimeType) ? (
         <figure className="document-original">
           <img src={`${bridge.originalUrl(doc.id)}?inline=1`} alt={t('document.originalImage', { name: doc.file.name })} data-testid="original-image" />
         </figure>
       ) : null}
       {doc.originalHere && bridge?.originalUrl && doc.mimeType === 'application/pdf' ? (
-        <LazyPdfViewer url={`${bridge.originalUrl(doc.id)}?inline=1`} name={doc.file.name} terms={searchTerms ?? noTerms} />
+        <LazyPdfViewer url={`${bridge.originalUrl(doc.id)}?inline=1`} name={doc.file.name} terms={searchTerms ?? noTerms} textBelow={doc.textSha256 !== null} />
       ) : null}
       {doc.originalHere && textOriginalTypes.has(doc.mimeType) ? <OriginalText doc={doc} /> : null}
       <dl className="facts document-facts" aria-label={t('document.details')}>
@@ -119,14 +126,15 @@ function ImportedDocument({ doc }: { readonly doc: DocumentFacts }) {
         </ul>
       ) : null}
       <div className="document-actions">
-        {bridge?.originalUrl ? (
-          <a className="button" href={bridge.originalUrl(doc.id)} download={doc.file.name}>
-            {t('document.openOriginal')}
-          </a>
-        ) : bridge?.openOriginal ? (
+        {/* The desktop opens the original in the system's app; the browser downloads it. */}
+        {bridge?.openOriginal ? (
           <button type="button" onClick={() => bridge.openOriginal!(doc.id)}>
             {t('document.openOriginal')}
           </button>
+        ) : bridge?.originalUrl ? (
+          <a className="button" href={bridge.originalUrl(doc.id)} download={doc.file.name}>
+            {t('document.openOriginal')}
+          </a>
         ) : null}
       </div>
       <h3 className="document-text-heading">{t('document.text')}</h3>

@@ -1,4 +1,4 @@
-import { getDocument, GlobalWorkerOptions, RenderingCancelledException, TextLayer, VerbosityLevel, type PDFDocumentProxy, type PDFPageProxy } from 'pdfjs-dist';
+import { getDocument, GlobalWorkerOptions, RenderingCancelledException, TextLayer, VerbosityLevel, type PDFDocumentLoadingTask, type PDFDocumentProxy, type PDFPageProxy } from 'pdfjs-dist';
 import type { TextContent } from 'pdfjs-dist/types/src/display/api.js';
 // The worker is one of the bundle's own assets (a same-origin module worker): no CDN, nothing from outside.
 import workerUrl from 'pdfjs-dist/build/pdf.worker.min.mjs?url';
@@ -17,9 +17,9 @@ type Loaded = { readonly state: 'loading' } | { readonly state: 'failed'; readon
  * A PDF original, one page at a time (only the page on screen is drawn, so a 500-page file costs one page):
  * a canvas with pdf.js's text layer over it, so its text can be selected. Opened from a search hit, it opens on
  * the first page that holds the most of the hit's words and marks them in the text layer. A file pdf.js cannot
- * open gets a message in its place; the extracted text and the download stay.
+ * open gets a message in its place (naming the extracted text below when there is some); the download stays.
  */
-export function PdfViewer({ url, name, terms }: { readonly url: string; readonly name: string; readonly terms: readonly string[] }) {
+export function PdfViewer({ url, name, terms, textBelow }: { readonly url: string; readonly name: string; readonly terms: readonly string[]; readonly textBelow: boolean }) {
   const { t } = useTranslation();
   const [loaded, setLoaded] = useState<Loaded>({ state: 'loading' });
   const [page, setPage] = useState(1);
@@ -28,22 +28,27 @@ export function PdfViewer({ url, name, terms }: { readonly url: string; readonly
   useEffect(() => {
     let stale = false;
     setLoaded({ state: 'loading' });
-    // No eval (the app's CSP allows none), no WebAssembly (nor that), errors only in the console.
-    const task = getDocument({ url, isEvalSupported: false, useWasm: false, verbosity: VerbosityLevel.ERRORS });
-    task.promise
-      .then(async (pdf) => {
-        if (pdf.numPages === 0) return setLoaded({ state: 'failed', reason: undefined });
-        const first = await pageWithTerms(pdf, termsKey === '' ? [] : termsKey.split('\u0000'), () => stale);
-        if (stale) return;
-        setPage(first);
-        setLoaded({ state: 'ready', pdf });
-      })
-      .catch((error: unknown) => {
-        if (!stale) setLoaded({ state: 'failed', reason: error instanceof Error ? error.message : String(error) });
-      });
+    // No eval (the app's CSP allows none), no WebAssembly (nor that), errors only in the console. Over http pdf.js
+    // reads the file in ranges as it needs them; any other scheme (the desktop's originals) is fetched whole first.
+    const options = { isEvalSupported: false, useWasm: false, verbosity: VerbosityLevel.ERRORS } as const;
+    let task: PDFDocumentLoadingTask | undefined;
+    const open = async () => {
+      const source = /^https?:$/.test(new URL(url, window.location.href).protocol) ? { url } : { data: await fetchBytes(url) };
+      if (stale) return;
+      task = getDocument({ ...source, ...options });
+      const pdf = await task.promise;
+      if (pdf.numPages === 0) return setLoaded({ state: 'failed', reason: undefined });
+      const first = await pageWithTerms(pdf, termsKey === '' ? [] : termsKey.split('\u0000'), () => stale);
+      if (stale) return;
+      setPage(first);
+      setLoaded({ state: 'ready', pdf });
+    };
+    open().catch((error: unknown) => {
+      if (!stale) setLoaded({ state: 'failed', reason: error instanceof Error ? error.message : String(error) });
+    });
     return () => {
       stale = true;
-      void task.destroy();
+      void task?.destroy();
     };
   }, [url, termsKey]);
 
@@ -58,7 +63,7 @@ export function PdfViewer({ url, name, terms }: { readonly url: string; readonly
     return (
       <section className="pdf-viewer" aria-label={t('document.pdfLabel', { name })}>
         <p className="pdf-failed" role="status" data-testid="pdf-failed">
-          {t('document.pdfFailed', { reason: loaded.reason ?? t('document.pdfNoPages') })}
+          {t(textBelow ? 'document.pdfFailed' : 'document.pdfFailedNoText', { reason: loaded.reason ?? t('document.pdfNoPages') })}
         </p>
       </section>
     );
@@ -170,6 +175,13 @@ function PdfPage({ pdf, number, terms, onKeyDown, label }: { readonly pdf: PDFDo
  * The first page holding the most of the terms (all of them ends the search), read from the text pdf.js finds;
  * page 1 when there are no terms or no page holds any (a scan without a text layer, a match on meaning).
  */
+/** The whole file at a URL pdf.js cannot read in ranges; a refusal's own words become the message. */
+async function fetchBytes(url: string): Promise<Uint8Array> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error((await response.text()) || `HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
 async function pageWithTerms(pdf: PDFDocumentProxy, terms: readonly string[], stale: () => boolean): Promise<number> {
   if (terms.length === 0) return 1;
   let best = 1;

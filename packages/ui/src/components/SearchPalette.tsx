@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { searchTerms } from '../lib/searchTerms.js';
 import { snippetHtml } from '../lib/snippet.js';
 import { Dialog } from './Dialog.js';
+import { SaveSearchForm } from './SavedSearches.js';
 import { ErrorLine } from './ErrorLine.js';
 import { useActions, useApp } from './StoreContext.js';
 
@@ -95,6 +96,7 @@ export function SearchPalette() {
             {query.trim() === '' ? t('search.hint') : !loading ? t('search.count', { count: results.length, ms: Math.round(tookMs ?? 0) }) : ''}
             {ranMode !== undefined && ranMode !== mode ? ` · ${t('search.ranAs', { mode: t(`search.modes.${ranMode}`) })}` : ''}
           </p>
+          <SaveSearchForm />
           {notices.map((notice) => (
             <p key={notice} className="muted small search-notice">
               {notice}

@@ -1,10 +1,11 @@
 import { useTranslation } from 'react-i18next';
 import { views, type View } from '../store/state.js';
 import { DataDirsButton } from './DataDirsButton.js';
+import { SavedSearchList } from './SavedSearches.js';
 import { useApp } from './StoreContext.js';
 import { SyncIndicator } from './SyncIndicator.js';
 
-/** Views of the library, the trash and recent activity, then tags to filter by. */
+/** Views of the library, the trash and recent activity, then saved searches, then tags to filter by. */
 export function Sidebar() {
   const { t } = useTranslation();
   const view = useApp((s) => s.view);
@@ -28,6 +29,7 @@ export function Sidebar() {
           </li>
         ))}
       </ul>
+      <SavedSearchList />
       <h2 className="sidebar-heading" id="tags-heading">
         {t('sidebar.tags')}
       </h2>

@@ -31,7 +31,10 @@ export interface HostBridge {
    * (which travels in one WebSocket frame).
    */
   uploadFile?(file: Blob, name: string, options: UploadOptions): Promise<ImportOutcome>;
-  /** Where the browser downloads a document's original file (web mode). */
+  /**
+   * Where the page loads a document's original file: shown inline (images, PDFs) and, in web mode, downloaded. The
+   * desktop serves its own scheme (main copies the original out of the engine process).
+   */
   originalUrl?(entryId: string): string;
   /** Opens a document's original file in the system's app for it (desktop). */
   openOriginal?(entryId: string): void;

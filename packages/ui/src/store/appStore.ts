@@ -12,6 +12,7 @@ import { importSlice } from './importSlice.js';
 import { filterForView, librarySlice } from './librarySlice.js';
 import { modelSlice } from './modelSlice.js';
 import { loadPrefs, savePrefs, type KeyValueStorage } from './prefs.js';
+import { savedSearchSlice } from './savedSearchSlice.js';
 import { searchSlice } from './searchSlice.js';
 import { syncSlice } from './syncSlice.js';
 import type { SliceContext } from './sliceContext.js';
@@ -47,6 +48,7 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
     const entry = entrySlice(ctx);
     const history = historySlice(ctx);
     const search = searchSlice(ctx);
+    const saved = savedSearchSlice(ctx);
     const imports = importSlice(ctx);
     const documents = documentSlice(ctx);
     const suggestions = suggestionsSlice(ctx);
@@ -89,6 +91,8 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
           return sync.syncNotice(notice.status);
         case 'team':
           return sync.teamNotice(notice);
+        case 'alert':
+          return saved.alertNotice(notice);
         case 'agents':
           return get().toast({
             kind: 'info',
@@ -127,6 +131,7 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
       ...entry,
       ...history,
       ...search,
+      ...saved,
       ...imports,
       ...documents,
       ...suggestions,
@@ -148,6 +153,7 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
         );
         get().resetLibrary();
         void get().loadTags();
+        void get().loadSavedSearches();
         void get().loadSync();
         void get().loadDataDirs();
         return Promise.resolve();
@@ -163,6 +169,7 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
         set({ methods, connectedOnce: true });
         // Asked for at start too, but then the methods were not known yet (calls wait for the hello; `has` does not).
         void get().loadSync();
+        void get().loadSavedSearches();
       },
 
       has: (method) => engine.has(method),

@@ -2,11 +2,11 @@ import { errorCode, errorMessage } from '../engine/engineError.js';
 import type { SliceContext } from './sliceContext.js';
 import type { AppActions, AppState } from './state.js';
 
-type DocumentKeys = 'document' | 'documentText' | 'documentError';
+type DocumentKeys = 'document' | 'documentText' | 'documentError' | 'documentSummary';
 
 /**
- * The open document's processing state (`getDocument`) and its extracted text (`documentText`, fetched
- * once per text: a new version that changes only the title keeps the text it had).
+ * The open document's processing state (`getDocument`), its extracted text (`documentText`, fetched
+ * once per text: a new version that changes only the title keeps the text it had) and its summary.
  */
 export function documentSlice(ctx: SliceContext): Pick<AppState, DocumentKeys> & Pick<AppActions, 'loadDocument' | 'retryDocument' | 'fetchOriginal'> {
   let seq = 0;
@@ -15,6 +15,7 @@ export function documentSlice(ctx: SliceContext): Pick<AppState, DocumentKeys> &
     document: undefined,
     documentText: undefined,
     documentError: undefined,
+    documentSummary: undefined,
 
     async loadDocument(id) {
       const mine = ++seq;
@@ -24,13 +25,19 @@ export function documentSlice(ctx: SliceContext): Pick<AppState, DocumentKeys> &
         if (!current(id, mine)) return;
         const before = ctx.get().document;
         const sameText = before?.id === id && before.textSha256 === doc.textSha256;
-        ctx.set({ document: doc, documentError: undefined, ...(!sameText && { documentText: undefined }) });
+        ctx.set({ document: doc, documentError: undefined, ...(!sameText && { documentText: undefined, documentSummary: undefined }) });
+        if (ctx.engine.has('summary')) {
+          // A summary is a help, not the document: when it cannot be read, the document shows without one.
+          const summary = await ctx.engine.call('summary', { id }).catch(() => null);
+          if (!current(id, mine)) return;
+          ctx.set({ documentSummary: summary });
+        }
         if (doc.textSha256 === null || (sameText && ctx.get().documentText !== undefined) || !ctx.engine.has('documentText')) return;
         const text = await ctx.engine.call('documentText', { id });
         if (current(id, mine)) ctx.set({ documentText: text.text });
       } catch (error) {
         // A document entry without an imported file (made by createEntry) has no processing to show.
-        if (current(id, mine)) ctx.set({ document: undefined, documentText: undefined, documentError: errorCode(error) === 'not_found' ? undefined : errorMessage(error) });
+        if (current(id, mine)) ctx.set({ document: undefined, documentText: undefined, documentSummary: undefined, documentError: errorCode(error) === 'not_found' ? undefined : errorMessage(error) });
       }
     },
 

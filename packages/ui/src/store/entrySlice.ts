@@ -109,6 +109,7 @@ export function entrySlice(ctx: SliceContext): Pick<AppState, EntryKeys> & Pick<
         document: undefined,
         documentText: undefined,
         documentError: undefined,
+        documentSummary: undefined,
       });
       if (id === undefined) return;
       const entry = await load(id);

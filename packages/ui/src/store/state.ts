@@ -15,6 +15,8 @@ import type {
   ProcessingFilter,
   SearchMode,
   SearchResult,
+  SavedSearch,
+  SummaryView,
   SyncOverview,
   TagCount,
   TagSuggestion,
@@ -101,6 +103,8 @@ export interface AppState {
   readonly settingsOpen: boolean;
   readonly toasts: readonly Toast[];
   readonly tags: readonly TagCount[];
+  /** Searches saved on this device (sidebar), oldest first. */
+  readonly savedSearches: readonly SavedSearch[];
   readonly status: EngineStatus | undefined;
   /** Long tasks the engine reports (`rebuild`, `import`, `process`, `embed`, `model-download`). */
   readonly progress: Readonly<Record<string, { done: number; total: number }>>;
@@ -140,6 +144,8 @@ export interface AppState {
   readonly document: DocumentView | undefined;
   readonly documentText: string | undefined;
   readonly documentError: string | undefined;
+  /** The open document's extractive summary (the summaries agent), null when it has none. */
+  readonly documentSummary: SummaryView | null | undefined;
   /** What the agents suggest for the open entry: related entries and tags to add. */
   readonly suggestions: { readonly entryId: string; readonly related: readonly RelatedEntry[]; readonly tags: readonly TagSuggestion[] } | undefined;
   /** The open document's original as text (Markdown, HTML, e-mail), for the document it belongs to. */
@@ -209,6 +215,12 @@ export interface AppActions {
   readonly dismissToast: (id: number) => void;
   readonly loadStatus: () => Promise<void>;
   readonly loadTags: () => Promise<void>;
+  readonly loadSavedSearches: () => Promise<void>;
+  /** Saves the palette's query (with its mode and tag filter) under a name; false when the engine refused. */
+  readonly saveSearch: (input: { readonly name: string; readonly alerts: boolean }) => Promise<boolean>;
+  readonly deleteSavedSearch: (id: string) => Promise<void>;
+  /** Opens the palette on a saved search. */
+  readonly runSavedSearch: (id: string) => void;
 
   readonly ensureRows: (start: number, end: number) => void;
   readonly refreshLibrary: () => Promise<void>;

@@ -10,6 +10,7 @@ import { importCommand, jobsCommand, openCommand, processCommand, retryCommand, 
 import { activityCommand, logCommand, rebuildCommand, statusCommand, tagsCommand } from './commands/logCommands.js';
 import { evalCommand, modelCommand, searchCommand } from './commands/searchCommands.js';
 import { linksCommand } from './commands/linksCommand.js';
+import { relatedCommand } from './commands/relatedCommands.js';
 import { serveCommand } from './commands/serveCommand.js';
 import { syncCommand } from './commands/syncCommands.js';
 import { createOutput, type Output } from './output.js';
@@ -34,6 +35,7 @@ export const commands: readonly CommandSpec[] = [
   duplicatesCommand,
   searchCommand,
   askCommand,
+  relatedCommand,
   modelCommand,
   evalCommand,
   importCommand,

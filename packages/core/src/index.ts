@@ -28,6 +28,7 @@ export {
   type EngineStatus,
   type EngineTeamNotice,
   type EngineAlertNotice,
+  type EngineAgentNotice,
   type TeamChange,
   type TeamChangeKind,
   type EntryList,
@@ -87,6 +88,8 @@ export { linkKey, parseLinks, type WrittenLink } from './domain/entry/links.js';
 export type { NearCopy, NearDuplicatePair } from './agents/nearDuplicateProjection.js';
 export { suggestionAgents, type Dismissal, type SuggestionAgent } from './agents/dismissals.js';
 export { savedSearchLimits, type SavedSearch, type SavedSearchAlert, type SavedSearchInput } from './agents/savedSearches.js';
+export { defaultRelatedLimit, maxRelatedLimit, type DistinctiveTerm, type RelatedEntry, type RelatedView } from './agents/related.js';
+export { tagKey, type TagSuggestion, type TagSuggestionsView } from './agents/tagSuggestions.js';
 export {
   modelStates,
   searchModes,

@@ -2,13 +2,13 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseOcrLanguages, runSearchBench, vectorFormats } from '@cairn/core';
-import { runCoreBench, runIngestBench, runNearDuplicateBench, runOcrBench } from '@cairn/core/bench';
+import { runCoreBench, runIngestBench, runNearDuplicateBench, runOcrBench, runRelatedBench } from '@cairn/core/bench';
 import type { CommandSpec } from '../command.js';
 import { intOption, oneOf } from '../parse.js';
 import { usageError } from '../usageError.js';
 
 const benchUsage =
-  'bench core [--events N] | bench ingest [--files N] [--eval DIR] [--ocr-lang eng] | bench ocr [--eval DIR] [--runs N] | bench search [--chunks N] [--queries N] [--scifact DIR] [--model-dir D] [--format float32|int8|bit] | bench duplicates [--chunks N]';
+  'bench core [--events N] | bench ingest [--files N] [--eval DIR] [--ocr-lang eng] | bench ocr [--eval DIR] [--runs N] | bench search [--chunks N] [--queries N] [--scifact DIR] [--model-dir D] [--format float32|int8|bit] | bench duplicates [--chunks N] | bench related [--chunks N] [--samples N] [--model-dir D | --no-model]';
 
 export const benchCommand: CommandSpec = {
   name: 'bench',
@@ -25,6 +25,8 @@ export const benchCommand: CommandSpec = {
     scifact: { type: 'string' },
     'model-dir': { type: 'string' },
     format: { type: 'string' },
+    samples: { type: 'string' },
+    'no-model': { type: 'boolean' },
   },
   positionals: ['SUITE'],
   async run(ctx, { values, positionals }) {
@@ -70,7 +72,21 @@ export const benchCommand: CommandSpec = {
       ctx.out.data(await runNearDuplicateBench({ ...(chunks !== undefined && { chunks }), log }));
       return;
     }
-    if (suite !== 'core') throw usageError(`unknown benchmark "${suite}"; available: core, ingest, ocr, search, duplicates`, benchUsage);
+    if (suite === 'related') {
+      const chunks = intOption(values.chunks, '--chunks', benchUsage, 100);
+      const samples = intOption(values.samples, '--samples', benchUsage, 1);
+      ctx.out.data(
+        await runRelatedBench({
+          ...(chunks !== undefined && { chunks }),
+          ...(samples !== undefined && { samples }),
+          ...(values['model-dir'] !== undefined && { modelDir: String(values['model-dir']) }),
+          ...(values['no-model'] === true && { modelDir: null }),
+          log,
+        }),
+      );
+      return;
+    }
+    if (suite !== 'core') throw usageError(`unknown benchmark "${suite}"; available: core, ingest, ocr, search, duplicates, related`, benchUsage);
     const events = intOption(values.events, '--events', benchUsage, 10_000);
     const bin = fileURLToPath(new URL('../../bin/cairn.js', import.meta.url));
     ctx.out.data(await runCoreBench({ ...(events !== undefined && { events }), cliCommand: [process.execPath, bin], log }));

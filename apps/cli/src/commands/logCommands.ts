@@ -1,6 +1,8 @@
 import type { CommandSpec } from '../command.js';
 import { table } from '../output.js';
 import { intOption } from '../parse.js';
+import { usageError } from '../usageError.js';
+import { dismissTagCommand, suggestTagsCommand } from './relatedCommands.js';
 
 const logUsage = 'log [--after POS] [--limit N]';
 export const logCommand: CommandSpec = {
@@ -76,13 +78,18 @@ export const statusCommand: CommandSpec = {
   },
 };
 
+const tagsUsage = 'tags | tags suggest ID | tags dismiss ID TAG';
 export const tagsCommand: CommandSpec = {
   name: 'tags',
-  summary: 'every tag and how many live entries carry it',
-  usage: 'tags',
+  summary: 'every tag and how many live entries carry it; `tags suggest ID`: tags worth adding to an entry',
+  usage: tagsUsage,
   options: {},
-  positionals: [],
-  async run(ctx) {
+  positionals: ['ACTION?', 'ID?', 'TAG?'],
+  async run(ctx, { positionals }) {
+    const [action, id, tag] = positionals;
+    if (action === 'suggest' && id !== undefined && tag === undefined) return suggestTagsCommand(ctx, id);
+    if (action === 'dismiss' && id !== undefined && tag !== undefined) return dismissTagCommand(ctx, id, tag);
+    if (action !== undefined) throw usageError(`tags: unknown use "${positionals.join(' ')}"`, tagsUsage);
     const tags = await ctx.api().tags({});
     ctx.out.result({ tags }, () => (tags.length === 0 ? 'no tags' : table(tags.map((t) => [`#${t.tag}`, String(t.count)]))));
   },

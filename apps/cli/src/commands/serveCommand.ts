@@ -53,12 +53,14 @@ export const serveCommand: CommandSpec = {
     );
     // A few seconds later (not competing with the first screen), in slices between requests: the scores of
     // the library's common words, so searches for them do not make FTS5 score every chunk they are in
-    // (see TermScoreCache), then the partitions of the vectors if they have none or outgrew them.
+    // (see TermScoreCache), then the partitions of the vectors if they have none or outgrew them, then the
+    // document frequencies related entries weigh words by (see RelatedEntries.warmUp).
     const warmUp = setTimeout(() => {
       const { search } = host.engine;
       search
         .warmUpCommonTerms()
         .then(() => search.organizeVectors())
+        .then(() => host.engine.warmUpRelated())
         .catch((error: unknown) => process.stderr.write(`cairn serve: ${(error as Error).message}\n`));
     }, 3_000);
     await new Promise<void>((done) => {

@@ -13,6 +13,8 @@ import type { SummaryView } from '../agents/summaryProjection.js';
 import { maxAskLimit, type AskResult, type AskSettings } from '../agents/askService.js';
 import type { EntryLinksView } from '../agents/linkQueries.js';
 import type { NearCopy, NearDuplicatePair } from '../agents/nearDuplicateProjection.js';
+import { maxRelatedLimit, type RelatedView } from '../agents/related.js';
+import type { TagSuggestionsView } from '../agents/tagSuggestions.js';
 import { searchModes, type EmbedResult, type ModelStatus, type SearchResponse, type SearchStatus } from '../search/searchViews.js';
 
 /**
@@ -97,6 +99,8 @@ export const engineApiSchemas = {
       timeoutMs: z.number().int().optional(),
     })
     .strict(),
+  related: z.object({ id, limit: z.number().int().positive().max(maxRelatedLimit).optional() }).strict(),
+  suggestTags: z.object({ id }).strict(),
   log: z.object({ after: z.number().int().nonnegative().optional(), limit: z.number().int().positive().max(100_000).optional() }).strict(),
   tags: z.object({}).strict(),
   activity: z.object({ before: z.number().int().positive().optional(), limit: z.number().int().positive().max(1_000).optional() }).strict(),
@@ -153,6 +157,8 @@ export interface EngineApiResults extends IngestionApiResults, SyncApiResults, D
   cancelAsk: { cancelled: boolean };
   askSettings: AskSettings;
   setAskSettings: AskSettings;
+  related: RelatedView;
+  suggestTags: TagSuggestionsView;
   log: RecordedEvent[];
   tags: TagCount[];
   activity: ActivityItem[];

@@ -410,3 +410,4 @@ function rebuildFloor(sourceFile: string, dataDir: string): { readSeconds: numbe
 export { runIngestBench, type IngestBenchOptions, type IngestBenchResult } from './ingestBench.js';
 export { runOcrBench, wordRecall, type OcrBenchOptions, type OcrBenchResult } from './ocrBench.js';
 export { runNearDuplicateBench, type NearDuplicateBenchOptions, type NearDuplicateBenchResult } from './nearDuplicateBench.js';
+export { runRelatedBench, type RelatedBenchOptions, type RelatedBenchResult } from './relatedBench.js';

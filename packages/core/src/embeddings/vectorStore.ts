@@ -95,6 +95,8 @@ export class VectorStore {
   private readonly stateRead: Statement;
   private readonly stateWrite: Statement;
   private readonly schemaHas: Statement;
+  /** Reads a vector back from the active vec0 table (for {@link vectorOf}), prepared once per table. */
+  private readEmbedding: { table: string; statement: Statement } | undefined;
 
   constructor(
     private readonly db: Database,
@@ -231,6 +233,18 @@ export class VectorStore {
       scored.push({ vectorId: r.rowid, similarity: dot });
     }
     return scored.sort((a, b) => b.similarity - a.similarity).slice(0, k);
+  }
+
+  /** The stored vector of an embedding input (read back from the vec0 table, or the float32 copy of a quantized one). */
+  vectorOf(inputHash: string): Float32Array | undefined {
+    this.follow();
+    if (!this.statements || !this.layout) return undefined;
+    const id = this.statements.hasHash.get(inputHash) as number | undefined;
+    if (id === undefined) return undefined;
+    if (this.readEmbedding?.table !== this.layout.table) this.readEmbedding = { table: this.layout.table, statement: this.db.prepare(`SELECT embedding FROM ${this.layout.table} WHERE rowid = ?`).pluck() };
+    const read = this.format === 'float32' ? this.readEmbedding.statement : this.statements.floats;
+    const blob = read.get(id) as Buffer | undefined;
+    return blob ? toFloats(blob) : undefined;
   }
 
   /** Deletes vectors no chunk uses any more (after edits and deletions). Returns how many. */

@@ -32,6 +32,8 @@ import { linkFirstMention } from '../agents/mentions.js';
 import { linkKey, parseLinks } from '../domain/entry/links.js';
 import type { EntryState } from '../domain/entry/state.js';
 import { readNearCopies, readNearDuplicatePairs, type NearCopy, type NearDuplicatePair } from '../agents/nearDuplicateProjection.js';
+import { RelatedEntries, type RelatedView } from '../agents/related.js';
+import { suggestTags, type TagSuggestionsView } from '../agents/tagSuggestions.js';
 import { EntryQueries, historyItem, viewFromEvents } from './entryQueries.js';
 import { EntryRepository, mergeEventOf } from './entryRepository.js';
 import { LocalSyncLog } from '../sync/localSyncLog.js';
@@ -120,6 +122,7 @@ export class Engine {
   readonly savedSearches: SavedSearches;
   /** Answers from the user's own entries, with citations (agents/askService.ts). */
   readonly ask: AskService;
+  private relatedAgent: RelatedEntries | undefined;
   private readonly store: SqliteEventStore;
   private readonly readModels: ReadModels;
   private readonly repository: EntryRepository;
@@ -483,6 +486,56 @@ export class Engine {
     const kept = new Map<string, Set<string>>();
     const keptBy = (id: string) => kept.get(id) ?? kept.set(id, this.dismissals.dismissed(id, 'duplicates')).get(id)!;
     return readNearDuplicatePairs(this.db, limit, (a, b) => keptBy(a).has(b) || keptBy(b).has(a));
+  }
+
+  /** Entries related to this one ("see also", agents/related.ts): by its distinctive words and, with a model, its vectors. */
+  related(entryId: string, limit?: number): RelatedView {
+    this.assertOpen();
+    return this.relatedEntries().related(entryId, limit);
+  }
+
+  /** Tags to add to the entry (agents/tagSuggestions.ts); accepting one is an ordinary `UpdateEntry` with `addTags`. */
+  suggestTags(entryId: string): TagSuggestionsView {
+    this.assertOpen();
+    const related = this.relatedEntries();
+    const keywords = related.keywords(entryId);
+    const neighbours = related.related(entryId).results;
+    const tagsOf = (id: string) => this.queries.get(id).tags;
+    const suggestions = suggestTags({
+      keywords,
+      tagsInUse: this.queries.tags().map((t) => t.tag),
+      ownTags: tagsOf(entryId),
+      relatedTags: neighbours.map((n) => tagsOf(n.entryId)),
+      dismissed: this.dismissals.dismissed(entryId, 'tags'),
+    });
+    return { entryId, suggestions, related: neighbours.length };
+  }
+
+  /**
+   * Tells subscribers what the agents found for documents whose processing this host just finished (a person may be
+   * waiting on them): an `agents` notice per document with its suggested tags and how many related entries it has.
+   */
+  reportFindings(entryIds: readonly string[]): void {
+    if (this.closed || this.listeners.size === 0) return;
+    for (const entryId of entryIds) {
+      this.guard(() => {
+        const tags = this.suggestTags(entryId);
+        const title = this.queries.get(entryId).title;
+        this.emit({ type: 'agents', entryId, title, suggestedTags: tags.suggestions.map((s) => s.tag), related: tags.related });
+      });
+    }
+  }
+
+  /** Prepares related entries ahead of use, in slices between other work (see RelatedEntries.warmUp). */
+  warmUpRelated(): Promise<number> {
+    this.assertOpen();
+    this.catchUp();
+    return this.relatedEntries().warmUp(() => !this.closed);
+  }
+
+  private relatedEntries(): RelatedEntries {
+    this.relatedAgent ??= new RelatedEntries(this.db, this.search, this.dismissals, () => this.catchUp());
+    return this.relatedAgent;
   }
 
   /** Remembers that a person dismissed a suggestion for an entry, so agents no longer offer it. */

@@ -180,4 +180,14 @@ export interface EngineAlertNotice {
   readonly alerts: readonly SavedSearchAlert[];
 }
 
-export type EngineNotice = EngineChange | EngineProgress | EngineSyncNotice | EngineTeamNotice | EngineAlertNotice | EngineAskNotice;
+/** What the agents found for a document this host finished processing: its suggested tags and related entries. */
+export interface EngineAgentNotice {
+  readonly type: 'agents';
+  readonly entryId: string;
+  readonly title: string;
+  readonly suggestedTags: readonly string[];
+  /** How many related entries it has. */
+  readonly related: number;
+}
+
+export type EngineNotice = EngineChange | EngineProgress | EngineSyncNotice | EngineTeamNotice | EngineAlertNotice | EngineAskNotice | EngineAgentNotice;

@@ -12,6 +12,9 @@ import { describeError } from './extract/extractionError.js';
 import { defaultOcrLanguages, OcrPool, parseOcrLanguages, type OcrLanguage } from './ocrPool.js';
 import { WorkerCrashedError, WorkerPool, WorkerTimeoutError } from './workerPool.js';
 
+/** Imports of at most this many documents get an `agents` notice per document when it is processed. */
+const maxFindingsImport = 5;
+
 export interface IngestRuntimeOptions {
   /** Threads extracting text (default: the machine's cores, at most 4). */
   readonly extractionThreads?: number;
@@ -324,6 +327,7 @@ export class IngestRuntime {
     this.completions = [];
     if (batch.length === 0) return;
     let finished = 0;
+    const processed: string[] = [];
     try {
       this.engine.transact((execute) => {
         for (const c of batch) {
@@ -333,7 +337,10 @@ export class IngestRuntime {
           }
           if (!this.settleJob(c)) continue;
           finished++;
-          if (c.kind === 'done') execute({ type: 'CompleteDocumentProcessing', entryId: c.entryId, result: c.result });
+          if (c.kind === 'done') {
+            execute({ type: 'CompleteDocumentProcessing', entryId: c.entryId, result: c.result });
+            processed.push(c.entryId);
+          }
           else if (this.engine.jobs.get(c.job.id).status === 'queued') {
             execute({ type: 'ChangeDocumentStatus', entryId: c.entryId, status: 'queued', note: `attempt ${c.job.attempts} failed (${c.reason}); trying again` });
           } else {
@@ -343,10 +350,14 @@ export class IngestRuntime {
       });
     } catch (error) {
       this.report(error);
+      processed.length = 0;
       // Nothing of the batch was recorded; its jobs stay claimed and are recovered when their lease ends.
     }
     for (const c of batch) if (c.kind !== 'status') this.inFlight.delete(c.job.id);
     this.finishedSinceIdle += finished;
+    // What the agents found, for a small import (a person waiting on a document or a few); a bulk import is not
+    // held up by tens of milliseconds of agent work per document.
+    if (processed.length > 0 && this.finishedSinceIdle + this.pendingJobs() <= maxFindingsImport) this.guard(() => this.engine.reportFindings(processed));
     this.reportOverall();
     this.wakeWaiters();
     if (!this.stopped) this.schedule(0);

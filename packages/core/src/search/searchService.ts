@@ -249,6 +249,23 @@ export class SearchService {
     );
   }
 
+  /** BM25 hits for an analyzed query (agents build theirs from an entry's terms: related entries). */
+  lexicalEntries(query: SearchQuery, limit: number): EntryHit[] {
+    this.options.catchUp();
+    return this.lexical.search(query, limit);
+  }
+
+  /**
+   * The stored vectors of these embedding inputs (an entry's chunks), when a model is ready and they are of
+   * its vectors; undefined otherwise (no model, or none of them embedded yet).
+   */
+  vectorsOf(inputHashes: readonly string[]): Float32Array[] | undefined {
+    const check = this.resolveModel().check;
+    if (this.unavailableReason(this.resolveModel()) !== undefined || !check?.ok || this.vectors.model()?.modelId !== check.info.modelId) return undefined;
+    const found = inputHashes.map((hash) => this.vectors.vectorOf(hash)).filter((v): v is Float32Array => v !== undefined);
+    return found.length > 0 ? found : undefined;
+  }
+
   /**
    * Stores precomputed vectors for the current model (benchmarks and tools; normal operation embeds
    * through the back-fill). Chunks whose input now has a vector leave the queue.

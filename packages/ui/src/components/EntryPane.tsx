@@ -3,6 +3,7 @@ import { hasConflictBlocks, resolveConflictBlocks, type ConflictSide } from '../
 import { useTranslation } from 'react-i18next';
 import { formatDateTime } from '../lib/format.js';
 import { DocumentView } from './DocumentView.js';
+import { EntrySuggestions } from './EntrySuggestions.js';
 import { ErrorLine } from './ErrorLine.js';
 import { LazyHistoryPanel, LazyMarkdownPreview } from './lazyParts.js';
 import { LinksPanel } from './LinksPanel.js';
@@ -145,6 +146,7 @@ export function EntryPane() {
         {readOnly ? null : <LinksPanel entryId={entry.id} version={entry.version} />}
         <NearCopies entry={entry} />
       </section>
+      <EntrySuggestions entry={entry} />
       {historyOpen ? <LazyHistoryPanel /> : null}
     </div>
   );

@@ -5,6 +5,7 @@ import { errorMessage } from '../engine/engineError.js';
 import { askSlice } from './askSlice.js';
 import { dataDirsSlice } from './dataDirsSlice.js';
 import { documentSlice } from './documentSlice.js';
+import { suggestionsSlice } from './suggestionsSlice.js';
 import { originalSlice } from './originalSlice.js';
 import { linksSlice } from './linksSlice.js';
 import { entrySlice } from './entrySlice.js';
@@ -54,6 +55,7 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
     const ask = askSlice(ctx);
     const imports = importSlice(ctx);
     const documents = documentSlice(ctx);
+    const suggestions = suggestionsSlice(ctx);
     const original = originalSlice(ctx);
     const links = linksSlice(ctx);
     const model = modelSlice(ctx);
@@ -103,6 +105,12 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
           return saved.alertNotice(notice);
         case 'ask':
           return get().askNotice(notice);
+        case 'agents':
+          return get().toast({
+            kind: 'info',
+            key: notice.suggestedTags.length > 0 ? 'related.foundWithTags' : 'related.found',
+            values: { title: notice.title || '…', tags: notice.suggestedTags.join(', '), count: notice.related },
+          });
         default: {
           const unknown: never = notice;
           return unknown;
@@ -139,6 +147,7 @@ export function createAppStore(engine: EngineClient, options: AppStoreOptions = 
       ...ask,
       ...imports,
       ...documents,
+      ...suggestions,
       ...original,
       ...links,
       ...model,

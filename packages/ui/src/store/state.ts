@@ -18,6 +18,7 @@ import type {
   HistoryItem,
   ModelStatus,
   OriginalView,
+  RelatedEntry,
   ProcessingFilter,
   SearchMode,
   SearchResult,
@@ -25,6 +26,7 @@ import type {
   SummaryView,
   SyncOverview,
   TagCount,
+  TagSuggestion,
 } from '@cairn/core';
 import type { Workspace } from '@cairn/core/protocol';
 import type { ConnectionState } from '../engine/transport.js';
@@ -165,6 +167,8 @@ export interface AppState extends NearCopiesState {
   readonly documentError: string | undefined;
   /** The open document's extractive summary (the summaries agent), null when it has none. */
   readonly documentSummary: SummaryView | null | undefined;
+  /** What the agents suggest for the open entry: related entries and tags to add. */
+  readonly suggestions: { readonly entryId: string; readonly related: readonly RelatedEntry[]; readonly tags: readonly TagSuggestion[] } | undefined;
   /** The open document's original as text (Markdown, HTML, e-mail), for the document it belongs to. */
   readonly original: { readonly id: string; readonly view: OriginalView } | undefined;
   readonly originalError: { readonly id: string; readonly message: string } | undefined;
@@ -276,6 +280,14 @@ export interface AppActions extends NearCopiesActions {
 
   readonly loadActivity: () => Promise<void>;
 
+  /** Loads the related entries and tag suggestions of an entry (the open one). */
+  readonly loadSuggestions: (id: string) => Promise<void>;
+  /** Adds a suggested tag to the open entry (an ordinary edit). */
+  readonly acceptTag: (tag: string) => Promise<void>;
+  /** Stops suggesting a tag for the open entry (remembered by the engine). */
+  readonly dismissTag: (tag: string) => Promise<void>;
+  /** Stops showing an entry as related to the open one. */
+  readonly dismissRelated: (otherId: string) => Promise<void>;
   /** Loads the open document's processing state (and its text once there is some). */
   readonly loadDocument: (id: string) => Promise<void>;
   /** Processes a failed document again (its dead job revived). */

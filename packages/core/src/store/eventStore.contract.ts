@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CairnError } from '../errors/cairnError.js';
+import { eventCatalog } from '../domain/catalog.js';
 import { entryEvent } from '../testing/eventFactory.js';
 import type { EventStore } from './eventStore.js';
 
@@ -94,7 +95,7 @@ export function eventStoreContract(name: string, makeStore: () => EventStore): v
       const store = makeStore();
       store.append([entryEvent('a', 1, 'EntryCreated', { title: 'old', body: 'b', tags: ['x'] }, { schemaVersion: 1 })]);
       const [read] = store.readStream('a');
-      expect(read?.schemaVersion).toBe(2);
+      expect(read?.schemaVersion).toBe(eventCatalog.currentVersion('EntryCreated'));
       expect(read?.data).toEqual({ kind: 'note', title: 'old', body: 'b', tags: ['x'], attributes: {} });
       expect(store.readAll()[0]?.data).toEqual(read?.data);
     });

@@ -1,3 +1,4 @@
+import { eventCatalog } from '../domain/catalog.js';
 import type { EventMetadata, NewEvent } from '../domain/shared/envelope.js';
 
 let counter = 0;
@@ -30,7 +31,8 @@ export function entryEvent(
   return {
     eventId: `evt-${aggregateId}-${version}-${counter}`,
     type,
-    schemaVersion: type === 'EntryCreated' ? 2 : 1,
+    // The current schema version of a known type, so what is read back is what was appended (no upcast between).
+    schemaVersion: eventCatalog.has(type) ? eventCatalog.currentVersion(type) : 1,
     aggregateId,
     aggregateType: 'entry',
     version,

@@ -78,8 +78,8 @@ export interface ExecuteOptions {
 
 /** How long one slice of the background catch-up holds the thread. */
 const backgroundSliceMs = 20;
-/** A search behind at most this many events catches every agent up first; behind more, see {@link searchCatchUpMs}. */
-const searchFullCatchUpEvents = 1_000;
+/** A search behind at most this many events catches every agent up first (a few of them take ~1 ms an event); behind more, see {@link searchCatchUpMs}. */
+const searchFullCatchUpEvents = 200;
 /** How long a search behind a large backlog works on the search index before it answers. */
 const searchCatchUpMs = 50;
 

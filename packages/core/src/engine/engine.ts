@@ -26,12 +26,13 @@ import { SearchService } from '../search/searchService.js';
 import { AskService } from '../agents/askService.js';
 import { Dismissals, type Dismissal } from '../agents/dismissals.js';
 import { SavedSearches, type AlertMatcher, type SavedSearch, type SavedSearchInput } from '../agents/savedSearches.js';
-import { readSummary, type SummaryView } from '../agents/summaryProjection.js';
+import { readSummary, summariesProjectionName, type SummaryView } from '../agents/summaryProjection.js';
 import { LinkQueries, type EntryLinksView } from '../agents/linkQueries.js';
 import { linkFirstMention } from '../agents/mentions.js';
 import { linkKey, parseLinks } from '../domain/entry/links.js';
 import type { EntryState } from '../domain/entry/state.js';
-import { readNearCopies, readNearDuplicatePairs, type NearCopy, type NearDuplicatePair } from '../agents/nearDuplicateProjection.js';
+import { nearDuplicatesProjectionName, readNearCopies, readNearDuplicatePairs, type NearCopy, type NearDuplicatePair } from '../agents/nearDuplicateProjection.js';
+import { linksProjectionName } from '../agents/linksProjection.js';
 import { RelatedEntries, type RelatedView } from '../agents/related.js';
 import { suggestTags, type TagSuggestionsView } from '../agents/tagSuggestions.js';
 import { EntryQueries, historyItem, viewFromEvents } from './entryQueries.js';
@@ -77,11 +78,11 @@ export interface ExecuteOptions {
 }
 
 /** How long one slice of the background catch-up holds the thread. */
-const backgroundSliceMs = 20;
+const backgroundSliceMs = 10;
 /** A search behind at most this many events catches every agent up first (a few of them take ~1 ms an event); behind more, see {@link searchCatchUpMs}. */
 const searchFullCatchUpEvents = 200;
 /** How long a search behind a large backlog works on the search index before it answers. */
-const searchCatchUpMs = 50;
+const searchCatchUpMs = 10;
 
 export type EngineListener = (notice: EngineNotice) => void;
 
@@ -423,7 +424,7 @@ export class Engine {
   /** The entry's extractive summary (agents/summary.ts); null when its text is too short to need one. */
   summary(entryId: string): SummaryView | null {
     this.assertOpen();
-    this.catchUp();
+    this.freshen([summariesProjectionName]);
     if (this.store.readStream(entryId).length === 0) throw new NotFoundError(`no entry with id ${entryId}`, { entryId });
     return readSummary(this.db, entryId) ?? null;
   }
@@ -435,7 +436,7 @@ export class Engine {
    */
   links(entryId: string): EntryLinksView {
     this.assertOpen();
-    this.catchUp();
+    this.freshen([linksProjectionName, searchProjectionName]);
     if (this.store.readStream(entryId, { toVersion: 1 }).length === 0) throw new NotFoundError(`no entry with id ${entryId}`, { entryId });
     const readText = (id: string) => {
       const sha = this.repository.state(id).document?.processed?.textSha256;
@@ -473,7 +474,7 @@ export class Engine {
    */
   nearDuplicates(entryId: string, limit = 50): NearCopy[] {
     this.assertOpen();
-    this.catchUp();
+    this.freshen([nearDuplicatesProjectionName]);
     if (this.store.readStream(entryId).length === 0) throw new NotFoundError(`no entry with id ${entryId}`, { entryId });
     const kept = this.dismissals.dismissed(entryId, 'duplicates');
     return readNearCopies(this.db, entryId, limit, (other) => kept.has(other) || this.dismissals.dismissed(other, 'duplicates').has(entryId));
@@ -482,7 +483,7 @@ export class Engine {
   /** Pairs of near copies in the whole library, most similar first, without those a person kept. */
   duplicates(limit = 100): NearDuplicatePair[] {
     this.assertOpen();
-    this.catchUp();
+    this.freshen([nearDuplicatesProjectionName]);
     const kept = new Map<string, Set<string>>();
     const keptBy = (id: string) => kept.get(id) ?? kept.set(id, this.dismissals.dismissed(id, 'duplicates')).get(id)!;
     return readNearDuplicatePairs(this.db, limit, (a, b) => keptBy(a).has(b) || keptBy(b).has(a));
@@ -534,7 +535,7 @@ export class Engine {
   }
 
   private relatedEntries(): RelatedEntries {
-    this.relatedAgent ??= new RelatedEntries(this.db, this.search, this.dismissals, () => this.catchUp());
+    this.relatedAgent ??= new RelatedEntries(this.db, this.search, this.dismissals, () => this.freshen([searchProjectionName]));
     return this.relatedAgent;
   }
 
@@ -569,7 +570,8 @@ export class Engine {
 
   tags(): TagCount[] {
     this.assertOpen();
-    this.catchUp();
+    // Only the tag counts (cheap to bring up to date): the library's sidebar asks after every change, an import's too.
+    this.readModels.catchUpUntil(Infinity, ['tag_counts']);
     return this.queries.tags();
   }
 
@@ -697,6 +699,23 @@ export class Engine {
       this.guard(() => this.checkAlerts(false));
       this.search.kick();
     });
+  }
+
+  /**
+   * Brings the read models a query reads up to date: wholly when they are little behind (or in a one-shot process);
+   * behind a large backlog (an import in progress) for at most {@link searchCatchUpMs}, leaving the rest to the
+   * background catch-up — so a panel that asks after every change never holds the thread for a whole backlog.
+   */
+  private freshen(names: readonly string[]): void {
+    if (this.options.autoCatchUp === false) {
+      this.readModels.catchUpUntil(Infinity, names);
+      return;
+    }
+    const lag = this.readModels.lag();
+    const behind = Math.max(0, ...names.map((name) => lag[name] ?? 0));
+    if (behind === 0) return;
+    this.readModels.catchUpUntil(behind <= searchFullCatchUpEvents ? Infinity : performance.now() + searchCatchUpMs, names);
+    this.scheduleCatchUp();
   }
 
   /**

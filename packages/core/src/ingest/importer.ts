@@ -37,6 +37,8 @@ interface Candidate {
 const SKIPPED_NAMES = new Set(['thumbs.db', 'desktop.ini', '.ds_store']);
 const IN_MEMORY = 16 * 2 ** 20;
 const BATCH = 256;
+/** How long storing files may hold the thread before it lets other work run. */
+const STORE_SLICE_MS = 10;
 
 /**
  * Imports files and folders (recursively): each file is stored once in the blob store by its content,
@@ -98,7 +100,14 @@ export async function importStream(engine: Engine, name: string, stream: Readabl
 async function importBatch(engine: Engine, candidates: readonly Candidate[], options: ImportOptions & { priority: number; ocrLanguages?: readonly string[] }): Promise<ImportOutcome[]> {
   const stored: { candidate: Candidate; blob: StoredBlob; sniffed: Sniffed }[] = [];
   const outcomes = new Map<Candidate, ImportOutcome>();
+  let slice = performance.now();
   for (const candidate of candidates) {
+    // Small files are stored with synchronous calls (fastest): every few milliseconds the host's event loop gets a
+    // turn, so a search or an edit during a large import waits a slice, not a batch.
+    if (performance.now() - slice > STORE_SLICE_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      slice = performance.now();
+    }
     try {
       const { blob, head } = await candidate.read(engine);
       // Loaded on first use: content sniffing pulls in file-type, which a host that never imports need not load.

@@ -1,9 +1,8 @@
 import type { Statement } from 'better-sqlite3';
-import { entryAggregateType } from '../domain/entry/events.js';
 import { parseLinks } from '../domain/entry/links.js';
 import type { EntryState } from '../domain/entry/state.js';
 import type { RecordedEvent } from '../domain/shared/envelope.js';
-import type { EntryStates, MergedStream, ProjectionDefinition, ProjectionHandler, StreamReplayer } from '../projections/projection.js';
+import { entryIdsIn, type EntryStates, type MergedStream, type ProjectionDefinition, type ProjectionHandler, type StreamReplayer } from '../projections/projection.js';
 import type { Database } from '../store/database.js';
 
 export const linksProjectionName = 'entry_links';
@@ -57,8 +56,7 @@ class LinksHandler implements ProjectionHandler {
   }
 
   apply(events: readonly RecordedEvent[]): void {
-    const touched = new Set<string>();
-    for (const event of events) if (event.aggregateType === entryAggregateType) touched.add(event.aggregateId);
+    const touched = entryIdsIn(events);
     for (const id of touched) this.write(this.states!.state(id));
   }
 

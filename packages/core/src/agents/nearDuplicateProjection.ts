@@ -1,13 +1,11 @@
-import { createHash } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
-import { entryAggregateType } from '../domain/entry/events.js';
 import type { EntryKind } from '../domain/entry/events.js';
 import type { EntryState } from '../domain/entry/state.js';
 import type { RecordedEvent } from '../domain/shared/envelope.js';
-import type { EntryStates, MergedStream, ProjectionDefinition, ProjectionHandler, StreamReplayer } from '../projections/projection.js';
+import { entryIdsIn, type EntryStates, type MergedStream, type ProjectionDefinition, type ProjectionHandler, type StreamReplayer } from '../projections/projection.js';
 import type { Database } from '../store/database.js';
 import { agreeingBytes, bandKeys, mayBeCompared, NEAR_DUPLICATE_MATCHES, SIGNATURE_SIZE, signatureFromBytes, signatureToBytes, signText, type Signature } from './minhash.js';
-import type { RawTextReader } from './summaryProjection.js';
+import { entryText, type EntryText, type RawTextReader } from './summaryProjection.js';
 
 export const nearDuplicatesProjectionName = 'near_duplicates';
 
@@ -73,8 +71,7 @@ class NearDuplicatesHandler implements ProjectionHandler {
   ) {}
 
   apply(events: readonly RecordedEvent[]): void {
-    const touched = new Set<string>();
-    for (const event of events) if (event.aggregateType === entryAggregateType) touched.add(event.aggregateId);
+    const touched = entryIdsIn(events);
     for (const id of touched) this.write(this.states!.state(id));
   }
 
@@ -91,14 +88,8 @@ class NearDuplicatesHandler implements ProjectionHandler {
     this.index.put(state.id, input.hash, signature);
   }
 
-  private sourceOf(state: EntryState): { text: string; hash: string } | undefined {
-    const sha = state.document?.processed?.textSha256;
-    if (sha) {
-      const text = this.readText(sha);
-      // The text synced without its blob: compared when the blob arrives (the engine refolds the entry then).
-      if (text !== undefined) return { text, hash: `text:${sha}` };
-    }
-    return state.body && mayBeCompared(state.body) ? { text: state.body, hash: `body:${createHash('sha256').update(state.body).digest('hex').slice(0, 32)}` } : undefined;
+  private sourceOf(state: EntryState): EntryText | undefined {
+    return entryText(state, this.readText, mayBeCompared);
   }
 }
 

@@ -5,6 +5,7 @@ import { Engine } from '../engine/engine.js';
 import { uuidv7 } from '../ids/uuidv7.js';
 import { IngestRuntime } from '../ingest/ingestRuntime.js';
 import { makeTempDir } from '../testing/tempDir.js';
+import { seededRandom as random } from '../testing/seededRandom.js';
 
 // Fixtures generated here: prose-like texts from a few hundred English words or Chinese words, seeded.
 const english = (
@@ -20,16 +21,6 @@ const chinese = (
   '会议 项目 预算 计划 审核 设计 工程 方法 结果 分析 数据 河流 村庄 图书馆 花园 冬天 夏天 早上 晚上 车站 ' +
   '的 了 在 是 和 有 也 就 都 对 把 从 到 很 更 不 还'
 ).split(' ');
-
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function words(vocabulary: readonly string[], count: number, next: () => number): string[] {
   return Array.from({ length: count }, () => vocabulary[Math.floor(vocabulary.length * next() ** 2)]!);

@@ -7,19 +7,9 @@ import { uuidv7 } from '../ids/uuidv7.js';
 import { IngestRuntime } from '../ingest/ingestRuntime.js';
 import { makeTempDir } from '../testing/tempDir.js';
 import { writeTinyModel } from '../testing/tinyModel.js';
+import { seededRandom as random } from '../testing/seededRandom.js';
 
 /** A small seeded generator, so every corpus is the same on every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const pick = <T>(next: () => number, items: readonly T[], n: number): T[] => {
   const pool = [...items];
   const out: T[] = [];

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
-import { entryAggregateType } from '../domain/entry/events.js';
 import type { EntryState } from '../domain/entry/state.js';
 import type { RecordedEvent } from '../domain/shared/envelope.js';
-import type { EntryStates, MergedStream, ProjectionDefinition, ProjectionHandler, StreamReplayer } from '../projections/projection.js';
+import { entryIdsIn, type EntryStates, type MergedStream, type ProjectionDefinition, type ProjectionHandler, type StreamReplayer } from '../projections/projection.js';
 import type { Database } from '../store/database.js';
 import { longEnough, summarize, type Span } from './summary.js';
 
@@ -72,8 +71,7 @@ class SummariesHandler implements ProjectionHandler {
   }
 
   apply(events: readonly RecordedEvent[]): void {
-    const touched = new Set<string>();
-    for (const event of events) if (event.aggregateType === entryAggregateType) touched.add(event.aggregateId);
+    const touched = entryIdsIn(events);
     for (const id of touched) this.write(this.states!.state(id));
   }
 
@@ -93,15 +91,29 @@ class SummariesHandler implements ProjectionHandler {
     else this.remove.run(state.id);
   }
 
-  private sourceOf(state: EntryState): { source: SummarySource; text: string; hash: string } | undefined {
-    const sha = state.document?.processed?.textSha256;
-    if (sha) {
-      const text = this.readText(sha);
-      // The text synced without its blob: summarized when the blob arrives (the engine refolds the entry then).
-      if (text !== undefined) return { source: 'text', text, hash: `text:${sha}` };
-    }
-    return state.body ? { source: 'body', text: state.body, hash: `body:${createHash('sha256').update(state.body).digest('hex').slice(0, 32)}` } : undefined;
+  private sourceOf(state: EntryState): EntryText | undefined {
+    return entryText(state, this.readText, () => true);
   }
+}
+
+/** What an agent reads of an entry: its source, the text, and a key that changes when the text does. */
+export interface EntryText {
+  readonly source: SummarySource;
+  readonly text: string;
+  readonly hash: string;
+}
+
+/**
+ * A processed document's extracted text, else the body when `bodyWorthIt` says so (undefined: nothing to read). A
+ * document whose text synced without its blob has none yet: the engine refolds the entry when the blob arrives.
+ */
+export function entryText(state: EntryState, readText: RawTextReader, bodyWorthIt: (body: string) => boolean): EntryText | undefined {
+  const sha = state.document?.processed?.textSha256;
+  if (sha) {
+    const text = readText(sha);
+    if (text !== undefined) return { source: 'text', text, hash: `text:${sha}` };
+  }
+  return state.body && bodyWorthIt(state.body) ? { source: 'body', text: state.body, hash: `body:${createHash('sha256').update(state.body).digest('hex').slice(0, 32)}` } : undefined;
 }
 
 /** The entry's summary from the read model (undefined: none, or not summarized yet). */

@@ -7,7 +7,8 @@ import { NEAR_DUPLICATE_MATCHES, NEAR_DUPLICATE_THRESHOLD, SIGNATURE_SIZE, signT
 import { createNearDuplicatesProjection, NearDuplicateIndex } from '../agents/nearDuplicateProjection.js';
 import { chunkText } from '../search/chunker.js';
 import { percentile } from '../search/beirEval.js';
-import { editWords, generateWords, seededRandom, toText, type CorpusLanguage } from './nearDuplicateCorpus.js';
+import { seededRandom } from '../testing/seededRandom.js';
+import { editWords, generateWords, toText, type CorpusLanguage } from './nearDuplicateCorpus.js';
 
 export interface NearDuplicateBenchOptions {
   /** Chunks (the search chunker's) in the library the checks run against; default 100,000. */

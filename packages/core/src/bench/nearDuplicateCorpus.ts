@@ -1,3 +1,4 @@
+import { seededRandom } from '../testing/seededRandom.js';
 /**
  * Generated texts for the near-duplicate benchmark: English and Chinese prose-like word sequences (Zipf-distributed
  * words: a few hundred real ones, then made-up ones, sentences of varied length), edited copies with a known share of words
@@ -33,17 +34,6 @@ const chineseWords = (
 export type CorpusLanguage = 'en' | 'zh';
 
 /** A small seeded generator (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * A vocabulary in Zipf order (the word at rank r is drawn with weight 1/r): the real words above first, then made-up
  * ones — English-like syllable compounds, or Chinese two- and three-character words from the first 3,500 Han code

@@ -1,3 +1,4 @@
+import { entryAggregateType } from '../domain/entry/events.js';
 import type { EntryState } from '../domain/entry/state.js';
 import type { RecordedEvent } from '../domain/shared/envelope.js';
 import type { Database } from '../store/database.js';
@@ -73,4 +74,11 @@ export function createProjectionTables(db: Database, projection: ProjectionDefin
 
 export function dropProjectionTables(db: Database, projection: ProjectionDefinition): void {
   for (const table of projection.tables) db.exec(`DROP TABLE IF EXISTS ${table}`);
+}
+
+/** The entries these events belong to, each once, in first-seen order (what an entry-wide projection refolds). */
+export function entryIdsIn(events: readonly RecordedEvent[]): Set<string> {
+  const ids = new Set<string>();
+  for (const event of events) if (event.aggregateType === entryAggregateType) ids.add(event.aggregateId);
+  return ids;
 }

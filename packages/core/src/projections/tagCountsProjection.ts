@@ -1,9 +1,8 @@
 import type { Statement } from 'better-sqlite3';
-import { entryAggregateType } from '../domain/entry/events.js';
 import type { EntryState } from '../domain/entry/state.js';
 import type { RecordedEvent } from '../domain/shared/envelope.js';
 import type { Database } from '../store/database.js';
-import type { EntryStates, MergedStream, ProjectionDefinition, ProjectionHandler, StreamReplayer } from './projection.js';
+import { entryIdsIn, type EntryStates, type MergedStream, type ProjectionDefinition, type ProjectionHandler, type StreamReplayer } from './projection.js';
 
 /**
  * How many live entries carry each tag (`tag_counts`), for tag lists and filters. An async subscriber: for each entry
@@ -78,8 +77,7 @@ class TagCountsHandler implements ProjectionHandler {
   }
 
   apply(events: readonly RecordedEvent[]): void {
-    const touched = new Set<string>();
-    for (const event of events) if (event.aggregateType === entryAggregateType) touched.add(event.aggregateId);
+    const touched = entryIdsIn(events);
     for (const id of touched) {
       const state = this.states.state(id);
       if (!state.exists) continue;

@@ -283,3 +283,15 @@ export function importRow(page: Page, name: string) {
   const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return page.getByRole('dialog', { name: 'Import' }).getByRole('listitem', { name: new RegExp(`^${escaped} `) });
 }
+
+/** Types at the end of the open note's body, as a person does (a click into the editor, then keys). */
+export async function typeInNoteEditor(page: Page, text: string): Promise<void> {
+  await page.locator('.cm-content').click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type(text);
+}
+
+/** Waits until the editor says the note is saved. */
+export async function waitNoteSaved(page: Page): Promise<void> {
+  await page.waitForFunction(() => document.querySelector('[data-testid="save-state"]')?.textContent === 'Saved', undefined, { timeout: 5000 });
+}

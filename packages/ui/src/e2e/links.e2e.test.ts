@@ -2,7 +2,7 @@
 // and stays one after a rename; a link to a missing title creates that note when followed; titles are offered after
 // `[[`; an unlinked mention is linked with one click. Every test opens its own app and makes its own notes.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { appPerTest, screenshot } from './harness.js';
+import { appPerTest, screenshot, typeInNoteEditor, waitNoteSaved } from './harness.js';
 
 const app = appPerTest({ beforeAll, afterAll, beforeEach, afterEach });
 const page = () => app().page;
@@ -16,15 +16,8 @@ async function open(title: string) {
   await expect.poll(() => titleBox().inputValue()).toBe(title);
 }
 
-async function typeInEditor(text: string) {
-  await page().locator('.cm-content').click();
-  await page().keyboard.press('Control+End');
-  await page().keyboard.type(text);
-}
-
-async function waitSaved() {
-  await expect.poll(() => page().getByTestId('save-state').textContent(), { timeout: 5000 }).toBe('Saved');
-}
+const typeInEditor = (text: string) => typeInNoteEditor(page(), text);
+const waitSaved = () => waitNoteSaved(page());
 
 describe('links between notes in web mode', () => {
   it('a link typed in one note shows as a backlink on the other, and stays after the other is renamed', async () => {

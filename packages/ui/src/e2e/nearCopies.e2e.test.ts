@@ -2,6 +2,7 @@
 // how alike they are, and what a person does with one — keep both (and it stays kept after a reload), link, trash.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { appPerTest, dropFiles, screenshot } from './harness.js';
+import { seededRandom as seeded } from '@cairn/core/testing/random';
 
 const app = appPerTest({ beforeAll, afterAll, beforeEach, afterEach });
 const page = () => app().page;
@@ -16,16 +17,6 @@ const vocabulary = (
   'heating water garden key inspection payment bank account transfer invoice amount due date signed agreement party ' +
   'clause term renewal written river bridge station morning evening winter summer school library chapter letter market'
 ).split(' ');
-
-function seeded(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function contract(seed: number, count = 240): string[] {
   const next = seeded(seed);

@@ -2,22 +2,15 @@
 // fresh data directory and a browser context of its own, so its own preferences) and makes its own data.
 import type { EntryView, HistoryItem } from '@cairn/core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { appPerTest, importRow, screenshot } from './harness.js';
+import { appPerTest, importRow, screenshot, typeInNoteEditor, waitNoteSaved } from './harness.js';
 
 const app = appPerTest({ beforeAll, afterAll, beforeEach, afterEach });
 const page = () => app().page;
 const serve = () => app().serve;
 const rows = () => page().getByTestId('library-list').getByRole('option');
 
-async function typeInEditor(text: string) {
-  await page().locator('.cm-content').click();
-  await page().keyboard.press('Control+End');
-  await page().keyboard.type(text);
-}
-
-async function waitSaved() {
-  await expect.poll(() => page().getByTestId('save-state').textContent(), { timeout: 5000 }).toBe('Saved');
-}
+const typeInEditor = (text: string) => typeInNoteEditor(page(), text);
+const waitSaved = () => waitNoteSaved(page());
 
 /** A note made through the engine API, then opened from the library as a person would. */
 async function openNote(title: string, body: string, edits: readonly string[] = []): Promise<string> {

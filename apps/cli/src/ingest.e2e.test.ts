@@ -15,7 +15,7 @@ beforeAll(() => {
 afterAll(() => dir.remove());
 
 function cairn(data: string, ...args: string[]) {
-  const result = spawnSync(process.execPath, [bin, '--data', data, ...args], { encoding: 'utf8', cwd: dir.path, timeout: 120_000 });
+  const result = spawnSync(process.execPath, [bin, '--data', data, ...args], { encoding: 'utf8', cwd: dir.path, timeout: 120_000, maxBuffer: 256 * 1024 * 1024 });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr, json: () => JSON.parse(result.stdout) as Record<string, unknown> };
 }
 

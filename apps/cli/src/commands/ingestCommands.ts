@@ -108,7 +108,11 @@ export const importCommand: CommandSpec = {
       if (summary.rejected) parts.push(`${summary.rejected} rejected`);
       if (summary.skipped) parts.push(`${summary.skipped} skipped`);
       if (files.length > 50 && shown.length < files.length) parts.push(`(${files.length - shown.length} done files not listed; --json lists all)`);
-      const told = nearCopies.map(({ name, copies: [best, ...more] }) => `${name} is a near copy of “${best!.title}” (${Math.round(best!.similarity * 100)}%)${more.length ? ` and of ${more.length} more` : ''}`);
+      // A folder of near-identical files (forms, one template) would be a line each: the first few say it.
+      const told = nearCopies
+        .slice(0, 20)
+        .map(({ name, copies: [best, ...more] }) => `${name} is a near copy of “${best!.title}” (${Math.round(best!.similarity * 100)}%)${more.length ? ` and of ${more.length} more` : ''}`);
+      if (nearCopies.length > told.length) told.push(`… and ${nearCopies.length - told.length} more imported files are near copies (--json lists them)`);
       if (told.length) told.push(ctx.out.style.dim('cairn duplicates ID lists them'));
       return [...lines, parts.join(', '), ...(told.length ? ['', ...told] : [])].join('\n');
     });

@@ -549,7 +549,8 @@ export class Engine {
   /** Saves a search as `id` (a new one, or changes the one saved as `id`); what it finds now never alerts. */
   saveSearch(id: string, input: SavedSearchInput): SavedSearch {
     this.assertOpen();
-    this.catchUp();
+    // What it finds now is read from the search index, so that is what must be up to date.
+    this.readModels.catchUpUntil(Infinity, [searchProjectionName]);
     return this.savedSearches.save(id, input, this.alertMatcher);
   }
 
@@ -562,7 +563,7 @@ export class Engine {
    */
   private checkAlerts(catchUpFirst: boolean): void {
     if (this.closed || this.listeners.size === 0 || !this.savedSearches.behind()) return;
-    if (catchUpFirst) this.readModels.catchUp();
+    if (catchUpFirst) this.readModels.catchUpUntil(Infinity, [searchProjectionName]);
     else if ((this.readModels.lag()[searchProjectionName] ?? 0) > 0) return;
     const alerts = this.savedSearches.check(this.alertMatcher);
     if (alerts.length > 0) this.emit({ type: 'alert', alerts });
@@ -729,14 +730,13 @@ export class Engine {
       this.readModels.catchUp();
       return 0;
     }
-    const behind = () => this.readModels.lag()[searchProjectionName] ?? 0;
     if (Math.max(0, ...Object.values(this.readModels.lag())) <= searchFullCatchUpEvents) {
       this.readModels.catchUp();
       return 0;
     }
     this.readModels.catchUpUntil(performance.now() + searchCatchUpMs, [searchProjectionName]);
     this.scheduleCatchUp();
-    return behind();
+    return this.readModels.lag()[searchProjectionName] ?? 0;
   }
 
   /** Tells listeners about events after the last head they heard of. */

@@ -12,7 +12,8 @@ const titleBox = () => page().getByRole('textbox', { name: 'Title' });
 const backlinks = () => page().getByTestId('backlinks').getByRole('listitem');
 
 async function open(title: string) {
-  await rows().filter({ hasText: title }).first().click();
+  // The row whose title is exactly this one (another row's text may contain it: a tag, a rewritten link).
+  await rows().filter({ has: page().locator('.row-title-text').getByText(title, { exact: true }) }).first().click();
   await expect.poll(() => titleBox().inputValue()).toBe(title);
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createReadStream, readFileSync } from 'node:fs';
-import { HttpTransport, importBytes, IngestRuntime, uuidv7, type Engine, type SyncTransport } from '@cairn/core';
+import { HttpTransport, importBytes, IngestRuntime, SyncClient, uuidv7, type Engine, type SyncTransport } from '@cairn/core';
 import { syncWorldPerTest } from '../testing/syncWorldPerTest.js';
 
 /** An entry's history without where each event sits in this device's log (which differs between devices). */
@@ -22,6 +22,32 @@ describe('sync between devices', () => {
     expect(history(b.engine, created.entryId)).toEqual(history(a.engine, created.entryId));
     expect(b.engine.digest()).toBe(a.engine.digest());
     expect(a.client.status()).toMatchObject({ pending: 0, state: 'idle' });
+  });
+
+  it('a first pull in small pages, whose entries go on from page to page, leaves every read model as a rebuild makes it', async () => {
+    const { world, alice } = await team();
+    const a = await world.device(alice, 'team');
+    const b = await world.device(alice, 'team');
+    const ids = Array.from({ length: 4 }, () => crypto.randomUUID());
+    for (const [i, id] of ids.entries()) a.engine.execute({ type: 'CreateEntry', entryId: id, title: `Note ${i}`, body: `draft ${i}`, tags: ['plan'] });
+    for (const [i, id] of ids.entries()) a.engine.execute({ type: 'UpdateEntry', entryId: id, body: `second draft ${i}`, addTags: [`t${i % 2}`] });
+    a.engine.execute({ type: 'DeleteEntry', entryId: ids[1]! });
+    a.engine.execute({ type: 'UpdateEntry', entryId: ids[0]!, title: 'Renamed', removeTags: ['plan'] });
+    a.engine.execute({ type: 'RestoreEntry', entryId: ids[1]! });
+    a.engine.execute({ type: 'UpdateEntry', entryId: ids[3]!, body: 'final words about a wombat' });
+    await a.client.syncNow();
+    // Pages of 3 events: most pages add events to streams an earlier page began.
+    const client = new SyncClient({ log: b.engine.sync, transport: new HttpTransport({ server: world.url, token: b.token }), deviceId: b.engine.status().deviceId, pullPage: 3 });
+    expect(await client.syncNow()).toMatchObject({ pulled: 12 });
+
+    expect(b.engine.getEntry(ids[0]!)).toMatchObject({ title: 'Renamed', tags: ['t0'], version: 3 });
+    expect(b.engine.getEntry(ids[1]!)).toMatchObject({ deleted: false, version: 4 });
+    expect(history(b.engine, ids[3]!)).toEqual(history(a.engine, ids[3]!));
+    expect(Object.fromEntries(b.engine.tags().map((t) => [t.tag, t.count]))).toEqual({ plan: 3, t0: 2, t1: 2 });
+    expect((await b.engine.search.search({ query: 'wombat', mode: 'lexical' })).results.map((hit) => hit.entryId)).toEqual([ids[3]]);
+    const live = b.engine.digest();
+    expect(live).toBe(a.engine.digest());
+    expect(b.engine.rebuild().digest).toBe(live);
   });
 
   it('concurrent offline edits of one entry converge on both devices, keeping both sides’ changes', async () => {

@@ -37,6 +37,8 @@ export class EntryRepository implements EntryStates {
   private readonly cacheSize: number;
   private readonly cache = new Map<string, { merged: MergeState; snapshotVersion: number }>();
   private cachedChars = 0;
+  /** Inside {@link readOnly}: the states loaded so far, each checked against its stream once (nothing appends meanwhile). */
+  private checked: Map<string, { merged: MergeState; snapshotVersion: number }> | undefined;
 
   constructor(
     db: Database,
@@ -63,6 +65,14 @@ export class EntryRepository implements EntryStates {
   }
 
   load(entryId: string): { merged: MergeState; snapshotVersion: number } {
+    const checked = this.checked?.get(entryId);
+    if (checked) return checked;
+    const loaded = this.loadChecked(entryId);
+    this.checked?.set(entryId, loaded);
+    return loaded;
+  }
+
+  private loadChecked(entryId: string): { merged: MergeState; snapshotVersion: number } {
     const cached = this.cache.get(entryId);
     if (cached && cached.merged.entry.version > 0 && this.nextEventExists.get(entryId, cached.merged.entry.version + 1) === undefined) {
       this.cache.delete(entryId); // re-insert: most recently used last
@@ -83,6 +93,16 @@ export class EntryRepository implements EntryStates {
   /** The entry as it was right after canonical `version` (folded from the start; snapshots only hold the latest). */
   loadAt(entryId: string, version: number): EntryState {
     return mergeEntryStream(entryId, toMergeEvents(this.store.readStream(entryId, { toVersion: version }))).state.entry;
+  }
+
+  readOnly<T>(work: () => T): T {
+    const outer = this.checked;
+    this.checked ??= new Map();
+    try {
+      return work();
+    } finally {
+      this.checked = outer;
+    }
   }
 
   /** Remembers a state before (or after) its events are appended, in the command's transaction; snapshots long streams. */
@@ -106,6 +126,24 @@ export class EntryRepository implements EntryStates {
     this.saved(mergeEntryStream(entryId, toMergeEvents(stream)).state, 0);
   }
 
+  /**
+   * Events just appended at the end of an entry's stream (pulled, in canonical order), in the caller's transaction: the
+   * remembered state, when it is that of the stream right before them, takes them without reading the stream again
+   * (as a command's fold onto a snapshot does); otherwise the whole stream is folded once.
+   */
+  appended(entryId: string, events: readonly RecordedEvent[]): void {
+    const cached = this.cache.get(entryId);
+    const before = events[0]!.version - 1;
+    if (cached && cached.merged.entry.version === before && events.every((e, i) => e.version === before + 1 + i)) {
+      const folded = foldOnto(cached.merged, events, (eventId) => this.store.versionOf(entryId, eventId));
+      if (folded) {
+        this.saved(folded, cached.snapshotVersion);
+        return;
+      }
+    }
+    this.refolded(entryId, this.store.readStream(entryId));
+  }
+
   /** Forgets what is known of streams whose order changed (a pull put events before this device's own). */
   invalidate(entryIds: Iterable<string>): void {
     for (const id of entryIds) {
@@ -115,6 +153,7 @@ export class EntryRepository implements EntryStates {
   }
 
   private drop(entryId: string): void {
+    this.checked?.delete(entryId);
     const cached = this.cache.get(entryId);
     if (!cached) return;
     this.cachedChars -= cached.merged.entry.body.length;
@@ -124,6 +163,7 @@ export class EntryRepository implements EntryStates {
   /** Drops cached states (after a rollback, or when read models are rebuilt). */
   forget(entryIds?: Iterable<string>): void {
     if (!entryIds) {
+      this.checked?.clear();
       this.cache.clear();
       this.cachedChars = 0;
     } else for (const id of entryIds) this.drop(id);

@@ -13,6 +13,11 @@ export interface EntryStates {
   state(entryId: string): EntryState;
   /** The event at a canonical version of the entry (its first and last give who made it and changed it when). */
   event(entryId: string, version: number): RecordedEvent | undefined;
+  /**
+   * Runs `work` (read-model handlers, inside one transaction that appends nothing) with each entry's state checked
+   * against its stream once, however many handlers ask for it.
+   */
+  readOnly?<T>(work: () => T): T;
 }
 
 /** What a rebuild hands each stream replayer: the stream and its merged state. */

@@ -55,4 +55,24 @@ describe('read models', () => {
       { numRuns: 40 },
     );
   });
+
+  it('read models brought up to date at different times (tag counts first, the search index later) each take every event once', async () => {
+    const engine = Engine.open({ dataDir: join(tmp.path, `run-${run++}`), autoCatchUp: false });
+    try {
+      for (const id of ids) engine.execute({ type: 'CreateEntry', entryId: id, title: `Note ${id.slice(-1)}`, body: 'first draft', tags: ['a'] });
+      expect(engine.tags()).toEqual([{ tag: 'a', count: 4 }]); // tag counts caught up, the other read models not
+      engine.execute({ type: 'UpdateEntry', entryId: ids[0]!, addTags: ['b'], body: 'second draft mentions quokka' });
+      engine.execute({ type: 'DeleteEntry', entryId: ids[1]! });
+      expect((await engine.search.search({ query: 'quokka', mode: 'lexical' })).results.map((r) => r.entryId)).toEqual([ids[0]]);
+      engine.execute({ type: 'UpdateEntry', entryId: ids[2]!, addTags: ['b'] });
+      expect(engine.tags()).toEqual([
+        { tag: 'a', count: 3 },
+        { tag: 'b', count: 2 },
+      ]);
+      const live = engine.digest();
+      expect(engine.rebuild().digest).toBe(live);
+    } finally {
+      engine.close();
+    }
+  });
 });

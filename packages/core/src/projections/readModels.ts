@@ -64,11 +64,12 @@ export class ReadModels {
 
   /**
    * Runs the inline read models for events that did not arrive through an append (a pull, acknowledgements): they
-   * take the touched entries' states afresh. Call inside the caller's transaction.
+   * take the touched entries' states afresh. Call inside the caller's transaction. `refold: false` for events that
+   * went at the end of streams whose earlier events did not move (read models treat them as a local append would).
    */
-  applyInline(events: readonly RecordedEvent[]): void {
+  applyInline(events: readonly RecordedEvent[], refold = true): void {
     if (events.length === 0) return;
-    for (const handler of this.inlineHandlers) handler.apply(events, true);
+    for (const handler of this.inlineHandlers) handler.apply(events, refold);
   }
 
   /**
@@ -114,25 +115,33 @@ export class ReadModels {
    * `only` limits it to some subscribers. `done`: they are all at the head.
    */
   catchUpUntil(deadline: number, only?: readonly string[], batchSize = 100): { handled: number; done: boolean } {
+    const projections = this.set.async.filter((projection) => !only || only.includes(projection.name));
     let handled = 0;
-    for (const projection of this.set.async) {
-      if (only && !only.includes(projection.name)) continue;
-      const handler = this.asyncHandlers.get(projection.name)!;
-      for (;;) {
-        if (performance.now() >= deadline) return { handled, done: false };
-        const count = this.store.transaction(() => {
-          const from = (this.getCheckpoint.get(projection.name) as Checkpoint | undefined)?.position ?? 0;
-          const events = this.store.readAll({ after: from, limit: batchSize });
-          if (events.length === 0) return 0;
-          handler.apply(events);
-          this.setCheckpoint.run(projection.name, events[events.length - 1]!.position, projection.version);
-          return events.length;
-        });
-        handled += count;
-        if (count < batchSize) break;
-      }
+    for (;;) {
+      if (performance.now() >= deadline) return { handled, done: false };
+      // The subscribers furthest behind take the next batch together (one read of the log, one transaction); those
+      // ahead wait until the others reach them. After a pull, all of them are usually at the same checkpoint.
+      let all = true;
+      const count = this.store.transaction(() => {
+        const at = projections.map((projection) => (this.getCheckpoint.get(projection.name) as Checkpoint | undefined)?.position ?? 0);
+        const from = Math.min(...at);
+        all = at.every((position) => position === from);
+        const events = this.store.readAll({ after: from, limit: batchSize });
+        if (events.length === 0) return 0;
+        const to = events[events.length - 1]!.position;
+        const run = () =>
+          projections.forEach((projection, i) => {
+            if (at[i] !== from) return;
+            this.asyncHandlers.get(projection.name)!.apply(events);
+            this.setCheckpoint.run(projection.name, to, projection.version);
+          });
+        if (this.states.readOnly) this.states.readOnly(run);
+        else run();
+        return events.length;
+      });
+      handled += count;
+      if (count === 0 || (all && count < batchSize)) return { handled, done: true };
     }
-    return { handled, done: true };
   }
 
   /** How far behind the head each async subscriber is. */

@@ -267,7 +267,7 @@ export class SqliteEventStore implements EventStore {
    * `version` its stream must then be renumbered ({@link renumber}) to put it in canonical order; with it (the
    * stream's next version, when {@link streamShape} says the event goes last) it is in canonical order already.
    */
-  insertPulled(event: NewEvent, seq: number, origin: EventOrigin, version?: number): number {
+  insertPulled(event: NewEvent, seq: number, origin: EventOrigin, version?: number): RecordedEvent {
     // Without a version: one no canonical stream uses (negative, unique by seq) until the stream is renumbered.
     const position = this.insertPulledStatement.run(
       event.eventId,
@@ -282,7 +282,15 @@ export class SqliteEventStore implements EventStore {
       event.version,
       JSON.stringify(origin),
     ).lastInsertRowid;
-    return Number(position);
+    // As readStream would give it back (upcast; `version` is meaningful only when given).
+    return upcastRecorded(this.catalog, {
+      ...event,
+      position: Number(position),
+      version: version ?? -seq,
+      seq,
+      origin,
+      ...((version === undefined || version !== event.version) && { authoredVersion: event.version }),
+    });
   }
 
   /**

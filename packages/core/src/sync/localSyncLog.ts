@@ -243,6 +243,8 @@ export class LocalSyncLog {
           return version;
         };
         const arrivals: Arrival[] = [];
+        // The events of the streams that stay in canonical order, as inserted (the others are read back whole).
+        const appended = new Map<string, RecordedEvent[]>();
         let inserted = 0;
         let hlcSeen = this.value('hlc_seen') ?? '';
         for (const { pulled, event } of valid) {
@@ -254,22 +256,39 @@ export class LocalSyncLog {
             this.host.store.setSequence(event.eventId, pulled.seq, origin);
             next.set(event.aggregateId, null);
           } else {
-            this.host.store.insertPulled(event, pulled.seq, origin, nextVersion(event.aggregateId, pulled.seq) ?? undefined);
+            const version = nextVersion(event.aggregateId, pulled.seq);
+            const recorded = this.host.store.insertPulled(event, pulled.seq, origin, version ?? undefined);
+            if (version !== null) {
+              const list = appended.get(event.aggregateId);
+              if (list) list.push(recorded);
+              else appended.set(event.aggregateId, [recorded]);
+            }
             arrivals.push({ entryId: event.aggregateId, eventType: event.type, by: pulled.pushedBy });
             inserted++;
           }
           touched.add(event.aggregateId);
           if (event.metadata.hlc > hlcSeen) hlcSeen = event.metadata.hlc;
         }
+        // Each touched entry is folded once, here, and the read models take that state. A stream whose pulled events
+        // simply went last is like a local append: its state takes just them (onto the remembered one), and so do
+        // the inline read models. The others are renumbered, read back whole and refolded.
+        const reordered: RecordedEvent[][] = [];
+        const tail: RecordedEvent[] = [];
         for (const entryId of touched) {
-          if (next.get(entryId) !== null) continue; // in canonical order already: its snapshot and cached state still hold
+          if (next.get(entryId) !== null) {
+            const events = appended.get(entryId)!;
+            this.host.repository.appended(entryId, events);
+            tail.push(...events);
+            continue;
+          }
           this.host.store.renumber(entryId);
           this.host.repository.invalidate([entryId]);
+          const stream = this.host.store.readStream(entryId);
+          if (stream.length > 0) this.host.repository.refolded(entryId, stream);
+          reordered.push(stream);
         }
-        // Each touched entry is folded once, here, and the read models take that state.
-        const streams = [...touched].map((id) => this.host.store.readStream(id));
-        for (const stream of streams) if (stream.length > 0) this.host.repository.refolded(stream[0]!.aggregateId, stream);
-        this.host.readModels.applyInline(streams.flat());
+        this.host.readModels.applyInline(tail, false);
+        this.host.readModels.applyInline(reordered.flat());
         const cursor = link.cursor + valid.length;
         this.put.run('cursor', String(cursor));
         if (hlcSeen) this.put.run('hlc_seen', hlcSeen);

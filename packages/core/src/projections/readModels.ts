@@ -44,12 +44,16 @@ export class ReadModels {
   private asyncHandlers = new Map<string, ProjectionHandler>();
   private readonly getCheckpoint: Statement;
   private readonly setCheckpoint: Statement;
+  /** What one event cost each async subscriber lately, in ms (rises at once, falls slowly): sizes timed batches. */
+  private readonly msPerEvent = new Map<string, number>();
 
   constructor(
     private readonly db: Database,
     private readonly store: SqliteEventStore,
     private readonly set: ReadModelSet,
     private readonly states: EntryStates,
+    /** The clock deadlines are read against (tests give their own). */
+    private readonly now: () => number = () => performance.now(),
   ) {
     this.getCheckpoint = db.prepare(`SELECT name, position, model_version FROM checkpoints WHERE name = ?`);
     this.setCheckpoint = db.prepare(
@@ -111,28 +115,45 @@ export class ReadModels {
   /**
    * Like {@link catchUp}, in small batches, until `deadline` (a `performance.now()` time) passes: a long-running process
    * calls it again later (after the event loop served what waited), so a backlog never holds the thread for long.
-   * `only` limits it to some subscribers. `done`: they are all at the head.
+   * With a deadline, each batch is sized to the time left by what an event cost that subscriber lately (at least one
+   * event, at most `batchSize`): a batch of big documents would otherwise run far past the deadline.
+   * `only` limits it to some subscribers, run in the order given. `done`: they are all at the head.
    */
   catchUpUntil(deadline: number, only?: readonly string[], batchSize = 100): { handled: number; done: boolean } {
     let handled = 0;
-    for (const projection of this.set.async) {
-      if (only && !only.includes(projection.name)) continue;
+    const projections = only ? only.flatMap((name) => this.set.async.filter((p) => p.name === name)) : this.set.async;
+    for (const projection of projections) {
       const handler = this.asyncHandlers.get(projection.name)!;
       for (;;) {
-        if (performance.now() >= deadline) return { handled, done: false };
+        const started = this.now();
+        if (started >= deadline) return { handled, done: false };
+        const limit = deadline === Infinity ? batchSize : this.timedBatch(projection.name, deadline - started, batchSize);
         const count = this.store.transaction(() => {
           const from = (this.getCheckpoint.get(projection.name) as Checkpoint | undefined)?.position ?? 0;
-          const events = this.store.readAll({ after: from, limit: batchSize });
+          const events = this.store.readAll({ after: from, limit });
           if (events.length === 0) return 0;
           handler.apply(events);
           this.setCheckpoint.run(projection.name, events[events.length - 1]!.position, projection.version);
           return events.length;
         });
         handled += count;
-        if (count < batchSize) break;
+        if (count > 0) this.learnCost(projection.name, (this.now() - started) / count);
+        if (count < limit) break;
       }
     }
     return { handled, done: true };
+  }
+
+  /** How many events of `name` fit in `remainingMs`, by what they cost lately. */
+  private timedBatch(name: string, remainingMs: number, max: number): number {
+    const cost = this.msPerEvent.get(name) ?? 1;
+    return Math.max(1, Math.min(max, Math.floor(remainingMs / Math.max(cost, 0.001))));
+  }
+
+  /** A dearer event counts at once (the next batch must not overrun); cheaper ones lower the estimate slowly. */
+  private learnCost(name: string, ms: number): void {
+    const previous = this.msPerEvent.get(name);
+    this.msPerEvent.set(name, previous === undefined ? ms : Math.max(ms, previous * 0.8 + ms * 0.2));
   }
 
   /** How far behind the head each async subscriber is. */

@@ -25,11 +25,13 @@ export function nextBackgroundTurn(): Promise<void> {
 
 function runOne(): void {
   scheduled = false;
-  const slice = waiting.shift();
-  // The next slice goes to the next turn: what came meanwhile (a request's I/O) is served first.
-  if (waiting.length > 0) {
-    scheduled = true;
-    setImmediate(runOne);
+  try {
+    waiting.shift()?.();
+  } finally {
+    // The next slice goes to a later turn, after what this one queued and the I/O that came meanwhile (a request).
+    if (waiting.length > 0 && !scheduled) {
+      scheduled = true;
+      setImmediate(runOne);
+    }
   }
-  slice?.();
 }

@@ -85,6 +85,8 @@ const backgroundSliceMs = 10;
  * long-running process: bounded by time, not by events, since one event may carry a large document.
  */
 const queryCatchUpMs = 10;
+/** A change a person just made is at most this many events: always taken in (within the budget), whatever it costs. */
+const queryFreshEvents = 16;
 
 export type EngineListener = (notice: EngineNotice) => void;
 
@@ -716,6 +718,8 @@ export class Engine {
     }
     const lag = this.readModels.lag();
     if (!names.some((name) => (lag[name] ?? 0) > 0)) return;
+    // A backlog beyond the budget (an import in progress) is left to the background catch-up: see catchUpForSearch.
+    if (Math.max(...names.map((name) => lag[name] ?? 0)) > queryFreshEvents && this.readModels.estimatedCatchUpMs(names) > queryCatchUpMs) return this.scheduleCatchUp();
     if (!this.readModels.catchUpUntil(performance.now() + queryCatchUpMs, names).done) this.scheduleCatchUp();
   }
 
@@ -729,6 +733,12 @@ export class Engine {
     if (this.options.autoCatchUp === false) {
       this.readModels.catchUp();
       return 0;
+    }
+    // Behind more than the budget could take in (an import in progress), a change just made is beyond reach anyway:
+    // answer from what is indexed at once rather than spend the budget on the backlog.
+    if ((this.readModels.lag()[searchProjectionName] ?? 0) > queryFreshEvents && this.readModels.estimatedCatchUpMs([searchProjectionName]) > queryCatchUpMs) {
+      this.scheduleCatchUp();
+      return this.readModels.lag()[searchProjectionName] ?? 0;
     }
     const deadline = performance.now() + queryCatchUpMs;
     const indexed = this.readModels.catchUpUntil(deadline, [searchProjectionName]).done;

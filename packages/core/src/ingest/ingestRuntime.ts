@@ -185,7 +185,7 @@ export class IngestRuntime {
           more = true;
           break;
         }
-        const claimed = this.claim(Math.min(this.options.claimBatch ?? 16, this.capacity - this.inFlight.size));
+        const claimed = this.claim(Math.min(this.options.claimBatch ?? 16, this.capacity - this.inFlight.size), deadline);
         if (claimed.length === 0) break;
         this.start(claimed);
       }
@@ -198,10 +198,11 @@ export class IngestRuntime {
     this.schedule(more ? 0 : (this.options.pollIntervalMs ?? 1_000));
   }
 
-  private claim(limit: number): { job: Job; task: ExtractTask; size: number; languages: OcrLanguage[] }[] {
+  /** Claims up to `limit` jobs in one transaction, fewer when `deadline` passes (one at least). */
+  private claim(limit: number, deadline = Infinity): { job: Job; task: ExtractTask; size: number; languages: OcrLanguage[] }[] {
     const claimed: { job: Job; task: ExtractTask; size: number; languages: OcrLanguage[] }[] = [];
     this.engine.transact((execute) => {
-      for (let i = 0; i < limit; i++) {
+      for (let i = 0; i < limit && (i === 0 || performance.now() < deadline); i++) {
         const job = this.engine.jobs.claim(this.owner, [processDocumentJob]);
         if (!job) break;
         const payload = job.payload as unknown as ProcessJobPayload;

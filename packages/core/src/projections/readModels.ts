@@ -144,6 +144,12 @@ export class ReadModels {
     return { handled, done: true };
   }
 
+  /** About how long bringing `names` to the head would take now, by what their events cost lately (1 ms if unknown). */
+  estimatedCatchUpMs(names: readonly string[]): number {
+    const lag = this.lag();
+    return names.reduce((sum, name) => sum + (lag[name] ?? 0) * (this.msPerEvent.get(name) ?? 1), 0);
+  }
+
   /** How many events of `name` fit in `remainingMs`, by what they cost lately. */
   private timedBatch(name: string, remainingMs: number, max: number): number {
     const cost = this.msPerEvent.get(name) ?? 1;

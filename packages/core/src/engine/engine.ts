@@ -79,7 +79,7 @@ export interface ExecuteOptions {
 }
 
 /** How long one slice of the background catch-up holds the thread. */
-const backgroundSliceMs = 10;
+const backgroundSliceMs = 5;
 /**
  * How long a query (a search, an agent's panel) brings the read models it reads up to date before it answers, in a
  * long-running process: bounded by time, not by events, since one event may carry a large document.

@@ -39,7 +39,7 @@ const SKIPPED_NAMES = new Set(['thumbs.db', 'desktop.ini', '.ds_store']);
 const IN_MEMORY = 16 * 2 ** 20;
 const BATCH = 256;
 /** How long storing files may hold the thread before it lets other work run. */
-const STORE_SLICE_MS = 10;
+const STORE_SLICE_MS = 5;
 
 /**
  * Imports files and folders (recursively): each file is stored once in the blob store by its content,

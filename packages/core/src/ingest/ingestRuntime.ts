@@ -45,7 +45,7 @@ type Completion =
 
 const SMALL_FILE = 256 * 1024;
 /** How long claiming jobs or recording outcomes holds the host's thread before the event loop gets a turn. */
-const SLICE_MS = 8;
+const SLICE_MS = 5;
 
 /**
  * The long-running side of ingestion that a host (the CLI's `import`, the web server, the desktop

@@ -28,6 +28,7 @@ import { Dismissals, type Dismissal } from '../agents/dismissals.js';
 import { SavedSearches, type AlertMatcher, type SavedSearch, type SavedSearchInput } from '../agents/savedSearches.js';
 import { readSummary, summariesProjectionName, type SummaryView } from '../agents/summaryProjection.js';
 import { LinkQueries, type EntryLinksView } from '../agents/linkQueries.js';
+import { inBackgroundTurn } from './backgroundTurns.js';
 import { linkFirstMention } from '../agents/mentions.js';
 import { linkKey, parseLinks } from '../domain/entry/links.js';
 import type { EntryState } from '../domain/entry/state.js';
@@ -78,11 +79,14 @@ export interface ExecuteOptions {
 }
 
 /** How long one slice of the background catch-up holds the thread. */
-const backgroundSliceMs = 10;
-/** A search behind at most this many events catches every agent up first (a few of them take ~1 ms an event); behind more, see {@link searchCatchUpMs}. */
-const searchFullCatchUpEvents = 200;
-/** How long a search behind a large backlog works on the search index before it answers. */
-const searchCatchUpMs = 10;
+const backgroundSliceMs = 5;
+/**
+ * How long a query (a search, an agent's panel) brings the read models it reads up to date before it answers, in a
+ * long-running process: bounded by time, not by events, since one event may carry a large document.
+ */
+const queryCatchUpMs = 10;
+/** A change a person just made is at most this many events: always taken in (within the budget), whatever it costs. */
+const queryFreshEvents = 16;
 
 export type EngineListener = (notice: EngineNotice) => void;
 
@@ -690,7 +694,7 @@ export class Engine {
   private scheduleCatchUp(): void {
     if (this.options.autoCatchUp === false || this.catchUpScheduled) return;
     this.catchUpScheduled = true;
-    setImmediate(() => {
+    inBackgroundTurn(() => {
       this.catchUpScheduled = false;
       if (this.closed) return;
       let done = true;
@@ -703,9 +707,9 @@ export class Engine {
   }
 
   /**
-   * Brings the read models a query reads up to date: wholly when they are little behind (or in a one-shot process);
-   * behind a large backlog (an import in progress) for at most {@link searchCatchUpMs}, leaving the rest to the
-   * background catch-up — so a panel that asks after every change never holds the thread for a whole backlog.
+   * Brings the read models a query reads up to date: wholly in a one-shot process; in a long-running one for at most
+   * {@link queryCatchUpMs} (a change just made is a few events, done well within it), leaving the rest to the
+   * background catch-up — so a panel that asks after every change never holds the thread for a backlog.
    */
   private freshen(names: readonly string[]): void {
     if (this.options.autoCatchUp === false) {
@@ -713,30 +717,33 @@ export class Engine {
       return;
     }
     const lag = this.readModels.lag();
-    const behind = Math.max(0, ...names.map((name) => lag[name] ?? 0));
-    if (behind === 0) return;
-    this.readModels.catchUpUntil(behind <= searchFullCatchUpEvents ? Infinity : performance.now() + searchCatchUpMs, names);
-    this.scheduleCatchUp();
+    if (!names.some((name) => (lag[name] ?? 0) > 0)) return;
+    // A backlog beyond the budget (an import in progress) is left to the background catch-up: see catchUpForSearch.
+    if (Math.max(...names.map((name) => lag[name] ?? 0)) > queryFreshEvents && this.readModels.estimatedCatchUpMs(names) > queryCatchUpMs) return this.scheduleCatchUp();
+    if (!this.readModels.catchUpUntil(performance.now() + queryCatchUpMs, names).done) this.scheduleCatchUp();
   }
 
   /**
-   * What a search waits for: with a small backlog every agent catches up first (what was just written is found, with
-   * its summary); behind a large one (an import in progress) only the search index, for at most
-   * {@link searchCatchUpMs} — the background catch-up does the rest — and the answer says how many changes it could not
-   * see yet. One-shot processes (no background catch-up) always catch up fully.
+   * What a search waits for, in a long-running process: for at most {@link queryCatchUpMs}, the search index first,
+   * then the other agents (a hit's summary) while time is left — a change just made is found, with its summary; behind
+   * a backlog (an import in progress) the background catch-up does the rest and the answer says how many changes the
+   * index could not see yet. One-shot processes (no background catch-up) always catch up fully.
    */
   private catchUpForSearch(): number {
     if (this.options.autoCatchUp === false) {
       this.readModels.catchUp();
       return 0;
     }
-    if (Math.max(0, ...Object.values(this.readModels.lag())) <= searchFullCatchUpEvents) {
-      this.readModels.catchUp();
-      return 0;
+    // Behind more than the budget could take in (an import in progress), a change just made is beyond reach anyway:
+    // answer from what is indexed at once rather than spend the budget on the backlog.
+    if ((this.readModels.lag()[searchProjectionName] ?? 0) > queryFreshEvents && this.readModels.estimatedCatchUpMs([searchProjectionName]) > queryCatchUpMs) {
+      this.scheduleCatchUp();
+      return this.readModels.lag()[searchProjectionName] ?? 0;
     }
-    this.readModels.catchUpUntil(performance.now() + searchCatchUpMs, [searchProjectionName]);
-    this.scheduleCatchUp();
-    return this.readModels.lag()[searchProjectionName] ?? 0;
+    const deadline = performance.now() + queryCatchUpMs;
+    const indexed = this.readModels.catchUpUntil(deadline, [searchProjectionName]).done;
+    if (!indexed || !this.readModels.catchUpUntil(deadline).done) this.scheduleCatchUp();
+    return indexed ? 0 : (this.readModels.lag()[searchProjectionName] ?? 0);
   }
 
   /** Tells listeners about events after the last head they heard of. */

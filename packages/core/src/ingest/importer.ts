@@ -12,6 +12,7 @@ import type { Sniffed } from './extract/sniff.js';
 import type { ProcessJobPayload } from './ingestRuntime.js';
 import { parseOcrLanguages } from './ocrPool.js';
 import type { ImportOutcome, ImportReport } from './views.js';
+import { nextBackgroundTurn } from '../engine/backgroundTurns.js';
 
 export const defaultMaxFileBytes = 512 * 2 ** 20;
 
@@ -38,7 +39,7 @@ const SKIPPED_NAMES = new Set(['thumbs.db', 'desktop.ini', '.ds_store']);
 const IN_MEMORY = 16 * 2 ** 20;
 const BATCH = 256;
 /** How long storing files may hold the thread before it lets other work run. */
-const STORE_SLICE_MS = 10;
+const STORE_SLICE_MS = 5;
 
 /**
  * Imports files and folders (recursively): each file is stored once in the blob store by its content,
@@ -60,7 +61,7 @@ export async function importPaths(engine: Engine, paths: readonly string[], opti
     outcomes.push(...(await importBatch(engine, candidates.slice(i, i + BATCH), { ...options, priority, ...(languages && { ocrLanguages: languages }) })));
     done = Math.min(candidates.length, i + BATCH);
     options.onProgress?.(done, candidates.length);
-    await new Promise((r) => setImmediate(r)); // let the host's event loop breathe between batches
+    await nextBackgroundTurn(); // let the host's event loop breathe between batches
   }
   return report(outcomes);
 }
@@ -105,7 +106,7 @@ async function importBatch(engine: Engine, candidates: readonly Candidate[], opt
     // Small files are stored with synchronous calls (fastest): every few milliseconds the host's event loop gets a
     // turn, so a search or an edit during a large import waits a slice, not a batch.
     if (performance.now() - slice > STORE_SLICE_MS) {
-      await new Promise((resolve) => setImmediate(resolve));
+      await nextBackgroundTurn();
       slice = performance.now();
     }
     try {
@@ -118,29 +119,38 @@ async function importBatch(engine: Engine, candidates: readonly Candidate[], opt
     }
   }
   const newId = options.newId ?? uuidv7;
-  engine.transact((execute) => {
-    for (const { candidate, blob, sniffed } of stored) {
-      const base = { path: candidate.path, name: candidate.name, size: blob.size, sha256: blob.sha256, mimeType: importMimeType(sniffed, candidate.name), error: null };
-      const holder = engine.documents.holderOf(blob.sha256);
-      if (holder) {
-        outcomes.set(candidate, { ...base, outcome: 'duplicate', entryId: null, duplicateOf: holder, documentStatus: engine.documents.get(holder).status });
-        continue;
+  // Committed in transactions of at most a slice each (a batch of 256 documents and jobs took up to ~80 ms), the event
+  // loop getting a turn between them; a later transaction sees the documents of the earlier ones, so copies are found.
+  let next = 0;
+  while (next < stored.length) {
+    if (next > 0) await nextBackgroundTurn();
+    const deadline = performance.now() + STORE_SLICE_MS;
+    const first = next;
+    engine.transact((execute) => {
+      for (; next < stored.length && (next === first || performance.now() < deadline); next++) {
+        const { candidate, blob, sniffed } = stored[next]!;
+        const base = { path: candidate.path, name: candidate.name, size: blob.size, sha256: blob.sha256, mimeType: importMimeType(sniffed, candidate.name), error: null };
+        const holder = engine.documents.holderOf(blob.sha256);
+        if (holder) {
+          outcomes.set(candidate, { ...base, outcome: 'duplicate', entryId: null, duplicateOf: holder, documentStatus: engine.documents.get(holder).status });
+          continue;
+        }
+        const entryId = newId();
+        execute({
+          type: 'ImportDocument',
+          entryId,
+          file: { sha256: blob.sha256, name: candidate.name, size: blob.size, mimeType: base.mimeType },
+          ...(options.tags && { tags: options.tags }),
+          ...(candidate.path && { attributes: { sourcePath: candidate.path } }),
+        });
+        const payload: ProcessJobPayload = { entryId, ...(options.ocrLanguages && { ocrLanguages: [...options.ocrLanguages] }) };
+        // Images need OCR (slow): text documents go first, so more becomes searchable sooner.
+        const priority = sniffed.kind === 'image' ? options.priority - 10 : options.priority;
+        engine.jobs.enqueue({ kind: processDocumentJob, payload: { ...payload }, dedupeKey: processJobKey(entryId), priority, maxAttempts: 3 });
+        outcomes.set(candidate, { ...base, outcome: 'imported', entryId, duplicateOf: null, documentStatus: 'queued' });
       }
-      const entryId = newId();
-      execute({
-        type: 'ImportDocument',
-        entryId,
-        file: { sha256: blob.sha256, name: candidate.name, size: blob.size, mimeType: base.mimeType },
-        ...(options.tags && { tags: options.tags }),
-        ...(candidate.path && { attributes: { sourcePath: candidate.path } }),
-      });
-      const payload: ProcessJobPayload = { entryId, ...(options.ocrLanguages && { ocrLanguages: [...options.ocrLanguages] }) };
-      // Images need OCR (slow): text documents go first, so more becomes searchable sooner.
-      const priority = sniffed.kind === 'image' ? options.priority - 10 : options.priority;
-      engine.jobs.enqueue({ kind: processDocumentJob, payload: { ...payload }, dedupeKey: processJobKey(entryId), priority, maxAttempts: 3 });
-      outcomes.set(candidate, { ...base, outcome: 'imported', entryId, duplicateOf: null, documentStatus: 'queued' });
-    }
-  });
+    });
+  }
   return candidates.map((candidate) => outcomes.get(candidate)!);
 }
 

@@ -11,6 +11,7 @@ import type { ExtractOutcome, ExtractTask } from './extract/extractDocument.js';
 import { describeError } from './extract/extractionError.js';
 import { defaultOcrLanguages, OcrPool, parseOcrLanguages, type OcrLanguage } from './ocrPool.js';
 import { WorkerCrashedError, WorkerPool, WorkerTimeoutError } from './workerPool.js';
+import { inBackgroundTurn } from '../engine/backgroundTurns.js';
 
 /** Imports of at most this many documents get an `agents` notice per document when it is processed. */
 const maxFindingsImport = 5;
@@ -20,7 +21,7 @@ export interface IngestRuntimeOptions {
   readonly extractionThreads?: number;
   /** tesseract.js workers (default: the machine's cores, at most 4). */
   readonly ocrWorkers?: number;
-  /** Jobs claimed per transaction (default 64). */
+  /** Jobs claimed per transaction (default 16; more while time is left, up to the capacity). */
   readonly claimBatch?: number;
   /** Small files sent to a worker thread together (default 32). */
   readonly extractBatch?: number;
@@ -43,6 +44,8 @@ type Completion =
   | { readonly kind: 'failed'; readonly job: Job; readonly entryId: string; readonly code: string; readonly reason: string; readonly retryable: boolean };
 
 const SMALL_FILE = 256 * 1024;
+/** How long claiming jobs or recording outcomes holds the host's thread before the event loop gets a turn. */
+const SLICE_MS = 5;
 
 /**
  * The long-running side of ingestion that a host (the CLI's `import`, the web server, the desktop
@@ -164,7 +167,7 @@ export class IngestRuntime {
   private schedule(delayMs: number): void {
     if (this.stopped) return;
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.pump(), delayMs);
+    this.timer = setTimeout(() => inBackgroundTurn(() => this.pump()), delayMs);
     // Keep the process alive only while there is work this runtime could do or someone waits for it.
     if (this.inFlight.size === 0 && this.waiters.size === 0) this.timer.unref();
   }
@@ -173,9 +176,16 @@ export class IngestRuntime {
   private pump(): void {
     if (this.stopped || this.pumping) return;
     this.pumping = true;
+    // Claiming writes an event per job: for a slice at most, then again in the next turn if there is room and work.
+    const deadline = performance.now() + SLICE_MS;
+    let more = false;
     try {
       while (this.inFlight.size < this.capacity) {
-        const claimed = this.claim(Math.min(this.options.claimBatch ?? 64, this.capacity - this.inFlight.size));
+        if (performance.now() >= deadline) {
+          more = true;
+          break;
+        }
+        const claimed = this.claim(Math.min(this.options.claimBatch ?? 16, this.capacity - this.inFlight.size), deadline);
         if (claimed.length === 0) break;
         this.start(claimed);
       }
@@ -185,13 +195,14 @@ export class IngestRuntime {
       this.pumping = false;
     }
     this.wakeWaiters();
-    this.schedule(this.options.pollIntervalMs ?? 1_000);
+    this.schedule(more ? 0 : (this.options.pollIntervalMs ?? 1_000));
   }
 
-  private claim(limit: number): { job: Job; task: ExtractTask; size: number; languages: OcrLanguage[] }[] {
+  /** Claims up to `limit` jobs in one transaction, fewer when `deadline` passes (one at least). */
+  private claim(limit: number, deadline = Infinity): { job: Job; task: ExtractTask; size: number; languages: OcrLanguage[] }[] {
     const claimed: { job: Job; task: ExtractTask; size: number; languages: OcrLanguage[] }[] = [];
     this.engine.transact((execute) => {
-      for (let i = 0; i < limit; i++) {
+      for (let i = 0; i < limit && (i === 0 || performance.now() < deadline); i++) {
         const job = this.engine.jobs.claim(this.owner, [processDocumentJob]);
         if (!job) break;
         const payload = job.payload as unknown as ProcessJobPayload;
@@ -316,21 +327,27 @@ export class IngestRuntime {
     if (this.completions.length >= 256) this.flush();
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setTimeout(() => this.flush(), 5);
+      setTimeout(() => inBackgroundTurn(() => this.flush()), 5);
     }
   }
 
-  /** Records outcomes and settles their jobs, all in one transaction. */
+  /**
+   * Records outcomes and settles their jobs in one transaction, for a slice at most: what is left is recorded in the
+   * next turn of the event loop (each outcome is recorded with its job's settlement, so any split is as good).
+   */
   private flush(): void {
     this.flushScheduled = false;
     const batch = this.completions;
     this.completions = [];
     if (batch.length === 0) return;
+    const deadline = performance.now() + SLICE_MS;
+    let taken = 0;
     let finished = 0;
     const processed: string[] = [];
     try {
       this.engine.transact((execute) => {
-        for (const c of batch) {
+        for (; taken < batch.length && (taken === 0 || performance.now() < deadline); taken++) {
+          const c = batch[taken]!;
           if (c.kind === 'status') {
             execute({ type: 'ChangeDocumentStatus', entryId: c.entryId, status: c.status });
             continue;
@@ -351,9 +368,15 @@ export class IngestRuntime {
     } catch (error) {
       this.report(error);
       processed.length = 0;
-      // Nothing of the batch was recorded; its jobs stay claimed and are recovered when their lease ends.
+      finished = 0;
+      // Nothing of the slice was recorded; its jobs stay claimed and are recovered when their lease ends.
     }
-    for (const c of batch) if (c.kind !== 'status') this.inFlight.delete(c.job.id);
+    for (const c of batch.slice(0, taken)) if (c.kind !== 'status') this.inFlight.delete(c.job.id);
+    if (taken < batch.length) {
+      this.completions = [...batch.slice(taken), ...this.completions];
+      this.flushScheduled = true;
+      inBackgroundTurn(() => this.flush());
+    }
     this.finishedSinceIdle += finished;
     // What the agents found, for a small import (a person waiting on a document or a few); a bulk import is not
     // held up by tens of milliseconds of agent work per document.

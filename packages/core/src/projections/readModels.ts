@@ -44,12 +44,16 @@ export class ReadModels {
   private asyncHandlers = new Map<string, ProjectionHandler>();
   private readonly getCheckpoint: Statement;
   private readonly setCheckpoint: Statement;
+  /** What one event cost each async subscriber lately, in ms (rises at once, falls slowly): sizes timed batches. */
+  private readonly msPerEvent = new Map<string, number>();
 
   constructor(
     private readonly db: Database,
     private readonly store: SqliteEventStore,
     private readonly set: ReadModelSet,
     private readonly states: EntryStates,
+    /** The clock deadlines are read against (tests give their own). */
+    private readonly now: () => number = () => performance.now(),
   ) {
     this.getCheckpoint = db.prepare(`SELECT name, position, model_version FROM checkpoints WHERE name = ?`);
     this.setCheckpoint = db.prepare(
@@ -112,26 +116,32 @@ export class ReadModels {
   /**
    * Like {@link catchUp}, in small batches, until `deadline` (a `performance.now()` time) passes: a long-running process
    * calls it again later (after the event loop served what waited), so a backlog never holds the thread for long.
-   * `only` limits it to some subscribers. `done`: they are all at the head.
+   * With a deadline, each batch is sized to the time left by what an event cost the subscribers taking it lately (at
+   * least one event, at most `batchSize`): a batch of big documents would otherwise run far past the deadline.
+   * `only` limits it to some subscribers, run in the order given. `done`: they are all at the head.
    */
   catchUpUntil(deadline: number, only?: readonly string[], batchSize = 100): { handled: number; done: boolean } {
-    const projections = this.set.async.filter((projection) => !only || only.includes(projection.name));
+    const projections = only ? only.flatMap((name) => this.set.async.filter((p) => p.name === name)) : this.set.async;
     let handled = 0;
     for (;;) {
-      if (performance.now() >= deadline) return { handled, done: false };
+      const started = this.now();
+      if (started >= deadline) return { handled, done: false };
       // The subscribers furthest behind take the next batch together (one read of the log, one transaction); those
       // ahead wait until the others reach them. After a pull, all of them are usually at the same checkpoint.
       let all = true;
+      let group: ProjectionDefinition[] = [];
+      let limit = batchSize;
       const count = this.store.transaction(() => {
         const at = projections.map((projection) => (this.getCheckpoint.get(projection.name) as Checkpoint | undefined)?.position ?? 0);
         const from = Math.min(...at);
         all = at.every((position) => position === from);
-        const events = this.store.readAll({ after: from, limit: batchSize });
+        group = projections.filter((_, i) => at[i] === from);
+        if (deadline !== Infinity) limit = this.timedBatch(group, deadline - started, batchSize);
+        const events = this.store.readAll({ after: from, limit });
         if (events.length === 0) return 0;
         const to = events[events.length - 1]!.position;
         const run = () =>
-          projections.forEach((projection, i) => {
-            if (at[i] !== from) return;
+          group.forEach((projection) => {
             this.asyncHandlers.get(projection.name)!.apply(events);
             this.setCheckpoint.run(projection.name, to, projection.version);
           });
@@ -140,7 +150,32 @@ export class ReadModels {
         return events.length;
       });
       handled += count;
-      if (count === 0 || (all && count < batchSize)) return { handled, done: true };
+      if (count > 0) this.learnCost(group, (this.now() - started) / count);
+      if (count === 0 || (all && count < limit)) return { handled, done: true };
+    }
+  }
+
+  /** About how long bringing `names` to the head would take now, by what their events cost lately (1 ms if unknown). */
+  estimatedCatchUpMs(names: readonly string[]): number {
+    const lag = this.lag();
+    return names.reduce((sum, name) => sum + (lag[name] ?? 0) * (this.msPerEvent.get(name) ?? 1), 0);
+  }
+
+  /** How many events fit in `remainingMs` when `group` takes them together, by what their events cost lately. */
+  private timedBatch(group: readonly ProjectionDefinition[], remainingMs: number, max: number): number {
+    const cost = group.reduce((sum, projection) => sum + (this.msPerEvent.get(projection.name) ?? 1), 0);
+    return Math.max(1, Math.min(max, Math.floor(remainingMs / Math.max(cost, 0.001))));
+  }
+
+  /**
+   * A dearer event counts at once (the next batch must not overrun); cheaper ones lower the estimate slowly. A group's
+   * cost is shared evenly among its members (their sum, what the next batch of the same group costs, is what counts).
+   */
+  private learnCost(group: readonly ProjectionDefinition[], ms: number): void {
+    const share = ms / group.length;
+    for (const { name } of group) {
+      const previous = this.msPerEvent.get(name);
+      this.msPerEvent.set(name, previous === undefined ? share : Math.max(share, previous * 0.8 + share * 0.2));
     }
   }
 

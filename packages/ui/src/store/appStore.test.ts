@@ -65,6 +65,48 @@ describe('search slice', () => {
     ]);
   });
 
+  it('runs the shown query again when the library changes without marking the palette busy, and shows the newer answer', async () => {
+    const timers = manualTimers();
+    let round = 0;
+    const s = scriptedEngine({
+      listEntries: emptyList,
+      tags: () => [],
+      search: (p) => ({
+        results: [{ entryId: `${String(p.query)}-${++round}`, title: String(p.query), snippet: String(p.query), score: 1, kind: 'note', tags: [], chunk: { source: 'body', start: 0, end: 5 } }],
+        mode: 'lexical',
+        tookMs: 3,
+        notices: [],
+        cached: false,
+      }),
+    });
+    const store = createAppStore(s.engine, timers);
+    await store.getState().start();
+    store.getState().openSearch(true);
+    s.holdCalls('search');
+    store.getState().setSearchQuery('cairn');
+    timers.runAll();
+    expect(store.getState().searchLoading).toBe(true);
+    // An import commits while the query is with the engine: its answer is shown, not busy, and the query runs again.
+    s.push({ type: 'changed', head: 2, entryIds: ['d1'], eventTypes: ['DocumentImported'] });
+    timers.runAll(); // the refresh of the library
+    timers.runAll(); // the search it asks for
+    s.held[0]!.release();
+    await settle();
+    await settle();
+    expect(store.getState()).toMatchObject({ searchResultsFor: 'cairn', searchLoading: false });
+    expect(store.getState().searchResults.map((r) => r.entryId)).toEqual(['cairn-1']);
+    expect(s.held.map((h) => h.method)).toEqual(['search', 'search']);
+    expect(store.getState().searchLoading).toBe(false);
+    s.held[1]!.release();
+    await settle();
+    await settle();
+    expect(store.getState().searchResults.map((r) => r.entryId)).toEqual(['cairn-2']);
+    // A new query is busy until its answer comes.
+    store.getState().setSearchQuery('cairns');
+    timers.runAll();
+    expect(store.getState().searchLoading).toBe(true);
+  });
+
   it('asks nothing when the engine has no search', async () => {
     const timers = manualTimers();
     const s = scriptedEngine({ listEntries: emptyList, tags: () => [] });

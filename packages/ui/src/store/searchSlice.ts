@@ -34,6 +34,8 @@ export function searchSlice(ctx: SliceContext): Pick<AppState, SearchKeys> & Pic
   let busy = false;
   /** The query changed (or must run again) while one was with the engine. */
   let again = false;
+  /** What the results on screen answer (query, mode, tag). */
+  let shown: string | undefined;
   const asked = () => {
     const { searchQuery, searchMode, filter } = ctx.get();
     return JSON.stringify([searchQuery, searchMode, filter.tag ?? null]);
@@ -47,30 +49,38 @@ export function searchSlice(ctx: SliceContext): Pick<AppState, SearchKeys> & Pic
     }
     const { searchQuery: query, searchMode: mode, filter } = ctx.get();
     if (query.trim() === '' || !ctx.engine.has('search')) {
+      shown = undefined;
       ctx.set({ searchResults: [], searchResultsFor: query, searchNotices: [], searchRanMode: undefined, searchLoading: false, searchError: undefined, searchTookMs: undefined, searchSelected: 0 });
       return;
     }
     const key = asked();
     busy = true;
     again = false;
-    ctx.set({ searchLoading: true });
+    // Running the shown query again (the library changed) keeps its results on screen, not busy: during an import
+    // that happens after every change, and the palette would never settle.
+    if (key !== shown) ctx.set({ searchLoading: true });
     try {
       const response = await ctx.engine.call('search', { query, mode, limit: SEARCH_LIMIT, ...(filter.tag !== undefined && { tag: filter.tag }) });
       // An answer to a query the person has since changed is never shown.
       if (asked() === key) {
+        shown = key;
         ctx.set({
           searchResults: response.results,
           searchResultsFor: query,
           searchNotices: response.notices,
           searchRanMode: response.mode,
           searchTookMs: response.tookMs,
-          searchLoading: again,
+          // What may still be pending runs this same query again: these results answer what is typed.
+          searchLoading: false,
           searchError: undefined,
           searchSelected: 0,
         });
       }
     } catch (error) {
-      if (asked() === key) ctx.set({ searchResults: [], searchResultsFor: query, searchNotices: [], searchLoading: again, searchError: errorMessage(error) });
+      if (asked() === key) {
+        shown = undefined;
+        ctx.set({ searchResults: [], searchResultsFor: query, searchNotices: [], searchLoading: again, searchError: errorMessage(error) });
+      }
     } finally {
       busy = false;
     }

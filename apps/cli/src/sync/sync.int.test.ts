@@ -135,3 +135,41 @@ describe('documents across devices', () => {
     expect(b.engine.digest()).toBe(a.engine.digest());
   });
 });
+
+describe('the live socket', () => {
+  it('a client stopped while its live socket waits to reconnect tries nothing more once its data directory is closed', async () => {
+    const { world, alice } = await team();
+    let opened = 0;
+    let dropped: (() => void) | undefined;
+    // A live socket the server drops at once (a restart, a load balancer): the client plans to reconnect later.
+    const device = await world.device(alice, 'team', {
+      transport: (http) => ({ ...wrap(http), live: (_ws, handlers) => ((opened++, (dropped = () => handlers.onClose(1006, 'dropped'))), { close: () => undefined }) }),
+    });
+    const failures: unknown[] = [];
+    const onError = (error: unknown) => failures.push(error);
+    process.on('uncaughtException', onError);
+    try {
+      device.client.start();
+      dropped!();
+      await device.client.stop();
+      device.engine.close();
+      // The first reconnect comes after 0.5–1 s.
+      await new Promise((r) => setTimeout(r, 1_200));
+      expect(opened).toBe(1);
+      expect(failures).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onError);
+    }
+  });
+});
+
+/** The transport's methods, bound, so a test can replace one. */
+function wrap(transport: SyncTransport): SyncTransport {
+  return {
+    push: (ws, request) => transport.push(ws, request),
+    pull: (ws, after, limit) => transport.pull(ws, after, limit),
+    hasBlob: (ws, sha) => transport.hasBlob(ws, sha),
+    putBlob: (ws, sha, size, body) => transport.putBlob(ws, sha, size, body),
+    getBlob: (ws, sha, offset) => transport.getBlob(ws, sha, offset),
+  };
+}

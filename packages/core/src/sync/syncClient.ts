@@ -77,6 +77,8 @@ export class SyncClient {
   private retryAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private poller: NodeJS.Timeout | undefined;
+  /** The live socket's next connection attempt after it closed. */
+  private reconnectTimer: NodeJS.Timeout | undefined;
   private socket: LiveConnection | undefined;
   private socketUp = false;
   private stopped = true;
@@ -156,7 +158,9 @@ export class SyncClient {
     this.stopped = true;
     clearTimeout(this.timer);
     clearInterval(this.poller);
+    clearTimeout(this.reconnectTimer);
     this.timer = undefined;
+    this.reconnectTimer = undefined;
     this.socket?.close();
     this.socket = undefined;
     this.socketUp = false;
@@ -317,9 +321,12 @@ export class SyncClient {
   }
 
   private connectLive(): void {
+    this.reconnectTimer = undefined;
+    // Stopped first: the host may have closed the data directory since (the link is read from it).
+    if (this.stopped) return;
     const link = this.options.log.link();
     const transport = this.options.transport;
-    if (!link || !transport.live || this.stopped) return;
+    if (!link || !transport.live) return;
     this.socket = transport.live([link.workspace], {
       onOpen: () => {
         if (this.stopped) return;
@@ -348,7 +355,8 @@ export class SyncClient {
         }
         // Reconnect after a pause that grows with failures; polling covers the gap.
         const wait = Math.min(60_000, 1_000 * 2 ** Math.min(this.failures, 6)) * (0.5 + this.random() / 2);
-        setTimeout(() => this.connectLive(), wait).unref();
+        this.reconnectTimer = setTimeout(() => this.connectLive(), wait);
+        this.reconnectTimer.unref();
       },
     });
   }

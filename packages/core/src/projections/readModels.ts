@@ -126,17 +126,29 @@ export class ReadModels {
     for (;;) {
       const started = this.now();
       if (started >= deadline) return { handled, done: false };
-      // The subscribers furthest behind take the next batch together (one read of the log, one transaction); those
-      // ahead wait until the others reach them. After a pull, all of them are usually at the same checkpoint.
+      // Without a deadline (a one-shot catch-up, after a pull) the subscribers furthest behind take the next batch
+      // together (one read of the log, one transaction); those ahead wait until the others reach them. With one, the
+      // first subscriber behind (in the order given) goes alone, in a batch sized to the time left, so a cheap one
+      // (the search index) is never held back by a dear one (near duplicates).
       let all = true;
       let group: ProjectionDefinition[] = [];
       let limit = batchSize;
       const count = this.store.transaction(() => {
         const at = projections.map((projection) => (this.getCheckpoint.get(projection.name) as Checkpoint | undefined)?.position ?? 0);
-        const from = Math.min(...at);
-        all = at.every((position) => position === from);
-        group = projections.filter((_, i) => at[i] === from);
-        if (deadline !== Infinity) limit = this.timedBatch(group, deadline - started, batchSize);
+        let from: number;
+        if (deadline === Infinity) {
+          from = Math.min(...at);
+          all = at.every((position) => position === from);
+          group = projections.filter((_, i) => at[i] === from);
+        } else {
+          const head = this.store.head();
+          const behind = at.findIndex((position) => position < head);
+          if (behind < 0) return 0;
+          from = at[behind]!;
+          all = false;
+          group = [projections[behind]!];
+          limit = this.timedBatch(group, deadline - started, batchSize);
+        }
         const events = this.store.readAll({ after: from, limit });
         if (events.length === 0) return 0;
         const to = events[events.length - 1]!.position;

@@ -5,3 +5,4 @@ export type { Db } from './db/db.js';
 export { PgDb, type PgDbOptions } from './db/pgDb.js';
 export { PgliteDb, type PgliteDbOptions } from './db/pgliteDb.js';
 export type { Principal } from './services/identity.js';
+export { startServerProcess, type ServerProcess } from './testing/serverProcess.js';

@@ -4,7 +4,7 @@ const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 };
-// --postgres: the server on Postgres (DATABASE_URL, or a local one), in a fresh schema dropped after the run.
+// --postgres: the server in its own process on Postgres (DATABASE_URL, or a local one), in a fresh schema dropped after the run.
 const postgres = process.argv.includes('--postgres') ? (process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test') : undefined;
 const result = await runSyncBench({
   events: arg('events', 100_000),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { postgresUrl } from '../testing/syncWorld.js';
 import { runSyncBench } from './syncBench.js';
 
 describe('sync bench', () => {
@@ -8,6 +9,14 @@ describe('sync bench', () => {
     expect(r.liveEdit.edits).toBe(20);
     expect(r.offlinePush.edits).toBe(50);
     expect(typeof r.firstSync.met).toBe('boolean');
+    expect(r.converged).toBe(true);
+  }, 120_000);
+
+  it('runs with the server in its own process on Postgres, and the devices converge through it', async () => {
+    const r = await runSyncBench({ events: 500, liveEdits: 10, offlineEdits: 50, postgres: postgresUrl });
+    expect(r.machine.server).toBe('postgres, its own process');
+    expect(r.firstSync).toMatchObject({ events: 500, searchable: true });
+    expect(r.offlinePush.pushed).toBe(50);
     expect(r.converged).toBe(true);
   }, 120_000);
 });

@@ -4,13 +4,13 @@ import { SyncTransportError, type Engine, type EngineCommand, type SyncClient, t
 import { PgliteDb } from '@cairn/sync-server';
 import { SyncWorld } from '../testing/syncWorld.js';
 
-/** `npm run bench:sync`: first sync, live edit latency and an offline push, through a real server in this process, one run, JSON. */
+/** `npm run bench:sync`: first sync, live edit latency and an offline push, through a real server (in this process on PGlite, its own on Postgres), one run, JSON. */
 export interface SyncBenchOptions {
   /** Events in the seeded workspace (entries × 5: one create, four edits). */
   readonly events: number;
   readonly liveEdits: number;
   readonly offlineEdits: number;
-  /** A Postgres to run the server on (a fresh schema, dropped after); PGlite in this process without. */
+  /** A Postgres to run the server on (its own process, a fresh schema dropped after); PGlite in this process without. */
   readonly postgres?: string;
   readonly log?: (line: string) => void;
 }
@@ -116,10 +116,16 @@ async function until(condition: () => boolean, what: string, withinMs = 10_000):
 export async function runSyncBench(options: SyncBenchOptions) {
   const log = options.log ?? (() => undefined);
   const started = performance.now();
-  const world = options.postgres ? await SyncWorld.startPostgres(options.postgres) : await SyncWorld.start(await PgliteDb.createInstance());
-  // Client and server share this process's event loop: a long local write would outlast the server's 5 s keep-alive,
-  // and a request sent on the socket it is closing fails (a race of the bench's own making, not of the network).
-  world.server.http.server.keepAliveTimeout = 120_000;
+  // On Postgres the server runs as a team runs it, in its own process; PGlite is one connection in this process.
+  const world = options.postgres ? await SyncWorld.startPostgresProcess(options.postgres) : await SyncWorld.start(await PgliteDb.createInstance());
+  // In this process client and server share the event loop: a long local write would outlast the server's 5 s
+  // keep-alive, and a request sent on the socket it is closing fails (a race of the bench's own making).
+  if ('http' in world.server) world.server.http.server.keepAliveTimeout = 120_000;
+  const viewsLag = async (): Promise<number> => {
+    if ('app' in world.server) return Object.values(await world.server.app.projector.lag()).reduce((sum, n) => sum + n, 0);
+    const metrics = await (await fetch(`${world.url}/metrics`)).text();
+    return [...metrics.matchAll(/^cairn_projection_lag_events\{[^}]*\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+  };
   try {
     const alice = await world.signIn('alice');
     await world.call('POST', '/v1/workspaces', alice.token, { id: 'team', name: 'Team' });
@@ -139,7 +145,7 @@ export async function runSyncBench(options: SyncBenchOptions) {
     // would queue ahead of the new device's pulls. Seeding ends when the views have caught up.
     const viewsStart = performance.now();
     for (const deadline = performance.now() + 900_000; ; ) {
-      const lag = Object.values(await world.server.app.projector.lag()).reduce((sum, n) => sum + n, 0);
+      const lag = await viewsLag();
       if (lag === 0) break;
       if (performance.now() > deadline) throw new Error(`the server's views are still ${lag} events behind`);
       await new Promise((r) => setTimeout(r, 200));
@@ -207,7 +213,7 @@ export async function runSyncBench(options: SyncBenchOptions) {
     const converged = b.engine.status().events === a.engine.status().events && a.client.status().pending === 0 && b.engine.sync.link()!.cursor === serverHead;
     const p95 = percentile(latencies, 0.95);
     return {
-      machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, server: options.postgres ? 'postgres' : 'pglite', loadAverageAtEnd: round(loadavg()[0]!) },
+      machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, server: options.postgres ? 'postgres, its own process' : 'pglite, this process', loadAverageAtEnd: round(loadavg()[0]!) },
       seed: { events: commands.length, localApplySeconds: round(localSeconds), pushAndPullBackSeconds: round(seedSeconds), serverViewsCatchUpSeconds: round(viewsSeconds) },
       firstSync: {
         events: pulled,

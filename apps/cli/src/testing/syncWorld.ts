@@ -3,21 +3,30 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Engine, HttpTransport, SyncClient, type SyncTransport } from '@cairn/core';
-import { loadConfig, PgDb, PgliteDb, startServer, type Db, type RunningServer } from '@cairn/sync-server';
+import { loadConfig, PgDb, PgliteDb, startServer, startServerProcess, type Db, type RunningServer, type ServerProcess } from '@cairn/sync-server';
 
 /** The Postgres the tests use: `TEST_DATABASE_URL`, else the one every session and CI run has. */
 export const postgresUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 type PgliteInstance = Awaited<ReturnType<typeof PgliteDb.createInstance>>;
 
-/** A sync server in this process (PGlite or Postgres, a schema of its own) and the folders of the devices that use it. */
-export class SyncWorld {
+/** What a world needs of its server: where it answers, and how to stop it. */
+interface WorldServer {
+  readonly url: string;
+}
+
+/**
+ * A sync server (in this process on PGlite or Postgres, or its own process on Postgres; a schema of its own) and the
+ * folders of the devices that use it.
+ */
+export class SyncWorld<S extends WorldServer = RunningServer> {
   private readonly folders: string[] = [];
   private readonly engines: Engine[] = [];
   private readonly clients: SyncClient[] = [];
 
   private constructor(
-    readonly server: RunningServer,
+    readonly server: S,
+    private readonly stopServer: () => Promise<unknown>,
     /** Drops the world's schema (and closes its database when the world opened it). */
     private readonly dropSchema: () => Promise<void>,
   ) {}
@@ -26,7 +35,7 @@ export class SyncWorld {
     const schema = `s_${randomBytes(5).toString('hex')}`;
     const db = await PgliteDb.open({ instance, schema });
     const server = await SyncWorld.serve(db, schema, settings);
-    return new SyncWorld(server, async () => void (await instance.exec(`SET search_path TO public; DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined)));
+    return new SyncWorld(server, () => server.close(), async () => void (await instance.exec(`SET search_path TO public; DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined)));
   }
 
   /** The same on a Postgres server (`connectionString`): a fresh schema, dropped by {@link close}. */
@@ -37,16 +46,36 @@ export class SyncWorld {
       await admin.execute(`CREATE SCHEMA ${schema}`);
       const db = new PgDb({ connectionString, schema });
       const server = await SyncWorld.serve(db, schema, settings);
-      return new SyncWorld(server, async () => {
+      return new SyncWorld(server, () => server.close(), async () => {
         await db.close().catch(() => undefined);
-        await admin.execute(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
-        await admin.close();
+        await SyncWorld.dropPostgresSchema(admin, schema);
       });
     } catch (error) {
-      await admin.execute(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
-      await admin.close();
+      await SyncWorld.dropPostgresSchema(admin, schema);
       throw error;
     }
+  }
+
+  /**
+   * The server as a team runs it: its own process (the built `cairn-sync-server`) on Postgres, in a fresh schema
+   * dropped by {@link close}. It then has a core of its own instead of sharing this process's event loop.
+   */
+  static async startPostgresProcess(connectionString: string): Promise<SyncWorld<ServerProcess>> {
+    const schema = `s_${randomBytes(5).toString('hex')}`;
+    const admin = new PgDb({ connectionString, maxConnections: 1 });
+    try {
+      await admin.execute(`CREATE SCHEMA ${schema}`);
+      const server = await startServerProcess({ DATABASE_URL: connectionString, CAIRN_DB_SCHEMA: schema, CAIRN_NAMESPACE: schema, CAIRN_SIGNUP: 'open', CAIRN_RATE_LIMIT: '0', LOG_LEVEL: 'silent' });
+      return new SyncWorld(server, () => server.stop(), () => SyncWorld.dropPostgresSchema(admin, schema));
+    } catch (error) {
+      await SyncWorld.dropPostgresSchema(admin, schema);
+      throw error;
+    }
+  }
+
+  private static async dropPostgresSchema(admin: PgDb, schema: string): Promise<void> {
+    await admin.execute(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
+    await admin.close();
   }
 
   private static async serve(db: Db, schema: string, settings: Record<string, string>): Promise<RunningServer> {
@@ -96,7 +125,7 @@ export class SyncWorld {
   async close(): Promise<void> {
     for (const client of this.clients) await client.stop();
     for (const engine of this.engines) engine.close();
-    await this.server.close();
+    await this.stopServer();
     await this.dropSchema();
     for (const folder of this.folders) rmSync(folder, { recursive: true, force: true });
   }

@@ -719,7 +719,7 @@ export class Engine {
     const lag = this.readModels.lag();
     if (!names.some((name) => (lag[name] ?? 0) > 0)) return;
     // A backlog beyond the budget (an import in progress) is left to the background catch-up: see catchUpForSearch.
-    if (Math.max(...names.map((name) => lag[name] ?? 0)) > queryFreshEvents && this.readModels.estimatedCatchUpMs(names) > queryCatchUpMs) return this.scheduleCatchUp();
+    if (this.beyondQueryBudget(names, lag)) return this.scheduleCatchUp();
     if (!this.readModels.catchUpUntil(performance.now() + queryCatchUpMs, names).done) this.scheduleCatchUp();
   }
 
@@ -736,14 +736,20 @@ export class Engine {
     }
     // Behind more than the budget could take in (an import in progress), a change just made is beyond reach anyway:
     // answer from what is indexed at once rather than spend the budget on the backlog.
-    if ((this.readModels.lag()[searchProjectionName] ?? 0) > queryFreshEvents && this.readModels.estimatedCatchUpMs([searchProjectionName]) > queryCatchUpMs) {
+    const lag = this.readModels.lag();
+    if (this.beyondQueryBudget([searchProjectionName], lag)) {
       this.scheduleCatchUp();
-      return this.readModels.lag()[searchProjectionName] ?? 0;
+      return lag[searchProjectionName] ?? 0;
     }
     const deadline = performance.now() + queryCatchUpMs;
     const indexed = this.readModels.catchUpUntil(deadline, [searchProjectionName]).done;
     if (!indexed || !this.readModels.catchUpUntil(deadline).done) this.scheduleCatchUp();
     return indexed ? 0 : (this.readModels.lag()[searchProjectionName] ?? 0);
+  }
+
+  /** More than a change just made, and more than {@link queryCatchUpMs} could take in (an import in progress). */
+  private beyondQueryBudget(names: readonly string[], lag: Record<string, number>): boolean {
+    return Math.max(...names.map((name) => lag[name] ?? 0)) > queryFreshEvents && this.readModels.estimatedCatchUpMs(names, lag) > queryCatchUpMs;
   }
 
   /** Tells listeners about events after the last head they heard of. */

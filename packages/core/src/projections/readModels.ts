@@ -167,9 +167,11 @@ export class ReadModels {
     }
   }
 
-  /** About how long bringing `names` to the head would take now, by what their events cost lately (1 ms if unknown). */
-  estimatedCatchUpMs(names: readonly string[]): number {
-    const lag = this.lag();
+  /**
+   * About how long bringing `names` to the head would take now, by what their events cost lately (1 ms if unknown);
+   * `lag` when the caller has just read it.
+   */
+  estimatedCatchUpMs(names: readonly string[], lag: Record<string, number> = this.lag()): number {
     return names.reduce((sum, name) => sum + (lag[name] ?? 0) * (this.msPerEvent.get(name) ?? 1), 0);
   }
 
